@@ -1,0 +1,20 @@
+// Builds everything the bin, the package exports and the served bundle need:
+// dist/server + dist/shared (tsc) and dist/client/moin-session.js (vite library build).
+import {spawnSync} from 'node:child_process';
+import {rmSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = (name) => `${root}node_modules/.bin/${name}`;
+const run = (cmd, args) => {
+  const r = spawnSync(cmd, args, {cwd: root, stdio: 'inherit'});
+  if (r.status !== 0) {
+    console.error(`build: ${[cmd, ...args].join(' ')} failed`);
+    process.exit(r.status ?? 1);
+  }
+};
+const started = Date.now();
+rmSync(`${root}dist`, {recursive: true, force: true});
+run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+run(bin('vite'), ['build', '--logLevel', 'warn']);
+console.log(`build: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

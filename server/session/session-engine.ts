@@ -1,0 +1,397 @@
+import {
+  MoinError,
+  addToTrail,
+  anonymousView,
+  cookieNameFor,
+  expiryFor,
+  sessionLifetime,
+  type Config,
+  type SessionView,
+} from '../../shared/index.js';
+import type {SessionBus} from '../bus/types.js';
+import type {AuditEntry, SessionOp, SessionRecord, SessionStore} from '../store/types.js';
+import type {UserDirectory} from '../users/types.js';
+import {deletionCookie, sessionCookie, type CookieOptions} from './cookie.js';
+import {
+  classifyCookieValue,
+  newPendingToken,
+  newSessionId,
+  readCookies,
+  sessionKey,
+  sessionRef,
+} from './ids.js';
+
+/** What the engine needs to know about a request. */
+export interface RequestInfo {
+  /** The raw Cookie header. */
+  cookie: string | undefined;
+  /** Is the request https (TLS, or a trusted proxy said so). */
+  secure: boolean;
+  /** The client address (for audit and throttling). */
+  address: string;
+}
+
+/**
+ * One request's view of its session, from `load` to `finish`. Handlers change it only through the
+ * engine's methods.
+ */
+export interface SessionContext {
+  readonly request: RequestInfo;
+  /** Did the request carry a well-formed session cookie (stored or pending format). */
+  readonly carriedCookie: boolean;
+  /** The id in the cookie for `record` (kept to re-send the cookie; never logged). */
+  sid: string | null;
+  /** The live stored session, after validation; null when nothing is stored. */
+  record: SessionRecord | null;
+  /** Anonymous, unstored trail shown in this response only (1.9's first-request trail). */
+  transientTrail: string[];
+  /** A login that lasts this response only (logged-in lifetime 0). */
+  transientUser: {name: string; rememberMe: boolean} | null;
+  /** The session was ended during this request (logout, disabled user): delete the cookie. */
+  ended: boolean;
+}
+
+/** Collaborators of the engine; all injectable (clock and ids for tests). */
+export interface EngineDeps {
+  config: Config;
+  store: SessionStore;
+  users: UserDirectory;
+  bus: SessionBus;
+  now?: () => number;
+  /** Called for lifecycle events; `session` is a short non-reversible ref, never the id. */
+  log?: (event: string, fields: Record<string, unknown>) => void;
+}
+
+/**
+ * The authoritative session logic (CONTRACT §3): strict ids, the 1.9 lifetime rule, sliding expiry
+ * throttled to the minute, 1.9's is_new, rotation at login, full logout, change user with re-checks.
+ * HTTP, the WebSocket and the `req.session` middleware all go through it.
+ */
+export class SessionEngine {
+  readonly config: Config;
+  readonly store: SessionStore;
+  readonly users: UserDirectory;
+  readonly bus: SessionBus;
+  readonly cookieName: string;
+  readonly now: () => number;
+  readonly #log: (event: string, fields: Record<string, unknown>) => void;
+
+  constructor(deps: EngineDeps) {
+    this.config = deps.config;
+    this.store = deps.store;
+    this.users = deps.users;
+    this.bus = deps.bus;
+    this.now = deps.now ?? Date.now;
+    this.#log = deps.log ?? (() => {});
+    this.cookieName = cookieNameFor(deps.config);
+  }
+
+  /** Is this user name a superuser right now (config list and an enabled account). */
+  isSuperuser(name: string | null): boolean {
+    if (name === null || !this.config.superuser.includes(name)) return false;
+    const u = this.users.get(name);
+    return u !== undefined && !u.disabled;
+  }
+
+  /**
+   * Resolves the request's session. Unknown, expired, destroyed and malformed ids are never adopted.
+   * A pending token coming back (the browser keeps cookies) stores a session under a fresh id.
+   * The stored user and any change of user are re-validated on every call.
+   */
+  async load(request: RequestInfo): Promise<SessionContext> {
+    const now = this.now();
+    const values = readCookies(request.cookie, this.cookieName);
+    let carried = false;
+    let pending = false;
+    let record: SessionRecord | null = null;
+    let sid: string | null = null;
+    for (const value of values.slice(0, 4)) {
+      const kind = classifyCookieValue(value);
+      if (kind === 'garbage') continue;
+      carried = true;
+      if (kind === 'pending') {
+        pending = true;
+        continue;
+      }
+      const found = await this.store.get(sessionKey(value), now);
+      if (found) {
+        record = found;
+        sid = value;
+        break;
+      }
+    }
+    const ctx: SessionContext = {
+      request,
+      carriedCookie: carried,
+      sid,
+      record,
+      transientTrail: [],
+      transientUser: null,
+      ended: false,
+    };
+    if (ctx.record) await this.#revalidate(ctx);
+    else if (pending && this.#lifetimeFor(null) > 0) {
+      // 1.9: "Not storing any state until you send a cookie". It came back: store now, fresh id.
+      await this.#create(ctx, null, false, [], null);
+    }
+    return ctx;
+  }
+
+  /** The view of a context (after `finish`, so the expiry is current). */
+  view(ctx: SessionContext): SessionView {
+    const r = ctx.record;
+    if (!r) {
+      if (ctx.transientUser) {
+        return {
+          ...anonymousView(ctx.transientTrail),
+          user: {name: ctx.transientUser.name},
+          superuser: this.isSuperuser(ctx.transientUser.name),
+        };
+      }
+      return anonymousView(ctx.transientTrail);
+    }
+    return viewOf(r, this.isSuperuser(r.user));
+  }
+
+  /** The view of a stored record (for pushes). */
+  viewOf(record: SessionRecord): SessionView {
+    return viewOf(record, this.isSuperuser(record.user));
+  }
+
+  /**
+   * Records a visit of a validated page name. Stored sessions change atomically in the store;
+   * unstored ones get a trail for this response only. Returns whether the op id was a duplicate.
+   */
+  async visit(ctx: SessionContext, page: string, opId?: string): Promise<{duplicate: boolean}> {
+    if (!ctx.record) {
+      const wants = ctx.transientUser !== null || this.config.cookie_lifetime[0] !== 0;
+      if (wants)
+        ctx.transientTrail =
+          addToTrail(ctx.transientTrail, page, this.config.trail_size) ?? ctx.transientTrail;
+      return {duplicate: false};
+    }
+    const op: SessionOp = {type: 'visit', page, trailSize: this.config.trail_size};
+    if (opId !== undefined) op.opId = opId;
+    const result = await this.mutate(ctx, op);
+    return {duplicate: result?.duplicate ?? false};
+  }
+
+  /** Applies an op to the context's stored session and publishes the change. */
+  async mutate(ctx: SessionContext, op: SessionOp) {
+    if (!ctx.record) return undefined;
+    const result = await this.store.mutate(ctx.record.key, op, this.now());
+    if (!result) {
+      // Destroyed or expired meanwhile (another request logged out): never resurrect it.
+      ctx.record = null;
+      ctx.sid = null;
+      ctx.ended = true;
+      return undefined;
+    }
+    const before = ctx.record.rev;
+    ctx.record = result.record;
+    if (result.record.rev !== before) await this.bus.publish(result.record.key);
+    return result;
+  }
+
+  /**
+   * Logs in. Always issues a new session id; an anonymous session's trail (and values) carry over,
+   * another user's do not. Throws `invalid_credentials` (also for disabled users).
+   */
+  async login(
+    ctx: SessionContext,
+    name: string,
+    password: string,
+    rememberMe: boolean
+  ): Promise<void> {
+    const user = await this.users.verify(name, password);
+    if (!user) throw new MoinError('invalid_credentials');
+    const old = ctx.record;
+    const carry = old !== null && (old.user === null || old.user === user.name);
+    const trail = carry ? old.trail : ctx.transientTrail;
+    const lifetime = this.#lifetimeFor({user: user.name, rememberMe});
+    if (lifetime === 0) {
+      // Logged-in lifetime 0: the login lasts this response only (1.9); nothing is stored.
+      if (old) await this.#destroy(ctx, 'login');
+      ctx.transientUser = {name: user.name, rememberMe};
+      ctx.transientTrail = trail;
+      return;
+    }
+    await this.#create(ctx, user.name, rememberMe, trail, carry ? old : null);
+    this.#log('login', {
+      user: user.name,
+      session: sessionRef(ctx.record!.key),
+      address: ctx.request.address,
+    });
+  }
+
+  /** Logs out: destroys the session server-side (also while changing user) and deletes the cookie. */
+  async logout(ctx: SessionContext): Promise<void> {
+    const r = ctx.record;
+    if (r?.suTarget) await this.#audit(ctx, 'su_end_logout', r.user!, r.suTarget);
+    if (r) await this.#destroy(ctx, 'logout');
+    ctx.transientUser = null;
+    ctx.transientTrail = [];
+    ctx.ended = ctx.carriedCookie || ctx.ended;
+  }
+
+  /** Change user (CONTRACT §4 `POST /api/su`), audited. */
+  async su(ctx: SessionContext, target: string): Promise<void> {
+    const r = ctx.record;
+    const realUser = r?.user ?? ctx.transientUser?.name ?? null;
+    if (realUser === null) throw new MoinError('not_logged_in');
+    if (!this.isSuperuser(realUser)) throw new MoinError('not_superuser');
+    if (r?.suTarget) throw new MoinError('already_switched');
+    const t = this.users.get(target);
+    if (!t || t.disabled)
+      throw new MoinError('unknown_user', `There is no active user named "${target}".`);
+    if (this.config.superuser.includes(t.name)) throw new MoinError('target_is_superuser');
+    if (!r)
+      throw new MoinError('not_logged_in', 'Your login is not stored (logged-in lifetime is 0).');
+    await this.mutate(ctx, {type: 'su', target: t.name});
+    if (!ctx.record) throw new MoinError('not_logged_in');
+    await this.#audit(ctx, 'su_start', realUser, t.name);
+  }
+
+  /** Back to the real user, audited. */
+  async suReturn(ctx: SessionContext): Promise<void> {
+    const r = ctx.record;
+    if (!r || !r.suTarget) throw new MoinError('not_switched');
+    const target = r.suTarget;
+    await this.mutate(ctx, {type: 'return'});
+    await this.#audit(ctx, 'su_return', r.user!, target);
+  }
+
+  /**
+   * Applies CONTRACT §3 to the response: returns the Set-Cookie values. Refreshes the cookie and the
+   * server-side expiry (written at most once a minute) while the lifetime is above 0; deletes the
+   * cookie and the session when it is 0 or the session ended; sets a pending token for anonymous
+   * browsers that have no stored session yet.
+   */
+  async finish(ctx: SessionContext): Promise<string[]> {
+    const opts: CookieOptions = {
+      name: this.cookieName,
+      config: this.config,
+      secure: ctx.request.secure,
+    };
+    const now = this.now();
+    if (ctx.ended && !ctx.record) return ctx.carriedCookie ? [deletionCookie(opts)] : [];
+    const r = ctx.record;
+    const lifetime = this.#lifetimeFor(
+      r ? {user: r.user, rememberMe: r.rememberMe} : ctx.transientUser
+    );
+    if (lifetime === 0) {
+      if (r) await this.#destroy(ctx, 'lifetime0');
+      return ctx.carriedCookie ? [deletionCookie(opts)] : [];
+    }
+    const expiresAt = expiryFor(now, lifetime);
+    if (r && ctx.sid) {
+      if (expiresAt !== r.expiresAt) await this.mutate(ctx, {type: 'touch', expiresAt});
+      if (!ctx.record) return ctx.carriedCookie ? [deletionCookie(opts)] : [];
+      return [sessionCookie(opts, ctx.sid, lifetime, expiresAt)];
+    }
+    if (ctx.transientUser) return ctx.carriedCookie ? [deletionCookie(opts)] : [];
+    return [sessionCookie(opts, newPendingToken(), lifetime, expiresAt)];
+  }
+
+  async #revalidate(ctx: SessionContext): Promise<void> {
+    const r = ctx.record!;
+    if (r.user !== null) {
+      const u = this.users.get(r.user);
+      if (!u || u.disabled) {
+        // 1.9: a user that is gone or disabled is not valid; the session is killed.
+        if (r.suTarget) await this.#audit(ctx, 'su_end_revoked', r.user, r.suTarget);
+        await this.#destroy(ctx, 'user_invalid');
+        ctx.ended = true;
+        return;
+      }
+    }
+    if (r.suTarget !== null) {
+      const t = this.users.get(r.suTarget);
+      const ok =
+        this.isSuperuser(r.user) &&
+        t !== undefined &&
+        !t.disabled &&
+        !this.config.superuser.includes(t.name);
+      if (!ok) {
+        const target = r.suTarget;
+        await this.mutate(ctx, {type: 'return'});
+        await this.#audit(ctx, 'su_end_revoked', r.user ?? '', target);
+      }
+    }
+  }
+
+  async #create(
+    ctx: SessionContext,
+    user: string | null,
+    rememberMe: boolean,
+    trail: string[],
+    carryFrom: SessionRecord | null
+  ): Promise<void> {
+    const now = this.now();
+    const sid = newSessionId();
+    const lifetime = this.#lifetimeFor(user === null ? null : {user, rememberMe});
+    const record: SessionRecord = {
+      key: sessionKey(sid),
+      user,
+      rememberMe,
+      suTarget: null,
+      trail,
+      data: carryFrom ? carryFrom.data : {},
+      ops: carryFrom ? carryFrom.ops : [],
+      rev: (carryFrom?.rev ?? 0) + 1,
+      createdAt: now,
+      expiresAt: expiryFor(now, lifetime),
+    };
+    const oldKey = ctx.record?.key ?? null;
+    await this.store.insert(record, oldKey);
+    ctx.record = record;
+    ctx.sid = sid;
+    ctx.transientTrail = [];
+    if (oldKey) await this.bus.publish(oldKey);
+    await this.bus.publish(record.key);
+  }
+
+  async #destroy(ctx: SessionContext, reason: string): Promise<void> {
+    const r = ctx.record;
+    if (!r) return;
+    await this.store.destroy(r.key);
+    ctx.record = null;
+    ctx.sid = null;
+    this.#log('session_end', {reason, session: sessionRef(r.key), user: r.user});
+    await this.bus.publish(r.key);
+  }
+
+  async #audit(ctx: SessionContext, action: AuditEntry['action'], actor: string, target: string) {
+    const entry: AuditEntry = {
+      at: this.now(),
+      action,
+      actor,
+      target,
+      address: ctx.request.address,
+      session: ctx.record ? sessionRef(ctx.record.key) : '',
+    };
+    await this.store.appendAudit(entry);
+    this.#log('audit', {...entry});
+  }
+
+  #lifetimeFor(subject: {user?: string | null; name?: string; rememberMe: boolean} | null): number {
+    const loggedIn = subject !== null && (subject.user ?? subject.name ?? null) !== null;
+    return sessionLifetime(this.config.cookie_lifetime, {
+      loggedIn,
+      rememberMe: subject?.rememberMe ?? false,
+    });
+  }
+}
+
+/** The view of a stored session. */
+export function viewOf(r: SessionRecord, superuser: boolean): SessionView {
+  return {
+    user: r.suTarget ? {name: r.suTarget} : r.user ? {name: r.user} : null,
+    realUser: r.suTarget && r.user ? {name: r.user} : null,
+    superuser,
+    trail: r.trail,
+    stored: true,
+    expiresAt: new Date(r.expiresAt).toISOString(),
+    rev: r.rev,
+  };
+}

@@ -1,0 +1,97 @@
+import {applyOp, isLive} from './ops.js';
+import type {
+  AuditEntry,
+  MutateResult,
+  SessionOp,
+  SessionRecord,
+  SessionStore,
+  SessionSummary,
+} from './types.js';
+
+/**
+ * An in-process store for tests and development (`store: "memory:"`). Everything is lost when the
+ * process ends; the server logs a warning when it is used outside tests.
+ */
+export class MemoryStore implements SessionStore {
+  readonly kind = 'memory';
+  #sessions = new Map<string, SessionRecord>();
+  #audit: AuditEntry[] = [];
+
+  async get(key: string, now: number): Promise<SessionRecord | undefined> {
+    const r = this.#sessions.get(key);
+    if (r === undefined) return undefined;
+    if (!isLive(r, now)) {
+      this.#sessions.delete(key);
+      return undefined;
+    }
+    return structuredClone(r);
+  }
+
+  async insert(record: SessionRecord, oldKey?: string | null): Promise<void> {
+    if (oldKey) this.#sessions.delete(oldKey);
+    this.#sessions.set(record.key, structuredClone(record));
+  }
+
+  async mutate(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined> {
+    const r = this.#sessions.get(key);
+    if (r === undefined || !isLive(r, now)) return undefined;
+    const result = applyOp(r, op);
+    if (result.record !== r) this.#sessions.set(key, result.record);
+    return {...result, record: structuredClone(result.record)};
+  }
+
+  async destroy(key: string): Promise<boolean> {
+    return this.#sessions.delete(key);
+  }
+
+  async revokeUser(user: string): Promise<string[]> {
+    const keys = [...this.#sessions.values()].filter((r) => r.user === user).map((r) => r.key);
+    for (const k of keys) this.#sessions.delete(k);
+    return keys;
+  }
+
+  async list(now: number, user?: string): Promise<SessionSummary[]> {
+    return [...this.#sessions.values()]
+      .filter((r) => isLive(r, now) && (user === undefined || r.user === user))
+      .map(summarize);
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    let n = 0;
+    for (const [k, r] of this.#sessions) {
+      if (!isLive(r, now)) {
+        this.#sessions.delete(k);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.#audit.push({...entry});
+  }
+
+  async listAudit(): Promise<AuditEntry[]> {
+    return this.#audit.map((e) => ({...e}));
+  }
+
+  async ping(): Promise<void> {}
+
+  onExternalChange(): () => void {
+    return () => {};
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The `sessions list` row for a record. */
+export function summarize(r: SessionRecord): SessionSummary {
+  return {
+    ref: r.key.slice(0, 12),
+    user: r.user,
+    suTarget: r.suTarget,
+    trailLength: r.trail.length,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+  };
+}

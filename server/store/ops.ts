@@ -1,0 +1,66 @@
+import {APPLIED_OPS_KEPT, addToTrail} from '../../shared/index.js';
+import type {MutateResult, SessionOp, SessionRecord} from './types.js';
+
+/**
+ * Applies one op to a session, purely: the same function runs inside every store's atomic section,
+ * so the stores cannot disagree about what an op means. Never mutates its input.
+ */
+export function applyOp(record: SessionRecord, op: SessionOp): MutateResult {
+  switch (op.type) {
+    case 'visit': {
+      if (op.opId !== undefined && record.ops.includes(op.opId)) {
+        return {record, changed: false, duplicate: true};
+      }
+      const trail = addToTrail(record.trail, op.page, op.trailSize);
+      const ops = op.opId === undefined ? record.ops : rememberOp(record.ops, op.opId);
+      // A visit that leaves the trail as it was (the newest page again) still records its op id,
+      // so a resend is recognised; it is not a change of the session.
+      if (trail === null) {
+        return {
+          record: ops === record.ops ? record : {...record, ops},
+          changed: false,
+          duplicate: false,
+        };
+      }
+      return {
+        record: {...record, trail, ops, rev: record.rev + 1},
+        changed: true,
+        duplicate: false,
+      };
+    }
+    case 'touch': {
+      if (op.expiresAt === record.expiresAt) return {record, changed: false, duplicate: false};
+      return {record: {...record, expiresAt: op.expiresAt}, changed: true, duplicate: false};
+    }
+    case 'su':
+      return {
+        record: {...record, suTarget: op.target, rev: record.rev + 1},
+        changed: true,
+        duplicate: false,
+      };
+    case 'return':
+      if (record.suTarget === null) return {record, changed: false, duplicate: false};
+      return {
+        record: {...record, suTarget: null, rev: record.rev + 1},
+        changed: true,
+        duplicate: false,
+      };
+    case 'data': {
+      const data = {...record.data, ...op.set};
+      for (const k of op.del) delete data[k];
+      return {record: {...record, data, rev: record.rev + 1}, changed: true, duplicate: false};
+    }
+  }
+}
+
+function rememberOp(ops: string[], id: string): string[] {
+  const next =
+    ops.length >= APPLIED_OPS_KEPT ? ops.slice(ops.length - APPLIED_OPS_KEPT + 1) : ops.slice();
+  next.push(id);
+  return next;
+}
+
+/** True when a record is live at `now`. */
+export function isLive(record: SessionRecord, now: number): boolean {
+  return record.expiresAt > now;
+}

@@ -1,0 +1,111 @@
+/**
+ * The session store contract. Every store (memory, SQLite, Redis) implements this interface and
+ * passes the one conformance suite in test/server/store/store-conformance.ts.
+ *
+ * Rules every implementation keeps:
+ * - Keys are `sessionKey(sid)` (a SHA-256 of the cookie value): the raw session id is never stored.
+ * - Not found, expired (`expiresAt <= now`) and destroyed all read as `undefined`; never an error.
+ * - `mutate` applies one {@link SessionOp} atomically with {@link applyOp} (no read-modify-write across
+ *   an await, no lost update under concurrency, also across processes).
+ * - A store that cannot reach its backend rejects with a `MoinError('store_unavailable')`.
+ */
+
+/** A stored session. */
+export interface SessionRecord {
+  /** Store key: SHA-256 of the session id, base64url. */
+  key: string;
+  /** The real logged-in user's name; null while anonymous. */
+  user: string | null;
+  /** Did the login ask to be remembered (decides the lifetime with `cookie_lifetime[1] > 0`). */
+  rememberMe: boolean;
+  /** The user a superuser is acting as, else null. */
+  suTarget: string | null;
+  /** Visited pages, oldest first. */
+  trail: string[];
+  /** Extension values (`req.session`); never part of the view. */
+  data: Record<string, unknown>;
+  /** The last applied op ids (at most APPLIED_OPS_KEPT), oldest first. */
+  ops: string[];
+  /** Grows with every change except a pure expiry touch. */
+  rev: number;
+  /** ms since epoch. */
+  createdAt: number;
+  /** ms since epoch; the session is gone at and after this time. */
+  expiresAt: number;
+}
+
+/** One atomic change to a session. */
+export type SessionOp =
+  | {type: 'visit'; page: string; trailSize: number; opId?: string}
+  | {type: 'touch'; expiresAt: number}
+  | {type: 'su'; target: string}
+  | {type: 'return'}
+  | {type: 'data'; set: Record<string, unknown>; del: string[]};
+
+/** What {@link SessionStore.mutate} reports. */
+export interface MutateResult {
+  /** The session after the op. */
+  record: SessionRecord;
+  /** Did the op change anything (rev grew or expiry moved). */
+  changed: boolean;
+  /** The op id had been applied before; nothing was applied now. */
+  duplicate: boolean;
+}
+
+/** One row of `sessions list` (never the id). */
+export interface SessionSummary {
+  /** First 12 characters of the store key, to tell rows apart. */
+  ref: string;
+  user: string | null;
+  suTarget: string | null;
+  trailLength: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** One change-user audit record. */
+export interface AuditEntry {
+  /** ms since epoch. */
+  at: number;
+  action: 'su_start' | 'su_return' | 'su_end_logout' | 'su_end_revoked';
+  actor: string;
+  target: string;
+  /** The client address the request came from. */
+  address: string;
+  /** First 12 characters of the session's store key (never the id). */
+  session: string;
+}
+
+/** The store interface. All methods are required. */
+export interface SessionStore {
+  /** `memory`, `sqlite` or `redis`. */
+  readonly kind: string;
+  /** The live session for a key, or undefined. */
+  get(key: string, now: number): Promise<SessionRecord | undefined>;
+  /** Inserts a new session; `oldKey`, when given, is destroyed in the same atomic step (id rotation). */
+  insert(record: SessionRecord, oldKey?: string | null): Promise<void>;
+  /** Applies one op atomically; undefined when there is no live session for the key. */
+  mutate(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined>;
+  /** Destroys a session; true when one existed. */
+  destroy(key: string): Promise<boolean>;
+  /** Destroys every session whose real user is `user`; returns their keys. */
+  revokeUser(user: string): Promise<string[]>;
+  /** Live sessions, optionally of one real user. */
+  list(now: number, user?: string): Promise<SessionSummary[]>;
+  /** Removes expired sessions; returns how many. */
+  purgeExpired(now: number): Promise<number>;
+  /** Appends one audit record durably. */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Audit records, oldest first. */
+  listAudit(): Promise<AuditEntry[]>;
+  /** Resolves when the backend answers; rejects with store_unavailable otherwise. */
+  ping(): Promise<void>;
+  /**
+   * Calls `listener` when another process may have changed sessions (for example the CLI on the
+   * same SQLite file). `keys` lists them when known, else null (recheck what you hold). Returns an
+   * unsubscribe function. Stores that cannot be changed from outside may never call it.
+   */
+  onExternalChange(listener: (keys: string[] | null) => void): () => void;
+  /** Releases the backend. */
+  close(): Promise<void>;
+}
