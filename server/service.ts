@@ -1,0 +1,110 @@
+import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import type {Duplex} from 'node:stream';
+import {fileURLToPath} from 'node:url';
+import {resolveConfig, type Config} from '../shared/index.js';
+import {MemoryBus} from './bus/memory-bus.js';
+import type {SessionBus} from './bus/types.js';
+import {createHttpHandler} from './http/index.js';
+import {createLogger, type Logger} from './log.js';
+import {Metrics} from './metrics.js';
+import type {ServiceParts} from './service-parts.js';
+import {SessionEngine} from './session/session-engine.js';
+import {createStore} from './store/create-store.js';
+import type {SessionStore} from './store/types.js';
+import {createSyncHub, type SyncHub} from './sync/index.js';
+import type {UserDirectory} from './users/types.js';
+import {FileUserDirectory} from './users/file-user-directory.js';
+
+/** Collaborators that may be injected (tests, embedding); each has a default built from the config. */
+export interface ServiceOptions {
+  store?: SessionStore;
+  bus?: SessionBus;
+  users?: UserDirectory;
+  logger?: Logger;
+  now?: () => number;
+  /** The package root (index.html, dist/client). @default the package this file belongs to */
+  root?: string;
+}
+
+/** A running or runnable session service. */
+export interface SessionService extends ServiceParts {
+  /** The HTTP API, the demo page and the client bundle: `http.createServer(service.handle)`. */
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** `GET /api/sync`: hand an HTTP `upgrade` event here. */
+  readonly handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** CONTRACT §7 `req.session` for node:http and Connect/Express. */
+  middleware(): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+  readonly sync: SyncHub;
+  /** Starts an HTTP server with the API and the WebSocket; resolves with its URL. */
+  listen(port?: number, host?: string): Promise<{url: string; server: Server}>;
+  /** Stops accepting, finishes in-flight writes, closes sockets with 1001, releases the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the service from a config object (validated here, once: unknown keys and wrong types throw
+ * a ConfigError naming the key). Synchronous, so `app.use(createSessionService(cfg).middleware())`
+ * works.
+ */
+export function createSessionService(
+  config: unknown,
+  options: ServiceOptions = {}
+): SessionService {
+  const resolved: Config = resolveConfig(config);
+  const logger = options.logger ?? createLogger(resolved.log_level);
+  const store = options.store ?? createStore(resolved);
+  const bus = options.bus ?? new MemoryBus();
+  const users = options.users ?? new FileUserDirectory(resolved.users_file);
+  const metrics = new Metrics();
+  const root = options.root ?? fileURLToPath(new URL('../..', import.meta.url));
+  const engine = new SessionEngine({
+    config: resolved,
+    store,
+    users,
+    bus,
+    ...(options.now ? {now: options.now} : {}),
+    log: (event, fields) => logger.info({event, ...fields}, event),
+  });
+  const parts: ServiceParts = {config: resolved, engine, store, bus, users, logger, metrics, root};
+  const handle = createHttpHandler(parts);
+  const sync = createSyncHub(parts);
+  let server: Server | null = null;
+
+  return {
+    ...parts,
+    handle,
+    handleUpgrade: (req, socket, head) => sync.handleUpgrade(req, socket, head),
+    sync,
+    middleware() {
+      throw new Error('middleware: not implemented yet');
+    },
+    listen(port = resolved.port, host = resolved.host) {
+      return new Promise((resolve, reject) => {
+        const s = createServer(handle);
+        s.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
+        s.once('error', reject);
+        s.listen(port, host, () => {
+          server = s;
+          const addr = s.address();
+          const p = typeof addr === 'object' && addr ? addr.port : port;
+          const h = host.includes(':') ? `[${host}]` : host;
+          resolve({url: `http://${h}:${p}`, server: s});
+        });
+      });
+    },
+    async close() {
+      if (server) {
+        const s = server;
+        server = null;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+        });
+      }
+      await sync.close();
+      users.close();
+      await bus.close();
+      await store.close();
+    },
+  };
+}
