@@ -1,10 +1,14 @@
 import type {Config} from '../../shared/index.js';
 import {MemoryStore} from './memory-store.js';
+import {RedisStore} from './redis-store.js';
 import type {SessionStore} from './types.js';
 
 /** Opens the store a config names (`store` key). */
 export function createStore(config: Config): SessionStore {
   if (config.store === 'memory:') return new MemoryStore();
+  if (/^rediss?:\/\//.test(config.store)) {
+    return new RedisStore(config.store, {prefix: config.redis_prefix});
+  }
   // sqlite: (issue 2) and redis:// (issue 5) are added here.
   throw new Error(`store "${config.store}" is not available yet`);
 }

@@ -1,0 +1,216 @@
+import type {Redis, Result} from 'ioredis';
+import {MoinError} from '../../shared/index.js';
+import {summarize} from './memory-store.js';
+import {applyOp, isLive} from './ops.js';
+import {closeRedis, openRedis, toStoreError, whenReady} from './redis-connection.js';
+import {CAS, DESTROY, INSERT, PURGE, REVOKE_USER} from './redis-scripts.js';
+import type {
+  AuditEntry,
+  MutateResult,
+  SessionOp,
+  SessionRecord,
+  SessionStore,
+  SessionSummary,
+} from './types.js';
+
+/** Compare-and-set attempts for one mutate before it gives up (only reached under a storm). */
+export const REDIS_CAS_ATTEMPTS = 50;
+/** Keys per purge script call and per MGET in list (keeps each Redis step short). */
+const BATCH = 500;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    moinInsert(...args: string[]): Result<number, Context>;
+    moinCas(...args: string[]): Result<number, Context>;
+    moinDestroy(...args: string[]): Result<number, Context>;
+    moinRevokeUser(...args: string[]): Result<string[], Context>;
+    moinPurge(...args: string[]): Result<[number, number], Context>;
+  }
+}
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** Prefix of every key and of the change channel. @default "moin:" */
+  prefix?: string;
+}
+
+/**
+ * The session store on Redis (`store: "redis://HOST:PORT[/DB]"`), for several instances on one
+ * Redis. Each session is one JSON string that Redis expires itself at the session's expiresAt.
+ *
+ * Atomicity: `mutate` reads the record, applies the op with {@link applyOp} in Node (the one
+ * implementation of op semantics) and writes it back with a compare-and-set script that writes only
+ * if the stored value is still byte-for-byte what was read; on a conflict it re-reads and applies
+ * again. This is WATCH/MULTI/EXEC's optimistic scheme without WATCH's drawback: WATCH state belongs
+ * to a connection, so it would need a pool of exclusive connections, while the script runs on the
+ * one shared, pipelined connection. Mutations of one key within this process are queued, so an
+ * instance never conflicts with itself; conflicts happen only between instances. Inserts, destroys,
+ * revocations and purges are single scripts that also keep the indexes in step.
+ *
+ * Fails closed: when Redis is unreachable every method rejects within about two seconds (at once
+ * while the connection is known to be down) with `MoinError('store_unavailable')`, and the
+ * connection keeps reconnecting in the background.
+ *
+ * `revokeUser` and `purgeExpired` publish each removed key on `<prefix>changes` from inside their
+ * script, so the CLI (which has no bus) still reaches the sockets of every instance.
+ */
+export class RedisStore implements SessionStore {
+  readonly kind = 'redis';
+  readonly prefix: string;
+  readonly #client: Redis;
+  #everReady = false;
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  constructor(url: string, options: RedisStoreOptions = {}) {
+    this.prefix = options.prefix ?? 'moin:';
+    this.#client = openRedis(url);
+    this.#client.on('ready', () => (this.#everReady = true));
+    this.#client.defineCommand('moinInsert', {numberOfKeys: 0, lua: INSERT});
+    this.#client.defineCommand('moinCas', {numberOfKeys: 0, lua: CAS});
+    this.#client.defineCommand('moinDestroy', {numberOfKeys: 0, lua: DESTROY});
+    this.#client.defineCommand('moinRevokeUser', {numberOfKeys: 0, lua: REVOKE_USER});
+    this.#client.defineCommand('moinPurge', {numberOfKeys: 0, lua: PURGE});
+  }
+
+  /** The Redis key of a session record. */
+  recordKey(key: string): string {
+    return `${this.prefix}s:${key}`;
+  }
+
+  async get(key: string, now: number): Promise<SessionRecord | undefined> {
+    const raw = await this.#run((c) => c.get(this.recordKey(key)));
+    const r = decode(raw);
+    return r && isLive(r, now) ? r : undefined;
+  }
+
+  async insert(record: SessionRecord, oldKey?: string | null): Promise<void> {
+    await this.#run((c) =>
+      c.moinInsert(
+        this.prefix,
+        record.key,
+        JSON.stringify(record),
+        String(record.expiresAt),
+        record.user ?? '',
+        oldKey ?? ''
+      )
+    );
+  }
+
+  mutate(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined> {
+    // One mutation per key at a time in this process: parallel visits on one session from one
+    // instance would otherwise all race for the same compare-and-set and mostly retry.
+    const prev = this.#queues.get(key) ?? Promise.resolve();
+    const next = prev.then(
+      () => this.#mutateNow(key, op, now),
+      () => this.#mutateNow(key, op, now)
+    );
+    this.#queues.set(key, next);
+    const clear = () => {
+      if (this.#queues.get(key) === next) this.#queues.delete(key);
+    };
+    next.then(clear, clear);
+    return next;
+  }
+
+  async #mutateNow(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined> {
+    for (let attempt = 0; attempt < REDIS_CAS_ATTEMPTS; attempt++) {
+      const raw = await this.#run((c) => c.get(this.recordKey(key)));
+      const current = decode(raw);
+      if (!raw || !current || !isLive(current, now)) return undefined;
+      const result = applyOp(current, op);
+      // Nothing to write (a duplicate op id, a no-op return): the read is the answer.
+      if (result.record === current) return result;
+      const written = await this.#run((c) =>
+        c.moinCas(
+          this.prefix,
+          key,
+          raw,
+          JSON.stringify(result.record),
+          String(result.record.expiresAt),
+          result.record.expiresAt === current.expiresAt ? '0' : '1'
+        )
+      );
+      if (written === 1) return result;
+      if (written === -1) return undefined;
+      // Another instance wrote first: back off a little (more with each try) and apply again.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(attempt, 10)));
+    }
+    throw new MoinError('store_unavailable', 'The session is too busy to change; try again.');
+  }
+
+  async destroy(key: string): Promise<boolean> {
+    return (await this.#run((c) => c.moinDestroy(this.prefix, key))) === 1;
+  }
+
+  async revokeUser(user: string): Promise<string[]> {
+    return this.#run((c) => c.moinRevokeUser(this.prefix, user));
+  }
+
+  async list(now: number, user?: string): Promise<SessionSummary[]> {
+    const index = user === undefined ? `${this.prefix}x` : `${this.prefix}u:${user}`;
+    // `(now`: strictly later than now, the same rule as isLive.
+    const keys = await this.#run((c) => c.zrangebyscore(index, `(${now}`, '+inf'));
+    const out: SessionSummary[] = [];
+    for (let i = 0; i < keys.length; i += BATCH) {
+      const chunk = keys.slice(i, i + BATCH).map((k) => this.recordKey(k));
+      const values = await this.#run((c) => c.mget(chunk));
+      for (const raw of values) {
+        const r = decode(raw);
+        if (r && isLive(r, now) && (user === undefined || r.user === user)) out.push(summarize(r));
+      }
+    }
+    return out;
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const [seen, gone] = await this.#run((c) =>
+        c.moinPurge(this.prefix, String(now), String(BATCH))
+      );
+      removed += gone;
+      if (seen < BATCH) return removed;
+    }
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.#run((c) => c.rpush(`${this.prefix}audit`, JSON.stringify(entry)));
+  }
+
+  async listAudit(): Promise<AuditEntry[]> {
+    const rows = await this.#run((c) => c.lrange(`${this.prefix}audit`, 0, -1));
+    return rows.map((row) => JSON.parse(row) as AuditEntry);
+  }
+
+  async ping(): Promise<void> {
+    await this.#run((c) => c.ping());
+  }
+
+  onExternalChange(): () => void {
+    // Changes from other processes (other instances, the CLI) arrive on the Redis bus.
+    return () => {};
+  }
+
+  async close(): Promise<void> {
+    await closeRedis(this.#client);
+  }
+
+  async #run<T>(command: (client: Redis) => Promise<T>): Promise<T> {
+    try {
+      await whenReady(this.#client, () => this.#everReady);
+      return await command(this.#client);
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+}
+
+// A record that does not parse reads as absent (it expires by itself); it never breaks a request.
+function decode(raw: string | null): SessionRecord | undefined {
+  if (raw === null) return undefined;
+  try {
+    return JSON.parse(raw) as SessionRecord;
+  } catch {
+    return undefined;
+  }
+}

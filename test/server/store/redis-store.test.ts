@@ -1,0 +1,302 @@
+import {Redis} from 'ioredis';
+import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
+import {isMoinError, resolveConfig} from '../../../shared/index.js';
+import {createStore} from '../../../server/store/create-store.js';
+import {RedisStore} from '../../../server/store/redis-store.js';
+import type {SessionRecord} from '../../../server/store/types.js';
+import {freePort, startRedisServer, type RedisServer} from '../../support/redis-server.js';
+
+let redis: RedisServer;
+let raw: Redis;
+let prefixSeq = 0;
+const open: RedisStore[] = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  raw = new Redis(redis.url);
+});
+
+afterAll(async () => {
+  raw.disconnect();
+  await redis.stop();
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+/** A store on the suite's Redis with a prefix of its own, so tests never see each other's keys. */
+function newStore(prefix = `t${++prefixSeq}:`, url = redis.url): RedisStore {
+  const s = new RedisStore(url, {prefix});
+  open.push(s);
+  return s;
+}
+
+function record(key: string, over: Partial<SessionRecord> = {}): SessionRecord {
+  const now = Date.now();
+  return {
+    key,
+    user: null,
+    rememberMe: false,
+    suTarget: null,
+    trail: [],
+    data: {},
+    ops: [],
+    rev: 1,
+    createdAt: now,
+    expiresAt: now + 3_600_000,
+    ...over,
+  };
+}
+
+async function expectUnavailable(p: Promise<unknown>): Promise<void> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e
+  );
+  expect(isMoinError(err) && err.code === 'store_unavailable').toBe(true);
+}
+
+describe('RedisStore key layout', () => {
+  it('stores a session under <prefix>s:<key> with a Redis expiry equal to its expiresAt', async () => {
+    const s = newStore('lay:');
+    const r = record('k1', {user: 'Alice'});
+    await s.insert(r);
+    expect(await raw.exists('lay:s:k1')).toBe(1);
+    expect(await raw.pexpiretime('lay:s:k1')).toBe(r.expiresAt);
+    expect(await raw.zscore('lay:u:Alice', 'k1')).toBe(String(r.expiresAt));
+  });
+
+  it('moves the Redis expiry with a touch', async () => {
+    const s = newStore('touch:');
+    const r = record('k1', {user: 'Alice'});
+    await s.insert(r);
+    const later = r.expiresAt + 600_000;
+    const res = await s.mutate('k1', {type: 'touch', expiresAt: later}, Date.now());
+    expect(res?.changed).toBe(true);
+    expect(await raw.pexpiretime('touch:s:k1')).toBe(later);
+    expect(await raw.zscore('touch:u:Alice', 'k1')).toBe(String(later));
+  });
+
+  it('keeps sessions of different prefixes apart', async () => {
+    const a = newStore('pa:');
+    const b = newStore('pb:');
+    await a.insert(record('same', {user: 'Alice'}));
+    expect(await b.get('same', Date.now())).toBeUndefined();
+    expect(await b.list(Date.now())).toEqual([]);
+    expect(await a.get('same', Date.now())).toMatchObject({user: 'Alice'});
+  });
+
+  it('is what createStore opens for a redis:// store, with the configured prefix', async () => {
+    const config = resolveConfig({store: redis.url, redis_prefix: 'cfg:'});
+    const s = createStore(config);
+    try {
+      expect(s.kind).toBe('redis');
+      await s.insert(record('viaConfig'));
+      expect(await raw.exists('cfg:s:viaConfig')).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('RedisStore expiry', () => {
+  it('lets Redis drop an expired session by itself', async () => {
+    const s = newStore();
+    await s.insert(record('short', {expiresAt: Date.now() + 150}));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await raw.exists(s.recordKey('short'))).toBe(0);
+    expect(await s.get('short', Date.now())).toBeUndefined();
+    expect(await s.mutate('short', {type: 'return'}, Date.now())).toBeUndefined();
+  });
+
+  it('purgeExpired cleans the indexes of sessions Redis already dropped', async () => {
+    const s = newStore('pur:');
+    await s.insert(record('gone', {user: 'Bob', expiresAt: Date.now() + 100}));
+    await s.insert(record('stays', {user: 'Bob'}));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await raw.zcard('pur:u:Bob')).toBe(2);
+    // Redis removed the record itself, so purge finds no record to remove, only index entries.
+    expect(await s.purgeExpired(Date.now())).toBe(0);
+    expect(await raw.zrange('pur:u:Bob', '0', '-1')).toEqual(['stays']);
+    expect(await raw.zrange('pur:x', '0', '-1')).toEqual(['stays']);
+    expect(await raw.hkeys('pur:o')).toEqual(['stays']);
+    expect((await s.list(Date.now(), 'Bob')).map((r) => r.ref)).toEqual(['stays']);
+  });
+
+  it('purges in batches when many sessions have expired', async () => {
+    const s = newStore('many:');
+    const now = Date.now();
+    for (let i = 0; i < 1_200; i++) await s.insert(record(`m${i}`, {expiresAt: now + 60_000}));
+    expect(await s.purgeExpired(now + 120_000)).toBe(1_200);
+    expect(await raw.zcard('many:x')).toBe(0);
+  });
+});
+
+describe('RedisStore indexes', () => {
+  it('destroy removes the record and its index entries', async () => {
+    const s = newStore('des:');
+    await s.insert(record('k', {user: 'Carol'}));
+    expect(await s.destroy('k')).toBe(true);
+    expect(await s.destroy('k')).toBe(false);
+    expect(await raw.exists('des:u:Carol', 'des:x', 'des:o')).toBe(0);
+  });
+
+  it('insert with an old key rotates in one step and moves the index', async () => {
+    const s = newStore('rot:');
+    await s.insert(record('anon'));
+    await s.insert(record('logged', {user: 'Dave'}), 'anon');
+    expect(await s.get('anon', Date.now())).toBeUndefined();
+    expect(await raw.zrange('rot:x', '0', '-1')).toEqual(['logged']);
+    expect(await raw.zrange('rot:u:Dave', '0', '-1')).toEqual(['logged']);
+  });
+
+  it('revokeUser publishes every revoked key on <prefix>changes', async () => {
+    const s = newStore('rev:');
+    await s.insert(record('r1', {user: 'Eve'}));
+    await s.insert(record('r2', {user: 'Eve'}));
+    await s.insert(record('r3', {user: 'Frank'}));
+    const sub = new Redis(redis.url);
+    try {
+      const got: string[] = [];
+      sub.on('message', (_ch: string, m: string) => got.push(m));
+      await sub.subscribe('rev:changes');
+      expect((await s.revokeUser('Eve')).sort()).toEqual(['r1', 'r2']);
+      await expect.poll(() => got.sort()).toEqual(['r1', 'r2']);
+      expect(await s.get('r3', Date.now())).toMatchObject({user: 'Frank'});
+      expect(await raw.exists('rev:u:Eve')).toBe(0);
+      expect(await raw.zrange('rev:x', '0', '-1')).toEqual(['r3']);
+    } finally {
+      sub.disconnect();
+    }
+  });
+});
+
+describe('RedisStore atomicity across instances', () => {
+  let a: RedisStore;
+  let b: RedisStore;
+  beforeEach(async () => {
+    const prefix = `atom${++prefixSeq}:`;
+    a = newStore(prefix);
+    b = newStore(prefix);
+    await a.insert(record('hot', {rev: 10}));
+  });
+
+  it('loses none of 2 × 100 parallel visits on one session, each with its own rev', async () => {
+    const now = Date.now();
+    const visit = (s: RedisStore, i: number) =>
+      s.mutate('hot', {type: 'visit', page: `P${i}`, trailSize: 5, opId: `op${i}`}, now);
+    const results = await Promise.all(Array.from({length: 200}, (_, i) => visit(i % 2 ? a : b, i)));
+    const revs = results.map((r) => r!.record.rev);
+    expect(new Set(revs).size).toBe(200);
+    expect(Math.min(...revs)).toBe(11);
+    expect(Math.max(...revs)).toBe(210);
+    const final = await a.get('hot', now);
+    expect(final!.rev).toBe(210);
+    expect(final!.ops).toHaveLength(200);
+    expect(new Set(final!.ops).size).toBe(200);
+  });
+
+  it('applies one op id once when two instances send it at the same time', async () => {
+    const now = Date.now();
+    const op = {type: 'visit', page: 'Same', trailSize: 5, opId: 'dup-1'} as const;
+    const [x, y] = await Promise.all([a.mutate('hot', op, now), b.mutate('hot', op, now)]);
+    expect([x!.duplicate, y!.duplicate].sort()).toEqual([false, true]);
+    expect((await a.get('hot', now))!.rev).toBe(11);
+  });
+
+  it('never resurrects a session destroyed while a mutation was queued', async () => {
+    const now = Date.now();
+    const pending = Array.from({length: 20}, (_, i) =>
+      a.mutate('hot', {type: 'visit', page: `Q${i}`, trailSize: 5}, now)
+    );
+    await b.destroy('hot');
+    await Promise.all(pending);
+    expect(await a.get('hot', now)).toBeUndefined();
+    expect(await raw.exists(a.recordKey('hot'))).toBe(0);
+  });
+});
+
+describe('RedisStore reading bad data', () => {
+  it('reads a value that is not JSON as no session', async () => {
+    const s = newStore('bad:');
+    await raw.set('bad:s:junk', '{not json', 'PX', 60_000);
+    expect(await s.get('junk', Date.now())).toBeUndefined();
+  });
+});
+
+describe('RedisStore when Redis is unreachable', () => {
+  it('rejects every method with store_unavailable when nothing listens', async () => {
+    const s = newStore('down:', `redis://127.0.0.1:${await freePort()}`);
+    const now = Date.now();
+    await expectUnavailable(s.ping());
+    await expectUnavailable(s.get('k', now));
+    await expectUnavailable(s.insert(record('k')));
+    await expectUnavailable(s.mutate('k', {type: 'return'}, now));
+    await expectUnavailable(s.destroy('k'));
+    await expectUnavailable(s.revokeUser('u'));
+    await expectUnavailable(s.list(now));
+    await expectUnavailable(s.purgeExpired(now));
+    await expectUnavailable(
+      s.appendAudit({
+        at: now,
+        action: 'su_start',
+        actor: 'a',
+        target: 'b',
+        address: '',
+        session: '',
+      })
+    );
+    await expectUnavailable(s.listAudit());
+  });
+
+  it('fails closed while Redis is down and recovers by itself when it returns', async () => {
+    const own = await startRedisServer({appendonly: true, appendfsync: 'always'});
+    const s = newStore('out:', own.url);
+    try {
+      await s.insert(record('kept', {user: 'Gina'}));
+      await s.mutate('kept', {type: 'visit', page: 'Acked', trailSize: 5}, Date.now());
+      await own.kill();
+      await expectUnavailable(s.get('kept', Date.now()));
+      await expectUnavailable(s.mutate('kept', {type: 'return'}, Date.now()));
+      const back = await startRedisServer({port: own.port, dir: own.dir, appendonly: true});
+      try {
+        await expect
+          .poll(
+            () =>
+              s.ping().then(
+                () => true,
+                () => false
+              ),
+            {timeout: 10_000}
+          )
+          .toBe(true);
+        const r = await s.get('kept', Date.now());
+        expect(r?.trail).toEqual(['Acked']);
+      } finally {
+        await back.stop();
+      }
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('RedisStore audit log', () => {
+  it('keeps audit entries in order for every instance on the same Redis', async () => {
+    const a = newStore('aud:');
+    const b = newStore('aud:');
+    const e = (n: number) =>
+      ({
+        at: n,
+        action: 'su_start',
+        actor: 'Admin',
+        target: `U${n}`,
+        address: '127.0.0.1',
+        session: 'ref',
+      }) as const;
+    await a.appendAudit(e(1));
+    await b.appendAudit(e(2));
+    expect((await a.listAudit()).map((x) => x.target)).toEqual(['U1', 'U2']);
+  });
+});
