@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   too_many_attempts: {status: 429, message: 'Too many failed logins; wait and try again.'},
   rate_limited: {status: 429, message: 'Too many requests; slow down.'},
   internal_error: {status: 500, message: 'Something went wrong on the server.'},
+  not_built: {status: 503, message: 'The client bundle is not built; run `npm run build`.'},
   store_unavailable: {status: 503, message: 'The session store is unreachable; try again shortly.'},
   // WebSocket-only codes (sent in error frames).
   bad_message: {status: 400, message: 'The frame is not a valid message.'},
