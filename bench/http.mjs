@@ -1,0 +1,154 @@
+// GET /api/session with a stored logged-in session (a wiki back end asks this for every page view):
+// moin-session on SQLite against express-session on SQLite and in memory, and a raw node:http
+// "hello world" as the ceiling. Each target runs in its own child process; autocannon runs here
+// with the same connections, pipelining, warm-up and duration for all; rounds are interleaved so
+// drift of the machine hits every target alike, and the median round is reported.
+//
+// `node bench/http.mjs [--rounds N] [--duration S] [--connections N] [--pipelining N] [--profile]`
+// (`npm run build` first). `--profile` runs moin-session under `node --cpu-prof` and prints where
+// its time goes.
+import {mkdirSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
+import {startTarget} from './lib/child.mjs';
+import {BENCH_USER} from './lib/fixture.mjs';
+import {int, isMain, pad, times, verdict} from './lib/format.mjs';
+import {DEFAULT_LOAD, LOAD_OPTIONS, httpOptionsFrom, measure, median} from './lib/load.mjs';
+import {summarizeProfiles} from './lib/profile.mjs';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+/** The targets, in print order; `session` targets must answer with the logged-in user. */
+export const HTTP_TARGETS = [
+  {id: 'moin', label: 'moin-session (SQLite)', file: here('./lib/moin-target.mjs'), session: true},
+  {
+    id: 'expressSqlite',
+    label: 'express-session + better-sqlite3-session-store',
+    file: here('./anchors/express-session.mjs'),
+    args: ['sqlite'],
+    session: true,
+  },
+  {
+    id: 'expressMemory',
+    label: 'express-session + MemoryStore',
+    file: here('./anchors/express-session.mjs'),
+    args: ['memory'],
+    session: true,
+  },
+  {id: 'raw', label: 'raw node:http hello world', file: here('./anchors/raw-http.mjs')},
+];
+
+/** The goals of issue 6 for moin-session's req/s. */
+export const HTTP_GOALS = {vsExpressSqlite: 4, vsRaw: 0.5};
+
+// One request before the load: the target really answers for a stored logged-in session (a bench
+// of an error page would be worthless).
+async function check(target, t) {
+  const r = await fetch(`${t.url}${t.path}`, {headers: t.cookie ? {cookie: t.cookie} : {}});
+  const body = await r.text();
+  if (r.status !== 200) throw new Error(`${target.label}: ${t.path} answered ${r.status}: ${body}`);
+  if (target.session) {
+    const view = JSON.parse(body);
+    if (view.user?.name !== BENCH_USER || view.trail?.length !== 5)
+      throw new Error(`${target.label}: the session is not the logged-in bench session: ${body}`);
+    if (!r.headers.get('set-cookie'))
+      throw new Error(`${target.label}: no Set-Cookie on the answer (sliding expiry)`);
+  }
+}
+
+/**
+ * Runs the HTTP bench and returns its figures; `print` gets one line at a time.
+ * @param {{load?: typeof DEFAULT_LOAD, rounds?: number, profile?: boolean, print?: (line: string) => void}} opts
+ */
+export async function runHttpBench({
+  load = DEFAULT_LOAD,
+  rounds = 3,
+  profile = false,
+  print = console.log,
+} = {}) {
+  const profileDir = here('./results/profiles');
+  if (profile) mkdirSync(profileDir, {recursive: true});
+  print(
+    `http: GET /api/session, stored logged-in session; autocannon ${load.connections} connections, ` +
+      `pipelining ${load.pipelining}, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s, ` +
+      `median of ${rounds} interleaved rounds`
+  );
+  // A target that fails to start is reported and left out; the others still run.
+  const running = [];
+  const failed = {};
+  try {
+    for (const target of HTTP_TARGETS) {
+      const nodeArgs =
+        profile && target.id === 'moin' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      try {
+        const t = await startTarget(target.file, target.args ?? [], {nodeArgs});
+        running.push({target, t, samples: []});
+        await check(target, t);
+      } catch (err) {
+        failed[target.id] = {
+          label: target.label,
+          error: err instanceof Error ? err.message : String(err),
+        };
+        print(`  ${target.label}: FAILED: ${failed[target.id].error.split('\n')[0]}`);
+        running.pop()?.t.stop();
+      }
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const r of running) {
+        const m = await measure(
+          {url: `${r.t.url}${r.t.path}`, headers: r.t.cookie ? {cookie: r.t.cookie} : {}},
+          load
+        );
+        if (m.failures > 0)
+          throw new Error(`${r.target.label}: ${m.failures} failed requests in round ${round + 1}`);
+        r.samples.push(m);
+        print(`  round ${round + 1} ${pad(r.target.label, 48)} ${pad(int(m.reqPerSec), 7)} req/s`);
+      }
+    }
+    const targets = {...failed};
+    for (const {target, samples: s} of running) {
+      targets[target.id] = {
+        label: target.label,
+        reqPerSec: median(s.map((m) => m.reqPerSec)),
+        p50Ms: median(s.map((m) => m.p50Ms)),
+        p99Ms: median(s.map((m) => m.p99Ms)),
+        rounds: s.map((m) => m.reqPerSec),
+      };
+    }
+    const moin = targets.moin.reqPerSec;
+    const ratio = (id) => (moin && targets[id].reqPerSec ? moin / targets[id].reqPerSec : null);
+    const ratios = {
+      vsExpressSqlite: ratio('expressSqlite'),
+      vsExpressMemory: ratio('expressMemory'),
+      vsRaw: ratio('raw'),
+    };
+    for (const {target} of running) {
+      const r = targets[target.id];
+      const rel =
+        target.id !== 'moin' && moin ? `  moin-session = ${times(moin / r.reqPerSec)}` : '';
+      print(
+        `  ${pad(target.label, 48)} ${pad(int(r.reqPerSec), 7)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${rel}`
+      );
+    }
+    const goal = (key, text) => {
+      const v = ratios[key];
+      print(
+        `  goal moin-session ≥ ${HTTP_GOALS[key]}× ${text}: ` +
+          (v === null ? 'not measured' : `${times(v)} ${verdict(v, HTTP_GOALS[key])}`)
+      );
+    };
+    goal('vsExpressSqlite', 'express-session on SQLite');
+    goal('vsRaw', 'raw node:http');
+    return {load, rounds, targets, ratios, goals: HTTP_GOALS};
+  } finally {
+    await Promise.all(running.map((r) => r.t.stop()));
+    if (profile) {
+      for (const line of summarizeProfiles(profileDir)) print(line);
+    }
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const {values} = parseArgs({options: LOAD_OPTIONS});
+  console.log(JSON.stringify(await runHttpBench(httpOptionsFrom(values)), null, 2));
+}

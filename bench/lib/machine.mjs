@@ -1,0 +1,17 @@
+// The machine line every bench run prints first: results only compare within one run on one machine.
+import {cpus, totalmem} from 'node:os';
+
+/** CPU model, cores, RAM, Node version and date, as an object and as one printable line. */
+export function machineInfo() {
+  const list = cpus();
+  const info = {
+    cpu: list[0]?.model.trim() ?? 'unknown CPU',
+    cores: list.length,
+    ramGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+  };
+  const line = `machine: ${info.cpu}, ${info.cores} cores, ${info.ramGiB} GiB RAM, Node ${info.node}, ${info.platform}, ${info.date}`;
+  return {info, line};
+}

@@ -1,0 +1,69 @@
+// Reads V8 .cpuprofile files (node --cpu-prof) and says where the time went: self time by
+// function and inclusive time of moin-session's own functions, so a missed goal names a code path.
+import {readFileSync, readdirSync, statSync} from 'node:fs';
+import {join} from 'node:path';
+
+const short = (url) =>
+  url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, '')
+    .replace(/^.*\/dist\//, 'dist/');
+
+function frameName(cf) {
+  const where = cf.url ? `${short(cf.url)}:${cf.lineNumber + 1}` : '(native)';
+  return `${cf.functionName || '(anonymous)'} ${where}`;
+}
+
+/** Self and inclusive milliseconds per function of one profile. */
+export function analyzeProfile(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map();
+  profile.samples.forEach((id, i) => {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const inclusive = new Map();
+  const total = (id) => {
+    if (inclusive.has(id)) return inclusive.get(id);
+    const node = byId.get(id);
+    let sum = selfUs.get(id) ?? 0;
+    for (const c of node.children ?? []) sum += total(c);
+    inclusive.set(id, sum);
+    return sum;
+  };
+  const self = new Map();
+  const incl = new Map();
+  for (const node of profile.nodes) {
+    const name = frameName(node.callFrame);
+    self.set(name, (self.get(name) ?? 0) + (selfUs.get(node.id) ?? 0));
+    // Recursion would count twice; our hot path is not recursive, and this is a pointer, not a proof.
+    incl.set(name, (incl.get(name) ?? 0) + total(node.id));
+  }
+  const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  return {totalMs: totalUs / 1000, self, incl};
+}
+
+/** Printable lines for the newest profile in `dir`. */
+export function summarizeProfiles(dir, top = 15) {
+  let files;
+  try {
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => join(dir, f));
+  } catch {
+    return [`profile: none written in ${dir}`];
+  }
+  if (files.length === 0) return [`profile: none written in ${dir}`];
+  const newest = files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  const {totalMs, self, incl} = analyzeProfile(JSON.parse(readFileSync(newest, 'utf8')));
+  const pct = (us) => `${((us / 1000 / totalMs) * 100).toFixed(1)}%`;
+  const lines = [`profile ${newest} (${(totalMs / 1000).toFixed(1)} s sampled)`, '  self time:'];
+  for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top))
+    lines.push(`    ${pct(us).padStart(6)}  ${name}`);
+  lines.push('  inclusive time of moin-session code (dist/):');
+  for (const [name, us] of [...incl]
+    .filter(([name]) => name.includes(' dist/'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top))
+    lines.push(`    ${pct(us).padStart(6)}  ${name}`);
+  return lines;
+}

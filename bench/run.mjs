@@ -1,0 +1,57 @@
+// `npm run bench`: every figure of issue 6 in one run on one machine, side by side with its anchor,
+// then a JSON summary (also written to bench/results/latest.json). Loopback only; about 3-5 minutes.
+// Options are passed on: `npm run bench -- --rounds 1 --duration 3 --runs 5` for a quick look.
+import {mkdirSync, writeFileSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
+import {runClientBench} from './client.mjs';
+import {runHttpBench} from './http.mjs';
+import {LOAD_OPTIONS, httpOptionsFrom} from './lib/load.mjs';
+import {machineInfo} from './lib/machine.mjs';
+import {runSubBench} from './lib/sub-bench.mjs';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const {values} = parseArgs({options: {...LOAD_OPTIONS, runs: {type: 'string', default: '10'}}});
+
+const started = Date.now();
+const section = async (name, fn) => {
+  const t = Date.now();
+  console.log('');
+  try {
+    return await fn();
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    console.log(`${name}: FAILED: ${error}`);
+    return {error};
+  } finally {
+    console.log(`(${name}: ${((Date.now() - t) / 1000).toFixed(0)} s)`);
+  }
+};
+
+const machine = machineInfo();
+console.log(machine.line);
+const http = await section('http', () => runHttpBench(httpOptionsFrom(values)));
+const ws = await section('ws', async () => {
+  console.log('ws: bench/ws.mjs');
+  return runSubBench(here('./ws.mjs'));
+});
+const client = await section('client', () => runClientBench({runs: Number(values.runs)}));
+const redis = await section('redis', async () => {
+  console.log('redis: bench/redis.mjs');
+  return runSubBench(here('./redis.mjs'));
+});
+
+const summary = {
+  machine: machine.info,
+  command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+  seconds: Math.round((Date.now() - started) / 1000),
+  http,
+  ws,
+  client,
+  redis,
+};
+mkdirSync(here('./results'), {recursive: true});
+writeFileSync(here('./results/latest.json'), JSON.stringify(summary, null, 2) + '\n');
+console.log(`\n${machine.line}`);
+console.log(JSON.stringify(summary, null, 2));
+console.log(`bench: done in ${summary.seconds} s; written to bench/results/latest.json`);
