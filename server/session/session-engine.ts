@@ -51,6 +51,16 @@ export interface SessionContext {
   ended: boolean;
 }
 
+/** Options of {@link SessionEngine.load}. */
+export interface LoadOptions {
+  /**
+   * Store a session when a pending token comes back (1.9's is_new). Callers that cannot set a
+   * cookie on their response (the WebSocket upgrade) pass false: the new id could never reach the
+   * browser. @default true
+   */
+  storePending?: boolean;
+}
+
 /** Collaborators of the engine; all injectable (clock and ids for tests). */
 export interface EngineDeps {
   config: Config;
@@ -98,7 +108,7 @@ export class SessionEngine {
    * A pending token coming back (the browser keeps cookies) stores a session under a fresh id.
    * The stored user and any change of user are re-validated on every call.
    */
-  async load(request: RequestInfo): Promise<SessionContext> {
+  async load(request: RequestInfo, options: LoadOptions = {}): Promise<SessionContext> {
     const now = this.now();
     const values = readCookies(request.cookie, this.cookieName);
     let carried = false;
@@ -130,11 +140,26 @@ export class SessionEngine {
       ended: false,
     };
     if (ctx.record) await this.#revalidate(ctx);
-    else if (pending && this.#lifetimeFor(null) > 0) {
+    else if (pending && options.storePending !== false && this.#lifetimeFor(null) > 0) {
       // 1.9: "Not storing any state until you send a cookie". It came back: store now, fresh id.
       await this.#create(ctx, null, false, [], null);
     }
     return ctx;
+  }
+
+  /**
+   * Slides the stored session's expiry as a response would (the same lifetime rule, written at most
+   * once a minute), without any cookie: for activity that has no HTTP response, such as WebSocket
+   * messages. Nothing happens without a stored session.
+   */
+  async touch(ctx: SessionContext): Promise<void> {
+    const r = ctx.record;
+    if (!r) return;
+    const lifetime = this.#lifetimeFor({user: r.user, rememberMe: r.rememberMe});
+    // Lifetime 0 sessions are never stored; a record here means the config allowed it when made.
+    if (lifetime === 0) return;
+    const expiresAt = expiryFor(this.now(), lifetime);
+    if (expiresAt !== r.expiresAt) await this.mutate(ctx, {type: 'touch', expiresAt});
   }
 
   /** The view of a context (after `finish`, so the expiry is current). */
