@@ -2,7 +2,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {Duplex} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 import {resolveConfig, type Config} from '../shared/index.js';
-import {MemoryBus} from './bus/memory-bus.js';
+import {createBus} from './bus/index.js';
 import type {SessionBus} from './bus/types.js';
 import {createHttpHandler} from './http/index.js';
 import {createLogger, type Logger} from './log.js';
@@ -53,7 +53,9 @@ export function createSessionService(
   const resolved: Config = resolveConfig(config);
   const logger = options.logger ?? createLogger(resolved.log_level);
   const store = options.store ?? createStore(resolved);
-  const bus = options.bus ?? new MemoryBus();
+  // A redis:// store fans out over Redis pub/sub on the same URL, so instances see each other.
+  const bus =
+    options.bus ?? createBus(resolved, (event, fields) => logger.warn({event, ...fields}, event));
   const users = options.users ?? new FileUserDirectory(resolved.users_file);
   const metrics = new Metrics();
   const root = options.root ?? fileURLToPath(new URL('../..', import.meta.url));
@@ -93,15 +95,19 @@ export function createSessionService(
       });
     },
     async close() {
+      let stopped: Promise<void> = Promise.resolve();
       if (server) {
         const s = server;
         server = null;
-        await new Promise<void>((resolve) => {
+        stopped = new Promise<void>((resolve) => {
           s.close(() => resolve());
           s.closeIdleConnections();
         });
       }
+      // Upgraded sockets count as open connections: server.close() resolves only once the hub has
+      // closed them, so stop accepting first, then close the sockets, then wait for both.
       await sync.close();
+      await stopped;
       users.close();
       await bus.close();
       await store.close();
