@@ -1,0 +1,433 @@
+import type {IncomingMessage} from 'node:http';
+import type {Duplex} from 'node:stream';
+import {WebSocketServer, type RawData, type ServerOptions, type WebSocket} from 'ws';
+import {
+  CLOSE_CODES,
+  ERROR_CODES,
+  MAX_FRAME_BYTES,
+  anonymousView,
+  isMoinError,
+  parseClientMessage,
+  type ErrorCode,
+  type ServerMessage,
+  type SessionView,
+  type VisitMessage,
+} from '../../shared/index.js';
+import type {ServiceParts} from '../service-parts.js';
+import type {SessionContext} from '../session/session-engine.js';
+import {sessionRef} from '../session/ids.js';
+import type {SessionRecord} from '../store/types.js';
+import {
+  CLOSE_TIMEOUT_MS,
+  HARD_BUFFER_BYTES,
+  MAX_TIMER_MS,
+  SHUTDOWN_GRACE_MS,
+  SOFT_BUFFER_BYTES,
+  SYNC_PATH,
+} from './limits.js';
+import {SessionRoom} from './session-room.js';
+import {SyncConnection, type BufferLimits} from './sync-connection.js';
+import {TokenBucket} from './token-bucket.js';
+import {originAllowed, refuseUpgrade, requestInfo, upgradePath} from './upgrade-request.js';
+
+/** The WebSocket side of the service (CONTRACT §5, `GET /api/sync`). */
+export interface SyncHub {
+  /** Hand an HTTP server's `upgrade` event here. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes every socket with 1001 and stops timers. */
+  close(): Promise<void>;
+  /** Open sockets. */
+  readonly socketCount: number;
+  /** Bytes waiting to be sent over all sockets (coalesced views included): bounded by design. */
+  readonly bufferedBytes: number;
+}
+
+/** Tuning for tests and embedders; every field has a default. */
+export interface SyncHubOptions {
+  /** Unsent bytes above which pushes coalesce to the latest view. @default 65536 */
+  softBufferBytes?: number;
+  /** Unsent bytes above which a socket is closed with 1013. @default 1048576 */
+  hardBufferBytes?: number;
+}
+
+/**
+ * Builds the hub: authenticates upgrades (path, exact Origin, session cookie, socket cap) before
+ * any WebSocket exists, answers visits through the session engine, and pushes a fresh view to every
+ * socket of a session whenever the bus, the store or the clock says it changed.
+ */
+export function createSyncHub(parts: ServiceParts, options: SyncHubOptions = {}): SyncHub {
+  return new Hub(parts, {
+    soft: options.softBufferBytes ?? SOFT_BUFFER_BYTES,
+    hard: options.hardBufferBytes ?? HARD_BUFFER_BYTES,
+  });
+}
+
+const frame = (m: ServerMessage): string => JSON.stringify(m);
+const sessionFrame = (view: SessionView): string => frame({type: 'session', session: view});
+const ANONYMOUS_FRAME = sessionFrame(anonymousView());
+const PONG_FRAME = frame({type: 'pong'});
+
+class Hub implements SyncHub {
+  readonly #parts: ServiceParts;
+  readonly #limits: BufferLimits;
+  readonly #wss: WebSocketServer;
+  readonly #conns = new Set<SyncConnection>();
+  readonly #rooms = new Map<string, SessionRoom>();
+  readonly #unsubscribe: (() => void)[];
+  readonly #heartbeat: NodeJS.Timeout;
+  readonly #count: {
+    in: Record<'visit' | 'ping' | 'bad', {inc(n?: number): void}>;
+    out: Record<ServerMessage['type'], {inc(n?: number): void}>;
+  };
+  #closing = false;
+  #allClosed: (() => void) | null = null;
+
+  constructor(parts: ServiceParts, limits: BufferLimits) {
+    this.#parts = parts;
+    this.#limits = limits;
+    const wsOptions: ServerOptions & {closeTimeout: number} = {
+      noServer: true,
+      // Compression off: CRIME-style leaks and zlib memory fragmentation (ws README), and views are small.
+      perMessageDeflate: false,
+      maxPayload: MAX_FRAME_BYTES,
+      clientTracking: false,
+      closeTimeout: CLOSE_TIMEOUT_MS,
+    };
+    this.#wss = new WebSocketServer(wsOptions);
+    const m = parts.metrics.messages;
+    this.#count = {
+      in: {
+        visit: m.labels('in', 'visit'),
+        ping: m.labels('in', 'ping'),
+        bad: m.labels('in', 'bad'),
+      },
+      out: {
+        session: m.labels('out', 'session'),
+        ack: m.labels('out', 'ack'),
+        error: m.labels('out', 'error'),
+        pong: m.labels('out', 'pong'),
+      },
+    };
+    this.#unsubscribe = [
+      parts.bus.subscribe((key) => this.#changed(key)),
+      parts.bus.onResync(() => this.#resync()),
+      parts.store.onExternalChange((keys) => {
+        if (keys) for (const key of keys) this.#changed(key);
+        else for (const room of this.#rooms.values()) void this.#refresh(room, false);
+      }),
+    ];
+    this.#heartbeat = setInterval(
+      () => this.#conns.forEach((c) => c.tick()),
+      parts.config.ping_interval_seconds * 1000
+    );
+    this.#heartbeat.unref();
+  }
+
+  get socketCount(): number {
+    return this.#conns.size;
+  }
+
+  get bufferedBytes(): number {
+    let n = 0;
+    for (const c of this.#conns) n += c.buffered;
+    return n;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A reset during the handshake must not become an unhandled 'error' that ends the process.
+    socket.on('error', ignore);
+    if (this.#closing) {
+      socket.destroy();
+      return;
+    }
+    if (upgradePath(req) !== SYNC_PATH) return refuseUpgrade(socket, 'not_found');
+    if (!originAllowed(req, this.#parts.config)) return refuseUpgrade(socket, 'bad_origin');
+    void this.#accept(req, socket, head);
+  }
+
+  async #accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const {engine, config, logger} = this.#parts;
+    let ctx: SessionContext;
+    try {
+      // The same strict rules as HTTP: an unknown id is never adopted. A pending token is not
+      // turned into a stored session here: the 101 response cannot be relied on to set its cookie.
+      ctx = await engine.load(requestInfo(req, config), {storePending: false});
+      if (ctx.record) await engine.touch(ctx);
+    } catch (err) {
+      logger.warn({event: 'ws_upgrade_failed', err}, 'ws_upgrade_failed');
+      return refuseUpgrade(socket, storeErrorCode(err));
+    }
+    if (this.#closing || socket.destroyed) {
+      socket.destroy();
+      return;
+    }
+    const record = ctx.record;
+    if (
+      record &&
+      (this.#rooms.get(record.key)?.sockets.size ?? 0) >= config.max_sockets_per_session
+    ) {
+      return refuseUpgrade(socket, 'too_many_sockets');
+    }
+    // Synchronous from here on (ws calls back at once without verifyClient), so the cap above holds.
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, ctx, record));
+  }
+
+  #open(ws: WebSocket, ctx: SessionContext, record: SessionRecord | null): void {
+    const {config, engine, metrics, logger} = this.#parts;
+    const bucket = new TokenBucket(config.visit_rate, config.visit_burst);
+    const conn = new SyncConnection(ws, ctx, bucket, this.#limits, () =>
+      this.#count.out.session.inc()
+    );
+    this.#conns.add(conn);
+    metrics.sockets.inc();
+    ws.on('message', (data, isBinary) => this.#onMessage(conn, data, isBinary));
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('error', (err) => logger.debug({event: 'ws_error', err: err.message}, 'ws_error'));
+    ws.on('close', (code) => this.#onClose(conn, code));
+    let room: SessionRoom | null = null;
+    if (record) {
+      room = this.#rooms.get(record.key) ?? null;
+      if (!room) {
+        room = new SessionRoom(record);
+        this.#rooms.set(record.key, room);
+      } else room.adopt(record);
+      room.sockets.add(conn);
+      this.#arm(room);
+    }
+    const view = room ? engine.viewOf(room.record) : engine.view(ctx);
+    conn.push(sessionFrame(view), view.rev);
+    logger.debug(
+      {event: 'ws_open', session: room ? sessionRef(room.key) : null, address: ctx.request.address},
+      'ws_open'
+    );
+    // A change published between the upgrade's read and this socket joining its room would be
+    // missed: read once more (pushes only if the rev moved).
+    if (room) void this.#refresh(room, false);
+  }
+
+  #onClose(conn: SyncConnection, code: number): void {
+    this.#conns.delete(conn);
+    this.#parts.metrics.sockets.dec();
+    this.#leave(conn);
+    this.#parts.logger.debug({event: 'ws_close', code}, 'ws_close');
+    if (this.#conns.size === 0) this.#allClosed?.();
+  }
+
+  #leave(conn: SyncConnection): void {
+    const room = conn.key === null ? undefined : this.#rooms.get(conn.key);
+    conn.key = null;
+    conn.ctx.record = null;
+    conn.ctx.sid = null;
+    if (!room) return;
+    room.sockets.delete(conn);
+    if (room.sockets.size === 0) {
+      room.disarm();
+      this.#rooms.delete(room.key);
+    }
+  }
+
+  #onMessage(conn: SyncConnection, data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      this.#count.in.bad.inc();
+      return this.#error(conn, 'bad_message', 'Binary frames are not accepted; send JSON text.');
+    }
+    const text = Buffer.isBuffer(data)
+      ? data.toString('utf8')
+      : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) {
+      this.#count.in.bad.inc();
+      if (!conn.bucket.take()) return this.#error(conn, 'rate_limited', undefined, parsed.id);
+      return this.#error(conn, parsed.code, parsed.message, parsed.id);
+    }
+    const msg = parsed.message;
+    this.#count.in[msg.type].inc();
+    // Every frame takes a token, so a flood of anything is refused alike; a burst of
+    // visit_burst lets a reconnecting client flush its queue at once.
+    if (!conn.bucket.take()) {
+      return this.#error(
+        conn,
+        'rate_limited',
+        undefined,
+        msg.type === 'visit' ? msg.id : undefined
+      );
+    }
+    switch (msg.type) {
+      case 'ping':
+        this.#count.out.pong.inc();
+        conn.send(PONG_FRAME);
+        void this.#touch(conn);
+        return;
+      case 'visit':
+        void this.#visit(conn, msg);
+        return;
+    }
+  }
+
+  async #visit(conn: SyncConnection, msg: VisitMessage): Promise<void> {
+    const room = conn.key === null ? undefined : this.#rooms.get(conn.key);
+    if (!room) return this.#error(conn, 'no_session', undefined, msg.id);
+    // A context per visit: visits of one socket overlap in the store's queue (which keeps their
+    // order), and one visit's result must not be read as another's.
+    const vctx: SessionContext = {...conn.ctx, record: room.record};
+    try {
+      await this.#parts.engine.visit(vctx, msg.page, msg.id);
+    } catch (err) {
+      this.#parts.logger.warn({event: 'ws_visit_failed', err}, 'ws_visit_failed');
+      return this.#error(conn, storeErrorCode(err), undefined, msg.id);
+    }
+    if (!vctx.record) {
+      // The session ended before the visit reached the store: nothing was applied.
+      this.#error(conn, 'no_session', undefined, msg.id);
+      void this.#refresh(room, false);
+      return;
+    }
+    if (this.#rooms.get(room.key) === room) room.adopt(vctx.record);
+    this.#count.out.ack.inc();
+    conn.send(frame({type: 'ack', id: msg.id}));
+    void this.#touch(conn);
+  }
+
+  /** Socket activity slides the session's expiry like an HTTP response, at most once a minute. */
+  async #touch(conn: SyncConnection): Promise<void> {
+    const {engine, logger} = this.#parts;
+    const room = conn.key === null ? undefined : this.#rooms.get(conn.key);
+    if (!room) return;
+    const minute = Math.floor(engine.now() / 60_000);
+    if (room.touchedMinute === minute) return;
+    room.touchedMinute = minute;
+    const tctx: SessionContext = {...conn.ctx, record: room.record};
+    try {
+      await engine.touch(tctx);
+    } catch (err) {
+      logger.warn({event: 'ws_touch_failed', err}, 'ws_touch_failed');
+      return;
+    }
+    if (tctx.record && this.#rooms.get(room.key) === room && room.adopt(tctx.record)) {
+      this.#arm(room);
+    }
+  }
+
+  #error(conn: SyncConnection, code: ErrorCode, message?: string, id?: string): void {
+    this.#count.out.error.inc();
+    this.#parts.metrics.errors.inc({code});
+    const m: ServerMessage = {type: 'error', code, message: message ?? ERROR_CODES[code].message};
+    conn.send(frame(id === undefined ? m : {...m, id}));
+  }
+
+  /** A session changed somewhere (bus): re-read it if this instance has sockets for it. */
+  #changed(key: string): void {
+    const room = this.#rooms.get(key);
+    if (room) void this.#refresh(room, false);
+  }
+
+  /** Messages may have been lost (the cross-process bus reconnected): a full view to everyone. */
+  #resync(): void {
+    for (const conn of this.#conns) if (conn.key === null) conn.push(ANONYMOUS_FRAME, 0);
+    for (const room of this.#rooms.values()) void this.#refresh(room, true);
+  }
+
+  /**
+   * Reads a session once and pushes its view, serialized once, to each socket that has not seen
+   * this rev (every socket when `force`); a session that is gone gets the anonymous view. One read
+   * per room at a time: requests meanwhile coalesce into one more read.
+   */
+  async #refresh(room: SessionRoom, force: boolean): Promise<void> {
+    if (room.reading) {
+      room.again = true;
+      room.force ||= force;
+      return;
+    }
+    room.reading = true;
+    room.again = true;
+    room.force = force;
+    try {
+      while (room.again && this.#rooms.get(room.key) === room) {
+        const forced = room.force;
+        room.again = false;
+        room.force = false;
+        const record = await this.#parts.store.get(room.key, this.#parts.engine.now());
+        if (this.#rooms.get(room.key) !== room) return;
+        if (!record) return this.#end(room);
+        if (!room.adopt(record) && !forced) continue;
+        this.#arm(room);
+        this.#pushRecord(room, forced);
+      }
+    } catch (err) {
+      this.#parts.logger.warn({event: 'ws_refresh_failed', err}, 'ws_refresh_failed');
+      // The store is unreachable: try again later rather than dropping the session's sockets.
+      this.#arm(room, 5_000);
+    } finally {
+      room.reading = false;
+    }
+  }
+
+  #pushRecord(room: SessionRoom, force: boolean): void {
+    const record = room.record;
+    let text: string | null = null;
+    for (const conn of room.sockets) {
+      if (!force && conn.viewRev === record.rev) continue;
+      text ??= sessionFrame(this.#parts.engine.viewOf(record));
+      conn.push(text, record.rev);
+    }
+  }
+
+  /** The session is gone (logout, revocation, expiry): anonymous view, sockets unbound. */
+  #end(room: SessionRoom): void {
+    room.disarm();
+    this.#rooms.delete(room.key);
+    for (const conn of [...room.sockets]) {
+      this.#leave(conn);
+      conn.push(ANONYMOUS_FRAME, 0);
+    }
+    this.#parts.logger.debug(
+      {event: 'ws_session_gone', session: sessionRef(room.key)},
+      'ws_session_gone'
+    );
+  }
+
+  /** (Re)starts the room's timer for its expiry (or a retry after `retryMs`). */
+  #arm(room: SessionRoom, retryMs?: number): void {
+    room.disarm();
+    // +5 ms: the store calls a session dead only at `expiresAt <= now`; never fire before that.
+    const due = retryMs ?? Math.max(room.record.expiresAt - this.#parts.engine.now() + 5, 5);
+    room.timer = setTimeout(
+      () => {
+        room.timer = null;
+        void this.#refresh(room, false);
+      },
+      Math.min(due, MAX_TIMER_MS)
+    );
+    room.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    clearInterval(this.#heartbeat);
+    for (const u of this.#unsubscribe) u();
+    for (const room of this.#rooms.values()) room.disarm();
+    if (this.#conns.size > 0) {
+      const closed = new Promise<void>((resolve) => (this.#allClosed = resolve));
+      for (const c of this.#conns)
+        c.ws.close(CLOSE_CODES.goingAway, 'The server is shutting down.');
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>(
+        (resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS))
+      );
+      await Promise.race([closed, grace]);
+      clearTimeout(timer);
+      for (const c of this.#conns) c.ws.terminate();
+    }
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+  }
+}
+
+function ignore(): void {}
+
+/** The error code for a failed store call: store_unavailable when the store says so. */
+function storeErrorCode(err: unknown): ErrorCode {
+  return isMoinError(err) && err.code === 'store_unavailable'
+    ? 'store_unavailable'
+    : 'internal_error';
+}
