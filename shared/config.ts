@@ -225,7 +225,8 @@ export function resolveConfig(input: unknown = {}): Config {
   }
   const record = input as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!(key in CHECKS)) throw new ConfigError(key, 'is not a known configuration key');
+    // Own keys only: "toString" or "constructor" are inherited by every object, not config keys.
+    if (!Object.hasOwn(CHECKS, key)) throw new ConfigError(key, 'is not a known configuration key');
   }
   const out: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
