@@ -26,7 +26,7 @@ export class TokenBucket {
   /** Takes one token; false (and nothing taken) when the bucket is empty. */
   take(): boolean {
     const now = this.#now();
-    const refill = ((now - this.#at) / 1000) * this.rate;
+    const refill = (Math.max(0, now - this.#at) / 1000) * this.rate;
     this.#at = now;
     this.#tokens = Math.min(this.burst, this.#tokens + refill);
     if (this.#tokens < 1) return false;

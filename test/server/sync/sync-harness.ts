@@ -4,8 +4,11 @@ import {request} from 'node:http';
 import {WebSocket, type ClientOptions} from 'ws';
 import type {ServerMessage, SessionView} from '../../../shared/index.js';
 import {
+  MemoryBus,
+  MemoryStore,
   createSessionService,
   type ServiceOptions,
+  type SessionContext,
   type SessionService,
 } from '../../../server/index.js';
 import {MemoryUsers} from '../../support/memory-users.js';
@@ -28,6 +31,8 @@ export interface Harness {
   origin: string;
   /** Logs a user in through the engine; returns the Cookie header value. */
   login(name: keyof typeof USERS, rememberMe?: boolean): Promise<string>;
+  /** The engine's context for a Cookie header value (as an HTTP request would load it). */
+  context(cookie: string): Promise<SessionContext>;
   /** Opens a recorded socket; `cookie` null for none. */
   connect(cookie: string | null, options?: ClientOptions): Promise<SyncClient>;
   close(): Promise<void>;
@@ -53,11 +58,13 @@ export async function startHarness(
     wsUrl,
     origin: url,
     async login(name, rememberMe = false) {
-      const info = {cookie: undefined, secure: false, address: '127.0.0.1'};
-      const ctx = await service.engine.load(info);
+      const ctx = await service.engine.load({cookie: undefined, secure: false, address: ''});
       await service.engine.login(ctx, name, USERS[name].password, rememberMe);
       if (!ctx.sid) throw new Error('login stored no session');
       return `${service.engine.cookieName}=${ctx.sid}`;
+    },
+    context(cookie) {
+      return service.engine.load({cookie, secure: false, address: '127.0.0.1'});
     },
     async connect(cookie, opts = {}) {
       const c = await SyncClient.open(wsUrl, {
@@ -201,3 +208,43 @@ export function rawUpgrade(
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A memory store that can announce outside changes (like SQLite seeing the CLI) and counts ops. */
+export class ObservableStore extends MemoryStore {
+  readonly #listeners = new Set<(keys: string[] | null) => void>();
+  /** Ops applied through mutate, by type. */
+  readonly ops: Record<string, number> = {};
+
+  override async mutate(...args: Parameters<MemoryStore['mutate']>) {
+    this.ops[args[1].type] = (this.ops[args[1].type] ?? 0) + 1;
+    return super.mutate(...args);
+  }
+
+  // Optional only to match the base signature (MemoryStore takes no listener).
+  override onExternalChange(listener?: (keys: string[] | null) => void): () => void {
+    if (!listener) return () => {};
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Tells the listeners that another process changed these sessions (null: maybe any). */
+  announce(keys: string[] | null): void {
+    for (const l of this.#listeners) l(keys);
+  }
+}
+
+/** A memory bus whose resync (a cross-process bus reconnecting) a test can trigger. */
+export class ResyncBus extends MemoryBus {
+  readonly #resync = new Set<() => void>();
+
+  override onResync(listener?: () => void): () => void {
+    if (!listener) return () => {};
+    this.#resync.add(listener);
+    return () => this.#resync.delete(listener);
+  }
+
+  /** Acts as if the bus had reconnected after messages may have been lost. */
+  resync(): void {
+    for (const l of this.#resync) l();
+  }
+}

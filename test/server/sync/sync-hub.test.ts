@@ -72,7 +72,7 @@ describe('sync hub: visits', () => {
     const c = await h.connect(cookie);
     expect(await c.visit('op-1', 'FrontPage')).toEqual({type: 'ack', id: 'op-1'});
     expect((await c.view((v) => v.trail.length === 1)).trail).toEqual(['FrontPage']);
-    const ctx = await h.service.engine.load({cookie, secure: false, address: ''});
+    const ctx = await h.context(cookie);
     expect(ctx.record?.trail).toEqual(['FrontPage']);
   });
 
@@ -102,7 +102,7 @@ describe('sync hub: visits', () => {
     const acks = () => c.messages.filter((m) => m.type === 'ack' && m.id === 'dup').length;
     await c.waitFor(() => acks() === 2);
     await c.roundTrip();
-    const ctx = await h.service.engine.load({cookie, secure: false, address: ''});
+    const ctx = await h.context(cookie);
     expect(ctx.record?.trail).toEqual(['One', 'Two']);
     expect(ctx.record?.rev).toBe(rev);
   });
@@ -158,7 +158,7 @@ describe('sync hub: bad frames', () => {
       expect(err).toMatchObject({type: 'error', ...expected});
       expect(typeof (err as {message: unknown}).message).toBe('string');
       expect(await c.visit('after', 'StillWorks')).toEqual({type: 'ack', id: 'after'});
-      const ctx = await h.service.engine.load({cookie, secure: false, address: ''});
+      const ctx = await h.context(cookie);
       expect(ctx.record?.trail).toEqual(['StillWorks']);
     });
   }
