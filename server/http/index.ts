@@ -1,12 +1,9 @@
-// Placeholder until the HTTP API lands (issue 2).
-import type {IncomingMessage, ServerResponse} from 'node:http';
-import type {ServiceParts} from '../service-parts.js';
-
-export function createHttpHandler(
-  _parts: ServiceParts
-): (req: IncomingMessage, res: ServerResponse) => void {
-  return (_req, res) => {
-    res.writeHead(501, {'content-type': 'application/json'});
-    res.end('{"error":{"code":"internal_error","message":"not implemented"}}');
-  };
-}
+// The HTTP API on node:http (CONTRACT §4), apart from /api/sync (server/sync).
+export {createHttpHandler} from './create-http-handler.js';
+export {clientAddress, isSecure, ownOrigin, requestInfo} from './request-info.js';
+export {judgeOrigin} from './origin.js';
+export type {OriginVerdict} from './origin.js';
+export {LoginThrottle} from './login-throttle.js';
+export type {LoginThrottleOptions} from './login-throttle.js';
+export {Router} from './router.js';
+export type {Handler, Method, RouteMatch} from './router.js';

@@ -1,0 +1,31 @@
+import type {AuditEntry} from '../store/types.js';
+import {parseCommandArgs, stringArg} from './args.js';
+import {loadConfig} from './config-file.js';
+import {COMMAND_HELP} from './help.js';
+import type {CliIo} from './io.js';
+import {withStore} from './open-store.js';
+
+/** `moin-session audit`: the change-user log, one line per entry, oldest first. */
+export async function auditCommand(args: string[], io: CliIo): Promise<number> {
+  const {values} = parseCommandArgs(
+    'audit',
+    args,
+    {config: {type: 'string'}},
+    {min: 0, max: 0, names: ''}
+  );
+  if (values['help']) {
+    io.stdout.write(COMMAND_HELP['audit']!);
+    return 0;
+  }
+  const config = loadConfig(stringArg(values['config']));
+  return withStore(config, 'audit', async (store) => {
+    for (const e of await store.listAudit()) io.stdout.write(formatAuditEntry(e) + '\n');
+    return 0;
+  });
+}
+
+/** `TIME ACTION ACTOR → TARGET ADDRESS session=REF`. */
+export function formatAuditEntry(e: AuditEntry): string {
+  const ref = e.session ? ` session=${e.session}` : '';
+  return `${new Date(e.at).toISOString()} ${e.action} ${e.actor} → ${e.target} ${e.address || '-'}${ref}`;
+}

@@ -1,0 +1,59 @@
+import {readFileSync} from 'node:fs';
+import {isMoinError} from '../../shared/index.js';
+import {UserChangeError, UsersFileError} from '../users/file-user-directory.js';
+import {auditCommand} from './audit-command.js';
+import {USAGE} from './help.js';
+import {CommandError, UsageError, type CliIo} from './io.js';
+import {serve} from './serve.js';
+import {sessionsCommand} from './sessions-command.js';
+import {usersCommand} from './users-command.js';
+
+/**
+ * Runs one CLI invocation and resolves with its exit code: 0 done, 1 the operation failed, 2 bad
+ * arguments or configuration. Errors are one line on stderr, `moin-session: …`.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+        io.stderr.write(USAGE);
+        return 2;
+      case '--help':
+      case '-h':
+      case 'help':
+        io.stdout.write(USAGE);
+        return 0;
+      case '--version':
+        io.stdout.write(`${packageVersion()}\n`);
+        return 0;
+      case 'serve':
+        return await serve(rest, io);
+      case 'users':
+        return await usersCommand(rest, io);
+      case 'sessions':
+        return await sessionsCommand(rest, io);
+      case 'audit':
+        return await auditCommand(rest, io);
+      default:
+        throw new UsageError(`unknown command "${command}"; run moin-session --help`);
+    }
+  } catch (err) {
+    const [code, message] = classify(err);
+    io.stderr.write(`moin-session: ${message}\n`);
+    return code;
+  }
+}
+
+function classify(err: unknown): [number, string] {
+  if (err instanceof UsageError || err instanceof UsersFileError) return [2, err.message];
+  if (err instanceof UserChangeError) return [err.kind === 'usage' ? 2 : 1, err.message];
+  if (err instanceof CommandError || isMoinError(err)) return [1, (err as Error).message];
+  const message = err instanceof Error ? err.message : String(err);
+  return [1, message.split('\n')[0] ?? 'failed'];
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+  return String(pkg.version);
+}

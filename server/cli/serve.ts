@@ -1,0 +1,98 @@
+import {createLogger} from '../log.js';
+import {answerClientError} from '../http/client-error.js';
+import {createSessionService} from '../service.js';
+import {UsersFileError} from '../users/file-user-directory.js';
+import {parseCommandArgs, portArg, stringArg} from './args.js';
+import {loadConfig, type ConfigOverrides} from './config-file.js';
+import {DEMO_CONFIG, seedDemoUsers} from './demo.js';
+import {COMMAND_HELP} from './help.js';
+import {UsageError, type CliIo} from './io.js';
+
+/** How long shutdown waits for in-flight requests before cutting connections. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * `moin-session serve`: runs until SIGTERM/SIGINT, then drains and resolves with exit code 0.
+ * The ready line goes to stdout; logs (JSON lines) go to stderr.
+ */
+export async function serve(args: string[], io: CliIo): Promise<number> {
+  const {values} = parseCommandArgs(
+    'serve',
+    args,
+    {
+      config: {type: 'string'},
+      port: {type: 'string'},
+      host: {type: 'string'},
+      'log-level': {type: 'string'},
+      demo: {type: 'boolean'},
+    },
+    {min: 0, max: 0, names: ''}
+  );
+  if (values['help']) {
+    io.stdout.write(COMMAND_HELP['serve']!);
+    return 0;
+  }
+  const overrides: ConfigOverrides = {};
+  const port = portArg(values['port']);
+  if (port !== undefined) overrides.port = port;
+  const host = stringArg(values['host']);
+  if (host !== undefined) {
+    if (host.trim() === '') throw new UsageError('--host: must not be empty');
+    overrides.host = host;
+  }
+  const level = stringArg(values['log-level']);
+  if (level !== undefined) {
+    if (!LOG_LEVELS.includes(level)) {
+      throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+    }
+    overrides.log_level = level as ConfigOverrides['log_level'] & string;
+  }
+  const demo = values['demo'] === true;
+  const config = loadConfig(stringArg(values['config']), overrides, demo ? DEMO_CONFIG : {});
+  const logger = createLogger(config.log_level);
+  if (demo && (await seedDemoUsers(config.users_file))) {
+    logger.info({event: 'demo_users', file: config.users_file}, 'created the demo users');
+  }
+  if (config.store === 'memory:') {
+    logger.warn({event: 'memory_store'}, 'memory store: sessions are lost when the server stops');
+  }
+  let service;
+  try {
+    service = createSessionService(config, {logger});
+  } catch (err) {
+    if (err instanceof UsersFileError) throw new UsageError(err.message);
+    throw err;
+  }
+  let server;
+  try {
+    ({server} = await service.listen(config.port, config.host));
+  } catch (err) {
+    await service.close().catch(() => {});
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === 'EADDRINUSE'
+        ? 'the address is in use'
+        : e.code === 'EACCES'
+          ? 'permission denied'
+          : e.message;
+    throw new UsageError(`serve: cannot listen on ${config.host}:${config.port}: ${why}`);
+  }
+  server.on('clientError', answerClientError);
+  const address = server.address();
+  const realPort = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  io.stdout.write(`moin-session listening on http://${shownHost}:${realPort}\n`);
+  logger.info({event: 'listening', host: config.host, port: realPort}, 'listening');
+
+  const signal = await io.waitForSignal();
+  logger.info({event: 'shutdown', signal}, 'shutting down');
+  // In-flight requests get DRAIN_TIMEOUT_MS to finish; then their connections are cut.
+  const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+  force.unref();
+  await service.close();
+  clearTimeout(force);
+  logger.info({event: 'stopped'}, 'stopped');
+  return 0;
+}

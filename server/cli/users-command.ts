@@ -1,0 +1,92 @@
+import {MoinError} from '../../shared/index.js';
+import {FileUserDirectory, UsersFileError} from '../users/file-user-directory.js';
+import {parseCommandArgs, stringArg} from './args.js';
+import {loadConfig} from './config-file.js';
+import {COMMAND_HELP} from './help.js';
+import {UsageError, type CliIo} from './io.js';
+import {withStore} from './open-store.js';
+import {readPassword} from './password-input.js';
+
+const ACTIONS = ['add', 'passwd', 'remove', 'disable', 'enable', 'list'];
+
+/** `moin-session users …`: edits the users file (the server re-reads it at its next request). */
+export async function usersCommand(args: string[], io: CliIo): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === undefined || action === '--help' || action === '-h') {
+    io.stdout.write(COMMAND_HELP['users']!);
+    return action === undefined ? 2 : 0;
+  }
+  if (!ACTIONS.includes(action)) {
+    throw new UsageError(`users: unknown action "${action}"; use ${ACTIONS.join(', ')}`);
+  }
+  const list = action === 'list';
+  const {values, positionals} = parseCommandArgs(
+    `users ${action}`,
+    rest,
+    {config: {type: 'string'}},
+    list ? {min: 0, max: 0, names: ''} : {min: 1, max: 1, names: 'NAME'}
+  );
+  if (values['help']) {
+    io.stdout.write(COMMAND_HELP['users']!);
+    return 0;
+  }
+  const config = loadConfig(stringArg(values['config']));
+  let users: FileUserDirectory;
+  try {
+    users = new FileUserDirectory(config.users_file);
+  } catch (err) {
+    if (err instanceof UsersFileError) throw new UsageError(err.message);
+    throw err;
+  }
+  const name = positionals[0] ?? '';
+  const out = (line: string) => io.stdout.write(line + '\n');
+  switch (action) {
+    case 'list': {
+      const supers = new Set(config.superuser);
+      const all = users.list();
+      if (all.length === 0) out(`(no users in ${config.users_file})`);
+      const width = Math.max(4, ...all.map((u) => u.name.length));
+      for (const u of all) {
+        const role = supers.has(u.name) ? '  superuser' : '';
+        out(`${u.name.padEnd(width)}  ${u.disabled ? 'disabled' : 'enabled '}${role}`.trimEnd());
+      }
+      return 0;
+    }
+    case 'add': {
+      const u = await users.add(name, await readPassword(io, true));
+      out(`added ${u.name}`);
+      return 0;
+    }
+    case 'passwd': {
+      const u = await users.setPassword(name, await readPassword(io, true));
+      out(`changed the password of ${u.name}`);
+      // A new password ends every session of that user, everywhere (OWASP: sessions after a
+      // credential change).
+      if (config.store === 'memory:') return 0;
+      try {
+        const n = await withStore(config, 'users passwd', async (store, announce) => {
+          const keys = await store.revokeUser(u.name);
+          await announce(keys);
+          return keys.length;
+        });
+        out(`ended ${n} session${n === 1 ? '' : 's'} of ${u.name}`);
+      } catch (err) {
+        const why = err instanceof MoinError || err instanceof Error ? err.message : String(err);
+        throw new MoinError(
+          'store_unavailable',
+          `the sessions of ${u.name} could not be ended: ${why}`
+        );
+      }
+      return 0;
+    }
+    case 'remove':
+      await users.remove(name);
+      out(`removed ${name.trim()}`);
+      return 0;
+    default: {
+      const u = await users.setDisabled(name, action === 'disable');
+      out(`${action}d ${u.name}`);
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type {IncomingMessage} from 'node:http';
+import type {Config} from '../../shared/index.js';
+import type {RequestInfo} from '../session/session-engine.js';
+
+function headerValues(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value.join(',') : value)
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+/** Is the request https: TLS on the socket, or (with `trust_proxy`) `X-Forwarded-Proto: https`. */
+export function isSecure(req: IncomingMessage, config: Pick<Config, 'trust_proxy'>): boolean {
+  if ((req.socket as {encrypted?: boolean}).encrypted === true) return true;
+  return config.trust_proxy && headerValues(req.headers['x-forwarded-proto'])[0] === 'https';
+}
+
+/**
+ * The client address. With `trust_proxy`, the **last** `X-Forwarded-For` entry: the one our proxy
+ * appended. Earlier entries come from the client and could be anything, and login throttling keys
+ * on this address. (One trusted proxy hop; put further hops' logic in that proxy.)
+ */
+export function clientAddress(req: IncomingMessage, config: Pick<Config, 'trust_proxy'>): string {
+  if (config.trust_proxy) {
+    const last = headerValues(req.headers['x-forwarded-for']).pop();
+    if (last) return last;
+  }
+  return req.socket.remoteAddress ?? '';
+}
+
+// A Host header is a host name or IP literal with an optional port; anything else is not used to
+// build our own origin.
+const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/;
+
+/** The server's own origin as this request sees it (`scheme://Host`), or null without a usable Host. */
+export function ownOrigin(
+  req: IncomingMessage,
+  config: Pick<Config, 'trust_proxy'>
+): string | null {
+  const host = req.headers.host;
+  if (!host || !HOST.test(host)) return null;
+  return `${isSecure(req, config) ? 'https' : 'http'}://${host.toLowerCase()}`;
+}
+
+/** What the session engine needs to know about an HTTP request. */
+export function requestInfo(
+  req: IncomingMessage,
+  config: Pick<Config, 'trust_proxy'>
+): RequestInfo {
+  return {
+    cookie: req.headers.cookie,
+    secure: isSecure(req, config),
+    address: clientAddress(req, config),
+  };
+}

@@ -1,0 +1,54 @@
+import type {ServerResponse} from 'node:http';
+import type {ErrorBody, MoinError} from '../../shared/index.js';
+
+/** Headers of every API answer: never cached, and it depends on the cookie and the origin (C7). */
+export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'cache-control': 'no-store',
+  vary: 'Cookie, Origin',
+});
+
+/** Headers of every answer. */
+const BASE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'x-content-type-options': 'nosniff',
+});
+
+/** Extra headers for one answer; arrays become repeated headers (Set-Cookie). */
+export type HeaderMap = Record<string, string | string[]>;
+
+/** Sends a JSON answer, with the base headers and the given extra ones. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: HeaderMap = {}
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...BASE_HEADERS,
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
+
+/** Sends an error as `{"error": {"code", "message"}}` with its status. */
+export function sendError(res: ServerResponse, err: MoinError, headers: HeaderMap = {}): void {
+  const body: ErrorBody = err.toBody();
+  sendJson(res, err.status, body, {...API_HEADERS, ...headers});
+}
+
+/** Sends a non-JSON body (static files, metrics) with the base headers. */
+export function sendBody(
+  res: ServerResponse,
+  status: number,
+  body: Buffer | string,
+  headers: HeaderMap
+): void {
+  res.writeHead(status, {
+    ...BASE_HEADERS,
+    ...headers,
+    'content-length': String(Buffer.byteLength(body)),
+  });
+  res.end(body);
+}

@@ -1,0 +1,98 @@
+import {mkdir, writeFile} from 'node:fs/promises';
+import {createSessionService, type SessionService} from '../../../server/service.js';
+import {HttpClient} from '../../support/http-client.js';
+import {MemoryUsers} from '../../support/memory-users.js';
+import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
+
+/** Passwords of the users every test service has. */
+export const PASSWORDS = {
+  Admin: 'admin-pw',
+  Root: 'root-pw',
+  Alice: 'alice-pw',
+  Bob: 'bob-pw',
+  Carol: 'carol-pw',
+} as const;
+
+/** A clock the test moves by hand; starts 30 s into a minute (expiry rounds to minutes). */
+export class FakeClock {
+  ms = Date.UTC(2026, 10, 26, 12, 0, 30);
+  now = (): number => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** A running service on a loopback port with its collaborators. */
+export interface TestService {
+  url: string;
+  service: SessionService;
+  users: MemoryUsers;
+  clock: FakeClock;
+  dir: TempDir;
+  /** A fresh browser-like client. */
+  client(): HttpClient;
+  /** Stops the service and removes its temp folder. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startService}. */
+export interface StartOptions {
+  /** Files to create under the package root (e.g. index.html). */
+  files?: Record<string, string>;
+  /** Keep the clock real (default: a {@link FakeClock}). */
+  realClock?: boolean;
+  /** Reuse this folder (and its sessions.db) instead of a fresh one; it is not removed on close. */
+  dir?: TempDir;
+  /** Reuse this clock (a restart keeps the time). */
+  clock?: FakeClock;
+  /** Reuse this user directory (a restart keeps the users). */
+  users?: MemoryUsers;
+}
+
+/**
+ * Starts a service on 127.0.0.1:0 with a real SQLite file in a fresh temp folder, the users of
+ * {@link PASSWORDS} (Admin and Root are superusers, Carol is disabled), logging off, and a fake
+ * clock. `config` overrides the test defaults.
+ */
+export async function startService(
+  config: Record<string, unknown> = {},
+  options: StartOptions = {}
+): Promise<TestService> {
+  const dir = options.dir ?? (await makeTempDir('moin-http-'));
+  const users = options.users ?? defaultUsers();
+  for (const [path, text] of Object.entries(options.files ?? {})) {
+    const full = dir.file('root', path);
+    await mkdir(full.slice(0, full.lastIndexOf('/')), {recursive: true});
+    await writeFile(full, text);
+  }
+  const clock = options.clock ?? new FakeClock();
+  const service = createSessionService(
+    {
+      store: `sqlite:${dir.file('sessions.db')}`,
+      superuser: ['Admin', 'Root'],
+      log_level: 'silent',
+      ...config,
+    },
+    {users, root: dir.file('root'), ...(options.realClock ? {} : {now: clock.now})}
+  );
+  const {url} = await service.listen(0, '127.0.0.1');
+  return {
+    url,
+    service,
+    users,
+    clock,
+    dir,
+    client: () => new HttpClient(url),
+    async close() {
+      await service.close();
+      if (!options.dir) await dir.cleanup();
+    },
+  };
+}
+
+/** The users of {@link PASSWORDS}; Carol is disabled. */
+export function defaultUsers(): MemoryUsers {
+  const users = new MemoryUsers();
+  for (const [name, pw] of Object.entries(PASSWORDS)) users.add(name, pw);
+  return users.setDisabled('Carol', true);
+}
