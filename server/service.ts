@@ -55,7 +55,8 @@ export function createSessionService(
   const store = options.store ?? createStore(resolved);
   // A redis:// store fans out over Redis pub/sub on the same URL, so instances see each other.
   const bus =
-    options.bus ?? createBus(resolved, (event, fields) => logger.warn({event, ...fields}, event));
+    options.bus ??
+    createBus(resolved, (event, fields) => logger.warn({event, ...fields}, event), store);
   const users = options.users ?? new FileUserDirectory(resolved.users_file);
   const metrics = new Metrics();
   const root = options.root ?? fileURLToPath(new URL('../..', import.meta.url));

@@ -1,6 +1,7 @@
 import type {Config} from '../../shared/index.js';
 import {MemoryBus} from './memory-bus.js';
 import {RedisBus} from './redis-bus.js';
+import type {SessionStore} from '../store/types.js';
 import type {SessionBus} from './types.js';
 
 export {MemoryBus} from './memory-bus.js';
@@ -15,10 +16,16 @@ export type {SessionBus} from './types.js';
  */
 export function createBus(
   config: Pick<Config, 'store' | 'redis_prefix'>,
-  log?: (event: string, fields: Record<string, unknown>) => void
+  log?: (event: string, fields: Record<string, unknown>) => void,
+  store?: Pick<SessionStore, 'ping'>
 ): SessionBus {
   if (/^rediss?:\/\//.test(config.store)) {
-    return new RedisBus(config.store, {prefix: config.redis_prefix, ...(log ? {log} : {})});
+    return new RedisBus(config.store, {
+      prefix: config.redis_prefix,
+      ...(log ? {log} : {}),
+      // A resync re-reads sessions: wait until the store answers too.
+      ...(store ? {probe: () => store.ping()} : {}),
+    });
   }
   return new MemoryBus();
 }

@@ -15,6 +15,12 @@ export interface RedisBusOptions {
   prefix?: string;
   /** Connection state changes (`redis_down`, `redis_up`, `bus_publish_failed`), for the log. */
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /**
+   * Resolves when a resync can read what it needs (e.g. `() => store.ping()`). After a reconnect
+   * the resync waits for it (retried with back-off), so the fresh views are not lost to a store
+   * connection that is a moment slower to come back than the subscriber.
+   */
+  probe?: () => Promise<unknown>;
 }
 
 /**
@@ -38,6 +44,7 @@ export class RedisBus implements SessionBus {
   readonly #listeners = new Set<(key: string) => void>();
   readonly #resyncListeners = new Set<() => void>();
   readonly #log: (event: string, fields: Record<string, unknown>) => void;
+  readonly #probe: () => Promise<unknown>;
   readonly #readyWaiters: (() => void)[] = [];
   readonly #heartbeat: NodeJS.Timeout;
   #subscribedOnce = false;
@@ -48,6 +55,7 @@ export class RedisBus implements SessionBus {
   constructor(url: string, options: RedisBusOptions = {}) {
     this.channel = `${options.prefix ?? 'moin:'}changes`;
     this.#log = options.log ?? (() => {});
+    this.#probe = options.probe ?? (async () => {});
     this.#pub = openRedis(url);
     // The subscriber resubscribes itself (below) so that the resync runs only after SUBSCRIBE is
     // confirmed: a change made between the two is then either in the resync or in a message.
@@ -112,7 +120,20 @@ export class RedisBus implements SessionBus {
     if (this.#subscriberDown) this.#log('redis_up', {channel: this.channel});
     this.#subscriberDown = false;
     for (const w of this.#readyWaiters.splice(0)) w();
-    if (recovered) this.#resync();
+    if (recovered && (await this.#probed())) this.#resync();
+  }
+
+  /** Waits until the probe passes; false when the subscriber dropped again meanwhile. */
+  async #probed(): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.#closed || this.#subscriberDown) return false;
+      try {
+        await this.#probe();
+        return true;
+      } catch {
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1_000)));
+      }
+    }
   }
 
   async #checkSubscriber(): Promise<void> {
