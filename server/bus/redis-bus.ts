@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto';
 import type {Redis} from 'ioredis';
-import {closeRedis, openRedis} from '../store/redis-connection.js';
+import {closeRedis, openRedis, whenReady} from '../store/redis-connection.js';
 import type {SessionBus} from './types.js';
 
 /** How often the subscriber connection is pinged to find a Redis that hangs. */
@@ -50,6 +50,7 @@ export class RedisBus implements SessionBus {
   #subscribedOnce = false;
   #subscriberDown = false;
   #publishLost = false;
+  #pubEverReady = false;
   #closed = false;
 
   constructor(url: string, options: RedisBusOptions = {}) {
@@ -65,7 +66,10 @@ export class RedisBus implements SessionBus {
     this.#sub.on('message', (channel: string, message: string) =>
       this.#onMessage(channel, message)
     );
-    this.#pub.on('ready', () => void this.#repairLostPublish());
+    this.#pub.on('ready', () => {
+      this.#pubEverReady = true;
+      void this.#repairLostPublish();
+    });
     // A subscriber only reads, so it would not notice a Redis that hangs without closing the
     // socket; a ping that times out forces a reconnect, and with it a resync.
     this.#heartbeat = setInterval(() => void this.#checkSubscriber(), REDIS_BUS_HEARTBEAT_MS);
@@ -81,6 +85,8 @@ export class RedisBus implements SessionBus {
   async publish(key: string): Promise<void> {
     this.#deliver(key);
     try {
+      // A short-lived publisher (the CLI) may publish before its first connection is up.
+      await whenReady(this.#pub, () => this.#pubEverReady);
       await this.#pub.publish(this.channel, `${this.instanceId} ${key}`);
     } catch (err) {
       // The change is stored; only the fan-out failed. Other instances are repaired by a resync

@@ -98,6 +98,17 @@ describe('RedisBus across two connections', () => {
     await expect.poll(() => got.keys).toEqual(['revoked']);
   });
 
+  it('publishes a change made before its first connection is up (a short-lived CLI)', async () => {
+    const listener = await newBus('x7:');
+    const got = record(listener);
+    const cli = new RedisBus(redis.url, {prefix: 'x7:'});
+    open.push(cli);
+    await cli.publish('from-cli');
+    await expect.poll(() => got.keys).toEqual(['from-cli']);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got.resyncs()).toBe(0);
+  });
+
   it('resyncs every instance when asked to', async () => {
     const a = await newBus('x6:');
     const got = record(a);
