@@ -1,6 +1,7 @@
 import type {Config} from '../../shared/index.js';
 import {MemoryStore} from './memory-store.js';
 import {RedisStore} from './redis-store.js';
+import {SqliteStore} from './sqlite-store.js';
 import type {SessionStore} from './types.js';
 
 /** Opens the store a config names (`store` key). */
@@ -9,6 +10,8 @@ export function createStore(config: Config): SessionStore {
   if (/^rediss?:\/\//.test(config.store)) {
     return new RedisStore(config.store, {prefix: config.redis_prefix});
   }
-  // sqlite: (issue 2) and redis:// (issue 5) are added here.
+  // A relative path resolves against the current directory, as the CLI user expects.
+  if (config.store.startsWith('sqlite:'))
+    return new SqliteStore(config.store.slice('sqlite:'.length));
   throw new Error(`store "${config.store}" is not available yet`);
 }

@@ -1,0 +1,137 @@
+import {mkdirSync} from 'node:fs';
+import {dirname} from 'node:path';
+import Database from 'better-sqlite3';
+import {MoinError, isMoinError} from '../../shared/index.js';
+import type {JobOutcome} from './sqlite-group-commit.js';
+import {migrate} from './sqlite-schema.js';
+import type {SessionRow} from './sqlite-schema.js';
+import type {AuditEntry, SessionSummary} from './types.js';
+
+/** How a connection is opened. */
+export interface ConnectionSettings {
+  busyTimeoutMs: number;
+  synchronous: 'FULL' | 'NORMAL';
+  maxSizeBytes: number | null;
+}
+
+/** One open database with its statements, prepared once. */
+export interface Connection {
+  db: Database.Database;
+  get: Database.Statement<[string, number], SessionRow>;
+  insert: Database.Statement<[SessionRow]>;
+  update: Database.Statement<[SessionRow]>;
+  destroy: Database.Statement<[string]>;
+  userKeys: Database.Statement<[string], string>;
+  destroyUser: Database.Statement<[string]>;
+  list: Database.Statement<[number], SessionSummary>;
+  listUser: Database.Statement<[number, string], SessionSummary>;
+  purge: Database.Statement<[number]>;
+  appendAudit: Database.Statement<[AuditEntry]>;
+  listAudit: Database.Statement<[], AuditEntry>;
+  ping: Database.Statement<[], number>;
+  dataVersion: Database.Statement<[], number>;
+  /** Runs write jobs in one BEGIN IMMEDIATE … COMMIT (see GroupCommit). */
+  batch: Database.Transaction<(runs: readonly (() => unknown)[]) => JobOutcome[]>;
+}
+
+const COLUMNS = 'key, user, su, remember, trail, data, ops, rev, created, expires';
+// The full key never leaves SQL in a listing: only its first 12 characters, as `ref`.
+const SUMMARY = `SELECT substr(key, 1, 12) AS ref, user, su AS suTarget,
+  json_array_length(trail) AS trailLength, created AS createdAt, expires AS expiresAt FROM sessions`;
+
+/**
+ * Opens (creating folder and file when missing) and prepares a connection: WAL so readers never
+ * block the writer, `synchronous` FULL by default so a commit survives power loss, a busy timeout
+ * for the CLI writing the same file, and the schema migrated to the current version.
+ */
+export function openConnection(file: string, settings: ConnectionSettings): Connection {
+  mkdirSync(dirname(file), {recursive: true});
+  const db = new Database(file, {timeout: settings.busyTimeoutMs});
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${settings.synchronous}`);
+    if (settings.maxSizeBytes !== null) {
+      const pageSize = db.pragma('page_size', {simple: true}) as number;
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(settings.maxSizeBytes / pageSize))}`);
+    }
+    migrate(db, file);
+    return prepare(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function prepare(db: Database.Database): Connection {
+  return {
+    db,
+    get: db.prepare(`SELECT ${COLUMNS} FROM sessions WHERE key = ? AND expires > ?`),
+    insert: db.prepare(
+      `INSERT OR REPLACE INTO sessions (${COLUMNS}) VALUES
+       (@key, @user, @su, @remember, @trail, @data, @ops, @rev, @created, @expires)`
+    ),
+    update: db.prepare(
+      `UPDATE sessions SET user = @user, su = @su, remember = @remember, trail = @trail,
+       data = @data, ops = @ops, rev = @rev, created = @created, expires = @expires WHERE key = @key`
+    ),
+    destroy: db.prepare('DELETE FROM sessions WHERE key = ?'),
+    userKeys: db.prepare<[string], string>('SELECT key FROM sessions WHERE user = ?').pluck(),
+    destroyUser: db.prepare('DELETE FROM sessions WHERE user = ?'),
+    list: db.prepare(`${SUMMARY} WHERE expires > ? ORDER BY created, key`),
+    listUser: db.prepare(`${SUMMARY} WHERE expires > ? AND user = ? ORDER BY created, key`),
+    purge: db.prepare('DELETE FROM sessions WHERE expires <= ?'),
+    appendAudit: db.prepare(
+      `INSERT INTO audit (at, action, actor, target, address, session)
+       VALUES (@at, @action, @actor, @target, @address, @session)`
+    ),
+    listAudit: db.prepare(
+      'SELECT at, action, actor, target, address, session FROM audit ORDER BY id'
+    ),
+    ping: db.prepare<[], number>('SELECT 1').pluck(),
+    dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
+    batch: db.transaction((runs: readonly (() => unknown)[]) =>
+      runs.map((run): JobOutcome => {
+        try {
+          return {ok: true, value: run()};
+        } catch (error) {
+          // A backend failure ends the whole transaction: rethrown, rolled back, every job rejected.
+          // Anything else is a bad argument found before the job wrote (jobs serialize first), so
+          // only that job fails and the others still commit.
+          if (backendCode(error) !== undefined) throw error;
+          return {ok: false, error};
+        }
+      })
+    ),
+  };
+}
+
+/** The `code` of an SQLite or file-system error (`SQLITE_FULL`, `EACCES` …), else undefined. */
+export function backendCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as {code?: unknown}).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Turns a backend failure into `store_unavailable` with a sentence naming the file and the code;
+ * other errors (programming errors) pass through unchanged.
+ */
+export function storeError(file: string, error: unknown, doing: 'opened' | 'read' | 'written') {
+  if (isMoinError(error)) return error;
+  const code = backendCode(error);
+  if (code === undefined) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new MoinError(
+    'store_unavailable',
+    `The session store ${file} could not be ${doing}: ${code} (${detail}).`
+  );
+}
+
+// After these, the open connection itself may be stuck (opened read-only, file replaced, I/O
+// fault): the next write reopens it. SQLITE_FULL and SQLITE_BUSY clear up on their own.
+const REOPEN_AFTER = /^SQLITE_(READONLY|IOERR|CANTOPEN|NOTADB|CORRUPT)/;
+
+/** Should the connection be reopened before the next write. */
+export function needsReopen(error: unknown): boolean {
+  return REOPEN_AFTER.test(backendCode(error) ?? '');
+}

@@ -1,0 +1,91 @@
+/** The result of one write job inside a batch. */
+export type JobOutcome = {ok: true; value: unknown} | {ok: false; error: unknown};
+
+/** What a batch reports once it is committed or has failed. */
+export interface CommitInfo {
+  /** How many write calls the transaction held. */
+  writes: number;
+  /** Time from BEGIN to COMMIT (or to the failure), in ms. */
+  durationMs: number;
+  /** Set when the whole transaction failed (every write in it rejected). */
+  error?: unknown;
+}
+
+interface Job {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: write jobs queued within one event-loop turn run in one transaction, in the order
+ * they were queued. Each promise settles only after that transaction committed (or failed), so a
+ * caller that acknowledges after `await` never acknowledges what is not durable; and one fsync
+ * serves the whole turn instead of one per write.
+ */
+export class GroupCommit {
+  readonly #commit: (runs: readonly (() => unknown)[]) => JobOutcome[];
+  readonly #batching: boolean;
+  readonly #onCommit: ((info: CommitInfo) => void) | undefined;
+  #queue: Job[] = [];
+  #scheduled: NodeJS.Immediate | null = null;
+
+  /**
+   * @param commit runs the jobs in one transaction and returns one outcome per job; it throws when
+   *   the transaction as a whole failed (then nothing of it is stored).
+   * @param batching false gives each write its own transaction (for measurements).
+   */
+  constructor(
+    commit: (runs: readonly (() => unknown)[]) => JobOutcome[],
+    batching: boolean,
+    onCommit?: (info: CommitInfo) => void
+  ) {
+    this.#commit = commit;
+    this.#batching = batching;
+    this.#onCommit = onCommit;
+  }
+
+  /** Queues one write; resolves with its result after COMMIT. */
+  enqueue<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({run, resolve: resolve as (value: unknown) => void, reject});
+      if (!this.#batching) this.flush();
+      else this.#scheduled ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits whatever is queued now (close() calls it so nothing queued is dropped). */
+  flush(): void {
+    if (this.#scheduled !== null) clearImmediate(this.#scheduled);
+    this.#scheduled = null;
+    const jobs = this.#queue;
+    if (jobs.length === 0) return;
+    this.#queue = [];
+    const started = performance.now();
+    let outcomes: JobOutcome[];
+    try {
+      outcomes = this.#commit(jobs.map((j) => j.run));
+    } catch (error) {
+      this.#report(jobs.length, started, error);
+      for (const job of jobs) job.reject(error);
+      return;
+    }
+    this.#report(jobs.length, started);
+    jobs.forEach((job, i) => {
+      const outcome = outcomes[i] as JobOutcome;
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.error);
+    });
+  }
+
+  #report(writes: number, started: number, error?: unknown): void {
+    if (!this.#onCommit) return;
+    const info: CommitInfo = {writes, durationMs: performance.now() - started};
+    if (error !== undefined) info.error = error;
+    try {
+      this.#onCommit(info);
+    } catch {
+      // A failing metrics hook must not turn a committed write into a rejected one.
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import type Database from 'better-sqlite3';
+import {MoinError} from '../../shared/index.js';
+import type {SessionRecord} from './types.js';
+
+/** The schema version this code writes, kept in `PRAGMA user_version`. */
+export const SCHEMA_VERSION = 1;
+
+// MIGRATIONS[i] moves a file from version i to i + 1. Append new steps; never edit a shipped one,
+// because files out there already ran it.
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE sessions (
+     key      TEXT PRIMARY KEY NOT NULL,  -- SHA-256 of the session id, never the id itself
+     user     TEXT,                       -- the real logged-in user; NULL while anonymous
+     su       TEXT,                       -- the user a superuser acts as
+     remember INTEGER NOT NULL,           -- 0 or 1
+     trail    TEXT NOT NULL,              -- JSON array of page names, oldest first
+     data     TEXT NOT NULL,              -- JSON object of extension values
+     ops      TEXT NOT NULL,              -- JSON array of the last applied op ids
+     rev      INTEGER NOT NULL,
+     created  INTEGER NOT NULL,           -- ms since epoch
+     expires  INTEGER NOT NULL            -- ms since epoch; gone at and after this time
+   );
+   CREATE INDEX sessions_user ON sessions (user);
+   CREATE INDEX sessions_expires ON sessions (expires);
+   CREATE TABLE audit (
+     id      INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: ids never reused, order kept
+     at      INTEGER NOT NULL,
+     action  TEXT NOT NULL,
+     actor   TEXT NOT NULL,
+     target  TEXT NOT NULL,
+     address TEXT NOT NULL,
+     session TEXT NOT NULL
+   );`,
+];
+
+/**
+ * Brings a database file to {@link SCHEMA_VERSION}. Safe when several processes open the same new
+ * file at once: the version is re-read under the write lock. Refuses a file from a newer version.
+ */
+export function migrate(db: Database.Database, file: string): void {
+  const read = () => db.pragma('user_version', {simple: true}) as number;
+  const check = (version: number) => {
+    if (version > SCHEMA_VERSION) {
+      throw new MoinError(
+        'store_unavailable',
+        `The session store ${file} has schema version ${version}, newer than this moin-session ` +
+          `understands (${SCHEMA_VERSION}); upgrade moin-session.`
+      );
+    }
+  };
+  const before = read();
+  check(before);
+  if (before === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    const version = read();
+    check(version);
+    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v] as string);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/** A `sessions` row as SQLite returns it. */
+export interface SessionRow {
+  key: string;
+  user: string | null;
+  su: string | null;
+  remember: number;
+  trail: string;
+  data: string;
+  ops: string;
+  rev: number;
+  created: number;
+  expires: number;
+}
+
+/** A row as a record. */
+export function toRecord(row: SessionRow): SessionRecord {
+  return {
+    key: row.key,
+    user: row.user,
+    rememberMe: row.remember === 1,
+    suTarget: row.su,
+    trail: JSON.parse(row.trail) as string[],
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    ops: JSON.parse(row.ops) as string[],
+    rev: row.rev,
+    createdAt: row.created,
+    expiresAt: row.expires,
+  };
+}
+
+/**
+ * A record as a row. Throws (a TypeError for a BigInt or a cycle in `data`) before anything is
+ * written, which is why every write job calls it first.
+ */
+export function toRow(r: SessionRecord): SessionRow {
+  return {
+    key: r.key,
+    user: r.user,
+    su: r.suTarget,
+    remember: r.rememberMe ? 1 : 0,
+    trail: JSON.stringify(r.trail),
+    data: JSON.stringify(r.data),
+    ops: JSON.stringify(r.ops),
+    rev: r.rev,
+    created: r.createdAt,
+    expires: r.expiresAt,
+  };
+}

@@ -1,0 +1,269 @@
+import {resolve} from 'node:path';
+import {MoinError} from '../../shared/index.js';
+import {applyOp} from './ops.js';
+import {needsReopen, openConnection, storeError} from './sqlite-connection.js';
+import type {Connection, ConnectionSettings} from './sqlite-connection.js';
+import {GroupCommit} from './sqlite-group-commit.js';
+import type {CommitInfo} from './sqlite-group-commit.js';
+import {toRecord, toRow} from './sqlite-schema.js';
+import type {
+  AuditEntry,
+  MutateResult,
+  SessionOp,
+  SessionRecord,
+  SessionStore,
+  SessionSummary,
+} from './types.js';
+
+/** Options of {@link SqliteStore}; every one has a default. */
+export interface SqliteStoreOptions {
+  /** How often expired sessions are deleted, in ms; 0 turns the timer off. @default 600000 */
+  purgeIntervalMs?: number;
+  /** How often to look for commits by other processes (the CLI), in ms. @default 300 */
+  pollIntervalMs?: number;
+  /** How long a write waits for another process's lock before failing, in ms. @default 5000 */
+  busyTimeoutMs?: number;
+  /** `FULL`: a commit survives power loss. `NORMAL`: only a process crash. @default "FULL" */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Commit the writes of one event-loop turn together. false: one transaction each. @default true */
+  groupCommit?: boolean;
+  /** A cap on the file's size; writes beyond it fail with store_unavailable. @default no cap */
+  maxSizeBytes?: number | null;
+  /** The clock the purge timer uses. @default Date.now */
+  now?: () => number;
+  /** Called after every transaction, e.g. to feed a latency histogram. */
+  onCommit?: (info: CommitInfo) => void;
+  /** Errors of background work (the purge timer, a throwing listener); the store keeps running. */
+  onBackgroundError?: (error: unknown) => void;
+}
+
+/**
+ * The default store: one SQLite file through better-sqlite3 (`store: "sqlite:PATH"`). Writes of one
+ * event-loop turn are committed together (group commit) and each promise settles after COMMIT;
+ * reads are direct prepared statements. Other processes may write the same file: their commits
+ * are noticed by polling `PRAGMA data_version` and reported through {@link onExternalChange}.
+ */
+export class SqliteStore implements SessionStore {
+  readonly kind = 'sqlite';
+  /** The absolute path of the database file. */
+  readonly file: string;
+  readonly #settings: ConnectionSettings;
+  readonly #writes: GroupCommit;
+  readonly #now: () => number;
+  readonly #pollIntervalMs: number;
+  readonly #onBackgroundError: (error: unknown) => void;
+  readonly #listeners = new Set<(keys: string[] | null) => void>();
+  #conn: Connection;
+  #reopen = false;
+  #closed = false;
+  #dataVersion: number;
+  #purgeTimer: NodeJS.Timeout | null = null;
+  #pollTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Opens (and creates, with its folder) the file; relative paths resolve against the current
+   * directory. Throws `store_unavailable` naming the file when it cannot be opened.
+   */
+  constructor(file: string, options: SqliteStoreOptions = {}) {
+    this.file = resolve(file);
+    this.#settings = {
+      busyTimeoutMs: nonNegative(options.busyTimeoutMs, 5000, 'busyTimeoutMs'),
+      synchronous: options.synchronous ?? 'FULL',
+      maxSizeBytes: options.maxSizeBytes ?? null,
+    };
+    if (this.#settings.synchronous !== 'FULL' && this.#settings.synchronous !== 'NORMAL') {
+      throw new TypeError('SqliteStore: synchronous must be "FULL" or "NORMAL"');
+    }
+    this.#now = options.now ?? Date.now;
+    this.#pollIntervalMs = nonNegative(options.pollIntervalMs, 300, 'pollIntervalMs');
+    this.#onBackgroundError = options.onBackgroundError ?? (() => {});
+    try {
+      this.#conn = openConnection(this.file, this.#settings);
+    } catch (error) {
+      throw storeError(this.file, error, 'opened');
+    }
+    this.#dataVersion = this.#conn.dataVersion.get() as number;
+    this.#writes = new GroupCommit(
+      (runs) => this.#commit(runs),
+      options.groupCommit ?? true,
+      options.onCommit
+    );
+    const purgeMs = nonNegative(options.purgeIntervalMs, 600_000, 'purgeIntervalMs');
+    if (purgeMs > 0) {
+      // unref: a store left open must not keep a finished process (the CLI, a test) alive.
+      this.#purgeTimer = setInterval(() => this.#purgeInBackground(), purgeMs).unref();
+    }
+  }
+
+  get(key: string, now: number): Promise<SessionRecord | undefined> {
+    return this.#read(() => {
+      const row = this.#conn.get.get(key, now);
+      return row === undefined ? undefined : toRecord(row);
+    });
+  }
+
+  insert(record: SessionRecord, oldKey?: string | null): Promise<void> {
+    return this.#write(() => {
+      const row = toRow(record);
+      if (oldKey) this.#conn.destroy.run(oldKey);
+      this.#conn.insert.run(row);
+    });
+  }
+
+  mutate(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined> {
+    return this.#write(() => {
+      // Read, apply and write inside the batch's BEGIN IMMEDIATE: no other writer, in this process
+      // or another, can slip in between, so no update is lost. An expired row is left alone.
+      const row = this.#conn.get.get(key, now);
+      if (row === undefined) return undefined;
+      const record = toRecord(row);
+      const result = applyOp(record, op);
+      if (result.record !== record) this.#conn.update.run(toRow(result.record));
+      return result;
+    });
+  }
+
+  destroy(key: string): Promise<boolean> {
+    return this.#write(() => this.#conn.destroy.run(key).changes > 0);
+  }
+
+  revokeUser(user: string): Promise<string[]> {
+    return this.#write(() => {
+      const keys = this.#conn.userKeys.all(user);
+      this.#conn.destroyUser.run(user);
+      return keys;
+    });
+  }
+
+  list(now: number, user?: string): Promise<SessionSummary[]> {
+    return this.#read(() =>
+      user === undefined ? this.#conn.list.all(now) : this.#conn.listUser.all(now, user)
+    );
+  }
+
+  purgeExpired(now: number): Promise<number> {
+    return this.#write(() => this.#conn.purge.run(now).changes);
+  }
+
+  appendAudit(entry: AuditEntry): Promise<void> {
+    return this.#write(() => {
+      this.#conn.appendAudit.run(entry);
+    });
+  }
+
+  listAudit(): Promise<AuditEntry[]> {
+    return this.#read(() => this.#conn.listAudit.all());
+  }
+
+  ping(): Promise<void> {
+    return this.#read(() => {
+      this.#conn.ping.get();
+    });
+  }
+
+  onExternalChange(listener: (keys: string[] | null) => void): () => void {
+    this.#listeners.add(listener);
+    if (this.#pollTimer === null && this.#pollIntervalMs > 0 && !this.#closed) {
+      this.#pollTimer = setInterval(() => this.#poll(), this.#pollIntervalMs).unref();
+    }
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0 && this.#pollTimer !== null) {
+        clearInterval(this.#pollTimer);
+        this.#pollTimer = null;
+      }
+    };
+  }
+
+  /** Commits pending writes, stops the timers and closes the file. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#writes.flush();
+    this.#closed = true;
+    if (this.#purgeTimer !== null) clearInterval(this.#purgeTimer);
+    if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
+    this.#purgeTimer = this.#pollTimer = null;
+    this.#listeners.clear();
+    this.#conn.db.close();
+  }
+
+  #read<T>(read: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    try {
+      return Promise.resolve(read());
+    } catch (error) {
+      return Promise.reject(storeError(this.file, error, 'read'));
+    }
+  }
+
+  #write<T>(job: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    return this.#writes.enqueue(job);
+  }
+
+  #commit(runs: readonly (() => unknown)[]) {
+    try {
+      if (this.#reopen) this.#reopenConnection();
+      return this.#conn.batch.immediate(runs);
+    } catch (error) {
+      if (needsReopen(error)) this.#reopen = true;
+      throw storeError(this.file, error, 'written');
+    }
+  }
+
+  // A connection opened while the file was read-only stays read-only after the file is fixed;
+  // a fresh one picks the fix up. On failure the old connection stays (reads keep working).
+  #reopenConnection(): void {
+    const fresh = openConnection(this.file, this.#settings);
+    const old = this.#conn;
+    this.#conn = fresh;
+    this.#reopen = false;
+    try {
+      old.db.close();
+    } catch {
+      // The old handle is being dropped anyway.
+    }
+    // The new connection counts commits afresh, and others may have written meanwhile.
+    this.#dataVersion = fresh.dataVersion.get() as number;
+    this.#notify();
+  }
+
+  #poll(): void {
+    let version: number;
+    try {
+      version = this.#conn.dataVersion.get() as number;
+    } catch {
+      return; // an unreadable file shows up on the next real read or write
+    }
+    // data_version changes only when *another* connection committed to the file.
+    if (version === this.#dataVersion) return;
+    this.#dataVersion = version;
+    this.#notify();
+  }
+
+  #notify(): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(null);
+      } catch (error) {
+        this.#onBackgroundError(error);
+      }
+    }
+  }
+
+  #purgeInBackground(): void {
+    this.purgeExpired(this.#now()).catch(this.#onBackgroundError);
+  }
+
+  #closedError(): MoinError {
+    return new MoinError('store_unavailable', `The session store ${this.file} is closed.`);
+  }
+}
+
+function nonNegative(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new TypeError(`SqliteStore: ${name} must be a number of ms, 0 or more`);
+  }
+  return value;
+}
