@@ -1,0 +1,383 @@
+import {chmod, readdir, writeFile} from 'node:fs/promises';
+import {relative} from 'node:path';
+import Database from 'better-sqlite3';
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+import {DEFAULT_CONFIG, isMoinError} from '../../../shared/index.js';
+import {createStore} from '../../../server/store/create-store.js';
+import type {CommitInfo} from '../../../server/store/sqlite-group-commit.js';
+import {SCHEMA_VERSION} from '../../../server/store/sqlite-schema.js';
+import {SqliteStore} from '../../../server/store/sqlite-store.js';
+import type {SqliteStoreOptions} from '../../../server/store/sqlite-store.js';
+import type {SessionRecord} from '../../../server/store/types.js';
+import {makeTempDir} from '../../support/temp-dir.js';
+import type {TempDir} from '../../support/temp-dir.js';
+import {sessionRecord} from './session-record.js';
+import {startStoreChild} from './sqlite-child.js';
+import {describeStoreConformance} from './store-conformance.js';
+
+describeStoreConformance('sqlite', async () => {
+  const dir = await makeTempDir('moin-sqlite-');
+  const store = new SqliteStore(dir.file('sessions.db'));
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      await dir.cleanup();
+    },
+  };
+});
+
+const HOUR = 3_600_000;
+const now = Date.now();
+const session = (key: string, fields: Partial<SessionRecord> = {}) =>
+  sessionRecord(key, fields, now);
+
+describe('SqliteStore', () => {
+  let dir: TempDir;
+  let file: string;
+  const opened: SqliteStore[] = [];
+  const open = (options: SqliteStoreOptions = {}, path = file) => {
+    const store = new SqliteStore(path, options);
+    opened.push(store);
+    return store;
+  };
+  // A plain connection, to look at the file the way another process would.
+  const rowCount = () => {
+    const db = new Database(file, {readonly: true});
+    try {
+      return db.prepare('SELECT count(*) FROM sessions').pluck().get() as number;
+    } finally {
+      db.close();
+    }
+  };
+  // A file holding one session 'k1', closed again so a child process can open it.
+  const seed = async () => {
+    const setup = open();
+    await setup.insert(session('k1'));
+    await setup.close();
+  };
+  const rejection = async (promise: Promise<unknown>) => {
+    const error = await promise.then(
+      () => new Error('expected a rejection'),
+      (e: unknown) => e
+    );
+    if (!isMoinError(error)) throw error;
+    return error;
+  };
+
+  beforeEach(async () => {
+    dir = await makeTempDir('moin-sqlite-');
+    file = dir.file('data', 'nested', 'sessions.db');
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await dir.cleanup();
+  });
+
+  describe('opening a file', () => {
+    it('creates missing folders and the schema at the current version', () => {
+      open();
+      const db = new Database(file, {readonly: true});
+      expect(db.pragma('user_version', {simple: true})).toBe(SCHEMA_VERSION);
+      expect(db.pragma('journal_mode', {simple: true})).toBe('wal');
+      const tables = db
+        .prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name")
+        .pluck()
+        .all();
+      db.close();
+      expect(tables).toEqual(expect.arrayContaining(['audit', 'sessions', 'sessions_expires']));
+      expect(tables).toContain('sessions_user');
+    });
+
+    it('keeps the data of a file it opens again', async () => {
+      const first = open();
+      await first.insert(session('k1', {trail: ['A']}));
+      await first.close();
+      expect(await open().get('k1', now)).toMatchObject({trail: ['A']});
+    });
+
+    it('refuses a file written by a newer schema, naming the file', async () => {
+      open();
+      await opened.pop()?.close();
+      const db = new Database(file);
+      db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+      db.close();
+      let error: unknown;
+      try {
+        open();
+      } catch (e) {
+        error = e;
+      }
+      expect(isMoinError(error) && error.code).toBe('store_unavailable');
+      expect(String((error as Error).message)).toContain(file);
+      expect(String((error as Error).message)).toMatch(/newer than this moin-session/);
+    });
+
+    it('refuses a file that is not a database, naming the file and the SQLite code', async () => {
+      await writeFile(dir.file('junk.db'), 'this is not a database '.repeat(100));
+      expect(() => open({}, dir.file('junk.db'))).toThrow(
+        /junk\.db could not be opened: SQLITE_NOTADB/
+      );
+    });
+
+    it('is what createStore opens for "sqlite:PATH", relative to the current directory', async () => {
+      const rel = relative(process.cwd(), dir.file('via-config.db'));
+      const store = createStore({...DEFAULT_CONFIG, store: `sqlite:${rel}`});
+      opened.push(store as SqliteStore);
+      expect(store.kind).toBe('sqlite');
+      expect((store as SqliteStore).file).toBe(dir.file('via-config.db'));
+      await store.insert(session('k1'));
+      expect(await readdir(dir.path)).toContain('via-config.db');
+    });
+  });
+
+  describe('two stores on one file (another process, such as the CLI)', () => {
+    it("sees each other's writes at once and tells the other one's listeners", async () => {
+      const server = open({pollIntervalMs: 20});
+      const cli = open();
+      const changes: (string[] | null)[] = [];
+      server.onExternalChange((keys) => changes.push(keys));
+
+      await server.insert(session('k1', {user: 'Alice'}));
+      expect(await cli.get('k1', now)).toMatchObject({user: 'Alice'});
+      expect(await cli.revokeUser('Alice')).toEqual(['k1']);
+      expect(await server.get('k1', now)).toBeUndefined();
+      await vi.waitFor(() => expect(changes).toEqual([null]), {timeout: 2000, interval: 10});
+    });
+
+    it('does not report its own writes as external changes', async () => {
+      const server = open({pollIntervalMs: 10});
+      const changes: unknown[] = [];
+      server.onExternalChange((keys) => changes.push(keys));
+      await server.insert(session('k1'));
+      await server.mutate('k1', {type: 'visit', page: 'A', trailSize: 5}, now);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(changes).toEqual([]);
+    });
+
+    it('stops telling a listener that unsubscribed', async () => {
+      const server = open({pollIntervalMs: 10});
+      const other = open();
+      const changes: unknown[] = [];
+      server.onExternalChange((keys) => changes.push(keys))();
+      await other.insert(session('k1'));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(changes).toEqual([]);
+    });
+
+    it('loses no update when both write one session at the same time', async () => {
+      const a = open();
+      const b = open();
+      await a.insert(session('k1'));
+      const writes = Array.from({length: 20}, (_, i) =>
+        (i % 2 ? a : b).mutate('k1', {type: 'visit', page: `P${i}`, trailSize: 50}, now)
+      );
+      await Promise.all(writes);
+      const after = await a.get('k1', now);
+      expect(after?.rev).toBe(21);
+      expect(after?.trail).toHaveLength(20);
+    });
+  });
+
+  describe('group commit', () => {
+    it('commits the writes of one event-loop turn in one transaction, in order per session', async () => {
+      const commits: CommitInfo[] = [];
+      const store = open({onCommit: (info) => commits.push(info)});
+      const keys = ['k0', 'k1', 'k2', 'k3', 'k4'];
+      await Promise.all(keys.map((k) => store.insert(session(k))));
+      expect(commits.map((c) => c.writes)).toEqual([5]);
+
+      const pages = Array.from({length: 20}, (_, i) => `P${i}`);
+      const results = await Promise.all(
+        pages.flatMap((page) =>
+          keys.map((k) => store.mutate(k, {type: 'visit', page, trailSize: 100}, now))
+        )
+      );
+      expect(commits.map((c) => c.writes)).toEqual([5, 100]);
+      expect(results.every((r) => r?.changed)).toBe(true);
+      for (const k of keys) expect(await store.get(k, now)).toMatchObject({trail: pages, rev: 21});
+    });
+
+    it('gives every write its own transaction when turned off', async () => {
+      const commits: CommitInfo[] = [];
+      const store = open({groupCommit: false, onCommit: (info) => commits.push(info)});
+      await store.insert(session('k1'));
+      await Promise.all(
+        ['A', 'B', 'C'].map((page) => store.mutate('k1', {type: 'visit', page, trailSize: 5}, now))
+      );
+      expect(commits.map((c) => c.writes)).toEqual([1, 1, 1, 1]);
+      expect(await store.get('k1', now)).toMatchObject({trail: ['A', 'B', 'C'], rev: 4});
+    });
+
+    it('rejects only the write whose value cannot be stored; the rest of the turn commits', async () => {
+      const store = open();
+      await store.insert(session('k1'));
+      const [good, bad, after] = await Promise.allSettled([
+        store.mutate('k1', {type: 'visit', page: 'A', trailSize: 5}, now),
+        store.mutate('k1', {type: 'data', set: {n: 1n}, del: []}, now),
+        store.mutate('k1', {type: 'visit', page: 'B', trailSize: 5}, now),
+      ]);
+      expect(good.status).toBe('fulfilled');
+      expect(bad.status === 'rejected' && bad.reason).toBeInstanceOf(TypeError);
+      expect(after.status).toBe('fulfilled');
+      expect(await store.get('k1', now)).toMatchObject({trail: ['A', 'B'], data: {}, rev: 3});
+    });
+
+    it('commits writes still queued when close() is called, then refuses new ones', async () => {
+      const store = open();
+      const pending = store.insert(session('k1', {trail: ['Queued']}));
+      await store.close();
+      await pending;
+      expect(await rejection(store.get('k1', now))).toMatchObject({code: 'store_unavailable'});
+      expect((await rejection(store.insert(session('k2')))).message).toContain('is closed');
+      expect(await open().get('k1', now)).toMatchObject({trail: ['Queued']});
+    });
+  });
+
+  describe('when the disk is full', () => {
+    const bulky = (key: string) => session(key, {data: {blob: 'x'.repeat(3000)}});
+
+    it('rejects the whole turn with store_unavailable, stores nothing of it, and recovers', async () => {
+      const store = open({maxSizeBytes: 96 * 1024});
+      await store.insert(session('small', {trail: ['A']}));
+      let filled = 0;
+      for (;;) {
+        const error = await store.insert(bulky(`fill-${filled}`)).then(
+          () => null,
+          (e: unknown) => e
+        );
+        if (error !== null) {
+          expect(isMoinError(error) && error.code).toBe('store_unavailable');
+          expect((error as Error).message).toContain(file);
+          expect((error as Error).message).toContain('SQLITE_FULL');
+          break;
+        }
+        filled++;
+        expect(filled).toBeLessThan(100);
+      }
+
+      // One turn: a small change that would fit, then one that does not. Both fail together.
+      const [small, big] = await Promise.allSettled([
+        store.mutate('small', {type: 'visit', page: 'B', trailSize: 5}, now),
+        store.insert(bulky('too-much')),
+      ]);
+      expect(small.status === 'rejected' && small.reason.code).toBe('store_unavailable');
+      expect(big.status === 'rejected' && big.reason.code).toBe('store_unavailable');
+      expect(await store.get('small', now)).toMatchObject({trail: ['A'], rev: 1});
+      expect(await store.get('too-much', now)).toBeUndefined();
+
+      // Space comes back (expired sessions purged): the very next write works.
+      for (let i = 0; i < filled; i += 2) await store.destroy(`fill-${i}`);
+      await store.mutate('small', {type: 'visit', page: 'B', trailSize: 5}, now);
+      await store.insert(bulky('fits-again'));
+      expect(await store.get('small', now)).toMatchObject({trail: ['A', 'B'], rev: 2});
+      expect(await store.get('fits-again', now)).toBeDefined();
+    });
+  });
+
+  describe('when the file is read-only', () => {
+    it('rejects writes with store_unavailable, stores nothing, and recovers once writable', async () => {
+      await seed();
+      const files = async () =>
+        (await readdir(dir.file('data', 'nested'))).map((f) => dir.file('data', 'nested', f));
+      for (const f of await files()) await chmod(f, 0o444);
+
+      const child = startStoreChild(['commands', file], {unprivileged: true});
+      try {
+        expect(await child.next()).toEqual({ready: true});
+        child.send({key: 'k1', page: 'A', fresh: session('k2')});
+        const refused = (await child.next()) as {ok: boolean; code: string; message: string}[];
+        expect(refused).toHaveLength(2);
+        for (const r of refused) {
+          expect(r).toMatchObject({ok: false, code: 'store_unavailable'});
+          expect(r.message).toContain(file);
+          expect(r.message).toContain('SQLITE_READONLY');
+        }
+
+        // The operator fixes the modes (`chmod u+w sessions.db*`); the same process recovers.
+        for (const f of await files()) await chmod(f, 0o644);
+        child.send({key: 'k1', page: 'B', fresh: session('k3')});
+        expect(await child.next()).toEqual([{ok: true}, {ok: true}]);
+        child.process.stdin?.end();
+        expect(await child.exited).toBe(0);
+      } finally {
+        child.process.kill('SIGKILL');
+      }
+
+      const store = open();
+      expect(await store.get('k1', now)).toMatchObject({trail: ['B'], rev: 2});
+      expect(await store.get('k2', now)).toBeUndefined();
+      expect(await store.get('k3', now)).toBeDefined();
+    });
+  });
+
+  describe('durability', () => {
+    it('keeps every acknowledged visit of a process killed with SIGKILL', async () => {
+      await seed();
+
+      const child = startStoreChild(['visits', file, 'k1']);
+      const acked: string[] = [];
+      try {
+        while (acked.length < 200) acked.push(((await child.next()) as {ack: string}).ack);
+        child.process.kill('SIGKILL');
+        expect(await child.exited).toBe('SIGKILL');
+      } finally {
+        child.process.kill('SIGKILL');
+      }
+      // Acks already in the pipe when the kill landed count too.
+      for (const line of child.lines.slice(acked.length)) acked.push((line as {ack: string}).ack);
+
+      const after = await open().get('k1', now);
+      expect(after).toBeDefined();
+      const trail = after?.trail ?? [];
+      expect(trail.slice(0, acked.length)).toEqual(acked.map((id) => `Page-${id}`));
+      expect(after?.rev).toBe(1 + trail.length);
+    });
+  });
+
+  describe('two processes writing one session', () => {
+    it('lose no update and fail no write', async () => {
+      await seed();
+
+      // Both write at the same time; a write that failed would end its child with an error.
+      const children = ['a-', 'b-'].map((prefix) =>
+        startStoreChild(['visits', file, 'k1', prefix, '300'])
+      );
+      expect(await Promise.all(children.map((child) => child.exited))).toEqual([0, 0]);
+
+      const after = await open().get('k1', now);
+      const acked = children.flatMap((child) =>
+        child.lines.map((line) => `Page-${(line as {ack: string}).ack}`)
+      );
+      expect(acked).toHaveLength(600);
+      expect([...(after?.trail ?? [])].sort()).toEqual(acked.sort());
+      expect(after?.rev).toBe(601);
+    });
+  });
+
+  describe('expired sessions', () => {
+    it('purges them on a timer', async () => {
+      let clock = now;
+      const store = open({purgeIntervalMs: 20, now: () => clock});
+      await store.insert(session('old', {expiresAt: now + 1000}));
+      await store.insert(session('live', {expiresAt: now + HOUR}));
+      expect(rowCount()).toBe(2);
+      clock = now + 1000;
+      await vi.waitFor(() => expect(rowCount()).toBe(1), {timeout: 2000, interval: 10});
+      expect(await store.get('live', clock)).toBeDefined();
+    });
+
+    it('does not keep a process alive with its timers', async () => {
+      open();
+      await opened.pop()?.close();
+      const child = startStoreChild(['idle', file]);
+      expect(await child.next()).toEqual({ready: true});
+      const ended = await Promise.race([
+        child.exited,
+        new Promise((r) => setTimeout(() => r('still running'), 10_000)),
+      ]);
+      child.process.kill('SIGKILL');
+      expect(ended).toBe(0);
+    });
+  });
+});
