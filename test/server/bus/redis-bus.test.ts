@@ -3,6 +3,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {resolveConfig} from '../../../shared/index.js';
 import {createBus, MemoryBus, RedisBus, RESYNC_MESSAGE} from '../../../server/bus/index.js';
 import {RedisStore} from '../../../server/store/redis-store.js';
+import {sessionRecord} from '../store/session-record.js';
 import {startRedisServer, type RedisServer} from '../../support/redis-server.js';
 
 let redis: RedisServer;
@@ -81,19 +82,7 @@ describe('RedisBus across two connections', () => {
     const got = record(bus);
     const store = new RedisStore(redis.url, {prefix: 'x5:'});
     open.push(store);
-    const now = Date.now();
-    await store.insert({
-      key: 'revoked',
-      user: 'Zed',
-      rememberMe: false,
-      suTarget: null,
-      trail: [],
-      data: {},
-      ops: [],
-      rev: 1,
-      createdAt: now,
-      expiresAt: now + 60_000,
-    });
+    await store.insert(sessionRecord('revoked', {user: 'Zed'}));
     await store.revokeUser('Zed');
     await expect.poll(() => got.keys).toEqual(['revoked']);
   });

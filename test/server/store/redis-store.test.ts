@@ -5,6 +5,8 @@ import {createStore} from '../../../server/store/create-store.js';
 import {RedisStore} from '../../../server/store/redis-store.js';
 import type {SessionRecord} from '../../../server/store/types.js';
 import {freePort, startRedisServer, type RedisServer} from '../../support/redis-server.js';
+import {sessionRecord} from './session-record.js';
+import {describeStoreConformance} from './store-conformance.js';
 
 let redis: RedisServer;
 let raw: Redis;
@@ -32,22 +34,22 @@ function newStore(prefix = `t${++prefixSeq}:`, url = redis.url): RedisStore {
   return s;
 }
 
-function record(key: string, over: Partial<SessionRecord> = {}): SessionRecord {
-  const now = Date.now();
+describeStoreConformance('redis', async () => {
+  // A fresh prefix per test is an empty store; cleanup removes every key under it.
+  const prefix = `conf${++prefixSeq}:`;
+  const store = new RedisStore(redis.url, {prefix});
   return {
-    key,
-    user: null,
-    rememberMe: false,
-    suTarget: null,
-    trail: [],
-    data: {},
-    ops: [],
-    rev: 1,
-    createdAt: now,
-    expiresAt: now + 3_600_000,
-    ...over,
+    store,
+    async cleanup() {
+      await store.close();
+      const keys = await raw.keys(`${prefix}*`);
+      if (keys.length > 0) await raw.del(...keys);
+    },
   };
-}
+});
+
+/** A live anonymous record (1 h), with `over` applied. */
+const record = (key: string, over: Partial<SessionRecord> = {}) => sessionRecord(key, over);
 
 async function expectUnavailable(p: Promise<unknown>): Promise<void> {
   const err = await p.then(
