@@ -1,4 +1,4 @@
-import {createLogger} from '../log.js';
+import {LOG_LEVELS, createLogger} from '../log.js';
 import {answerClientError} from '../http/client-error.js';
 import {createSessionService} from '../service.js';
 import {UsersFileError} from '../users/file-user-directory.js';
@@ -10,8 +10,6 @@ import {UsageError, type CliIo} from './io.js';
 
 /** How long shutdown waits for in-flight requests before cutting connections. */
 const DRAIN_TIMEOUT_MS = 10_000;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
  * `moin-session serve`: runs until SIGTERM/SIGINT, then drains and resolves with exit code 0.
@@ -44,10 +42,10 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   }
   const level = stringArg(values['log-level']);
   if (level !== undefined) {
-    if (!LOG_LEVELS.includes(level)) {
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
       throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
     }
-    overrides.log_level = level as ConfigOverrides['log_level'] & string;
+    overrides.log_level = level as (typeof LOG_LEVELS)[number];
   }
   const demo = values['demo'] === true;
   const config = loadConfig(stringArg(values['config']), overrides, demo ? DEMO_CONFIG : {});

@@ -84,7 +84,7 @@ function parseJson(raw: Buffer): Body {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new MoinError('bad_json', `The body is not valid JSON: ${(err as Error).message}`);
+    throw new MoinError('bad_json', `The body is not valid JSON (${(err as Error).message}).`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new MoinError('bad_body', 'The body must be a JSON object.');

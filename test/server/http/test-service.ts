@@ -1,5 +1,7 @@
 import {mkdir, writeFile} from 'node:fs/promises';
 import {createSessionService, type SessionService} from '../../../server/service.js';
+import type {SessionStore} from '../../../server/store/types.js';
+import {createLogger, type Logger} from '../../../server/log.js';
 import {HttpClient} from '../../support/http-client.js';
 import {MemoryUsers} from '../../support/memory-users.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
@@ -47,6 +49,10 @@ export interface StartOptions {
   clock?: FakeClock;
   /** Reuse this user directory (a restart keeps the users). */
   users?: MemoryUsers;
+  /** Use this store instead of the SQLite file. */
+  store?: SessionStore;
+  /** Collect the service's log lines (level info and up) here instead of dropping them. */
+  logLines?: string[];
 }
 
 /**
@@ -73,7 +79,13 @@ export async function startService(
       log_level: 'silent',
       ...config,
     },
-    {users, root: dir.file('root'), ...(options.realClock ? {} : {now: clock.now})}
+    {
+      users,
+      root: dir.file('root'),
+      ...(options.realClock ? {} : {now: clock.now}),
+      ...(options.store ? {store: options.store} : {}),
+      ...(options.logLines ? {logger: collectingLogger(options.logLines)} : {}),
+    }
   );
   const {url} = await service.listen(0, '127.0.0.1');
   return {
@@ -95,4 +107,8 @@ export function defaultUsers(): MemoryUsers {
   const users = new MemoryUsers();
   for (const [name, pw] of Object.entries(PASSWORDS)) users.add(name, pw);
   return users.setDisabled('Carol', true);
+}
+
+function collectingLogger(lines: string[]): Logger {
+  return createLogger('info', {destination: {write: (line: string) => void lines.push(line)}});
 }

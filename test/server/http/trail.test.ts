@@ -1,0 +1,50 @@
+import {afterEach, describe, expect, it} from 'vitest';
+import type {SessionView} from '../../../shared/index.js';
+import {PASSWORDS, startService, type TestService} from './test-service.js';
+
+let t: TestService;
+afterEach(async () => {
+  await t?.close();
+});
+
+describe('POST /api/trail', () => {
+  it('trims the page name', async () => {
+    t = await startService();
+    const c = t.client();
+    await c.post('/api/login', {name: 'Alice', password: PASSWORDS.Alice});
+    const res = await c.post<SessionView>('/api/trail', {page: '  Front Page  '});
+    expect(res.json.trail).toEqual(['Front Page']);
+  });
+
+  it('applies an op id once: a resend changes nothing', async () => {
+    t = await startService();
+    const c = t.client();
+    await c.post('/api/login', {name: 'Alice', password: PASSWORDS.Alice});
+    const a = await c.post<SessionView>('/api/trail', {page: 'A', id: 'op-1'});
+    await c.post('/api/trail', {page: 'B'});
+    const again = await c.post<SessionView>('/api/trail', {page: 'A', id: 'op-1'});
+    expect(again.status).toBe(200);
+    expect(again.json.trail).toEqual(['A', 'B']);
+    expect(again.json.rev).toBe(a.json.rev + 1);
+  });
+
+  it('gives 40 parallel visits on one session 40 revisions and loses none', async () => {
+    t = await startService({trail_size: 100});
+    const c = t.client();
+    const start = (
+      await c.post<SessionView>('/api/login', {name: 'Alice', password: PASSWORDS.Alice})
+    ).json;
+    const pages = Array.from({length: 40}, (_, i) => `Page${i}`);
+    const answers = await Promise.all(
+      pages.map((page) => c.post<SessionView>('/api/trail', {page}))
+    );
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    const revs = answers.map((r) => r.json.rev);
+    expect(new Set(revs).size).toBe(40);
+    expect(Math.min(...revs)).toBe(start.rev + 1);
+    expect(Math.max(...revs)).toBe(start.rev + 40);
+    const final = (await c.get<SessionView>('/api/session')).json;
+    expect(final.rev).toBe(start.rev + 40);
+    expect([...final.trail].sort()).toEqual([...pages].sort());
+  });
+});
