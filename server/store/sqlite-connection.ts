@@ -30,8 +30,10 @@ export interface Connection {
   listAudit: Database.Statement<[], AuditEntry>;
   ping: Database.Statement<[], number>;
   dataVersion: Database.Statement<[], number>;
-  /** Runs write jobs in one BEGIN IMMEDIATE … COMMIT (see GroupCommit). */
-  batch: Database.Transaction<(runs: readonly (() => unknown)[]) => JobOutcome[]>;
+  /** Runs write jobs, then `finish`, in one BEGIN IMMEDIATE … COMMIT (see GroupCommit). */
+  batch: Database.Transaction<
+    (runs: readonly (() => unknown)[], finish: () => void) => JobOutcome[]
+  >;
 }
 
 const COLUMNS = 'key, user, su, remember, trail, data, ops, rev, created, expires';
@@ -89,19 +91,21 @@ function prepare(db: Database.Database): Connection {
     ),
     ping: db.prepare<[], number>('SELECT 1').pluck(),
     dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
-    batch: db.transaction((runs: readonly (() => unknown)[]) =>
-      runs.map((run): JobOutcome => {
+    batch: db.transaction((runs: readonly (() => unknown)[], finish: () => void) => {
+      const outcomes = runs.map((run): JobOutcome => {
         try {
           return {ok: true, value: run()};
         } catch (error) {
           // A backend failure ends the whole transaction: rethrown, rolled back, every job rejected.
-          // Anything else is a bad argument found before the job wrote (jobs serialize first), so
+          // Anything else is a bad argument found before the job wrote (jobs check first), so
           // only that job fails and the others still commit.
           if (backendCode(error) !== undefined) throw error;
           return {ok: false, error};
         }
-      })
-    ),
+      });
+      finish();
+      return outcomes;
+    }),
   };
 }
 

@@ -1,6 +1,6 @@
 import {resolve} from 'node:path';
 import {MoinError} from '../../shared/index.js';
-import {applyOp} from './ops.js';
+import {applyOp, isLive} from './ops.js';
 import {needsReopen, openConnection, storeError} from './sqlite-connection.js';
 import type {Connection, ConnectionSettings} from './sqlite-connection.js';
 import {GroupCommit} from './sqlite-group-commit.js';
@@ -54,6 +54,8 @@ export class SqliteStore implements SessionStore {
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #listeners = new Set<(keys: string[] | null) => void>();
   #conn: Connection;
+  /** Sessions changed by the current batch and not yet written (see #writeBack). */
+  readonly #changed = new Map<string, SessionRecord>();
   #reopen = false;
   #closed = false;
   #dataVersion: number;
@@ -105,6 +107,7 @@ export class SqliteStore implements SessionStore {
   insert(record: SessionRecord, oldKey?: string | null): Promise<void> {
     return this.#write(() => {
       const row = toRow(record);
+      this.#writeBack();
       if (oldKey) this.#conn.destroy.run(oldKey);
       this.#conn.insert.run(row);
     });
@@ -114,21 +117,35 @@ export class SqliteStore implements SessionStore {
     return this.#write(() => {
       // Read, apply and write inside the batch's BEGIN IMMEDIATE: no other writer, in this process
       // or another, can slip in between, so no update is lost. An expired row is left alone.
-      const row = this.#conn.get.get(key, now);
-      if (row === undefined) return undefined;
-      const record = toRecord(row);
+      let record = this.#changed.get(key);
+      if (record === undefined) {
+        const row = this.#conn.get.get(key, now);
+        if (row === undefined) return undefined;
+        record = toRecord(row);
+      } else if (!isLive(record, now)) {
+        return undefined;
+      }
       const result = applyOp(record, op);
-      if (result.record !== record) this.#conn.update.run(toRow(result.record));
+      if (result.record !== record) {
+        // Only a data op can bring in a value JSON cannot hold (a BigInt, a cycle): refuse it
+        // now, so this write alone fails, before it joins the batch's write-back.
+        if (op.type === 'data') JSON.stringify(result.record.data);
+        this.#changed.set(key, result.record);
+      }
       return result;
     });
   }
 
   destroy(key: string): Promise<boolean> {
-    return this.#write(() => this.#conn.destroy.run(key).changes > 0);
+    return this.#write(() => {
+      this.#writeBack();
+      return this.#conn.destroy.run(key).changes > 0;
+    });
   }
 
   revokeUser(user: string): Promise<string[]> {
     return this.#write(() => {
+      this.#writeBack();
       const keys = this.#conn.userKeys.all(user);
       this.#conn.destroyUser.run(user);
       return keys;
@@ -142,7 +159,10 @@ export class SqliteStore implements SessionStore {
   }
 
   purgeExpired(now: number): Promise<number> {
-    return this.#write(() => this.#conn.purge.run(now).changes);
+    return this.#write(() => {
+      this.#writeBack();
+      return this.#conn.purge.run(now).changes;
+    });
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {
@@ -204,11 +224,21 @@ export class SqliteStore implements SessionStore {
   #commit(runs: readonly (() => unknown)[]) {
     try {
       if (this.#reopen) this.#reopenConnection();
-      return this.#conn.batch.immediate(runs);
+      return this.#conn.batch.immediate(runs, () => this.#writeBack());
     } catch (error) {
+      this.#changed.clear();
       if (needsReopen(error)) this.#reopen = true;
       throw storeError(this.file, error, 'written');
     }
+  }
+
+  // Writes the sessions mutated so far in this batch, once each however many ops they took (one
+  // hot session with 100 visits in a turn is one UPDATE, not 100 reads, parses and UPDATEs).
+  // Runs before any other write touches the table and at the end of every batch, so the
+  // cache never outlives its transaction.
+  #writeBack(): void {
+    for (const record of this.#changed.values()) this.#conn.update.run(toRow(record));
+    this.#changed.clear();
   }
 
   // A connection opened while the file was read-only stays read-only after the file is fixed;

@@ -198,6 +198,42 @@ describe('SqliteStore', () => {
       for (const k of keys) expect(await store.get(k, now)).toMatchObject({trail: pages, rev: 21});
     });
 
+    it('applies the writes of one turn in the order they were issued', async () => {
+      const store = open();
+      await store.insert(session('gone', {user: 'Alice'}));
+      await store.insert(session('revoked', {user: 'Bob'}));
+      await store.insert(session('rotated', {trail: ['A']}));
+      const visit = (page: string) => ({type: 'visit', page, trailSize: 5}) as const;
+      const results = await Promise.all([
+        store.mutate('gone', visit('Before'), now),
+        store.destroy('gone'),
+        store.mutate('gone', visit('After'), now),
+        store.mutate('revoked', visit('Before'), now),
+        store.revokeUser('Bob'),
+        store.mutate('revoked', visit('After'), now),
+        store.mutate('rotated', visit('B'), now),
+        store.insert(session('rotated-new', {trail: ['Carried']}), 'rotated'),
+        store.mutate('rotated', visit('Lost'), now),
+        store.mutate('rotated-new', visit('C'), now),
+      ]);
+      expect(
+        results.map((r) => (typeof r === 'object' && 'record' in r ? r.record.trail : r))
+      ).toEqual([
+        ['Before'],
+        true,
+        undefined,
+        ['Before'],
+        ['revoked'],
+        undefined,
+        ['A', 'B'],
+        undefined,
+        undefined,
+        ['Carried', 'C'],
+      ]);
+      expect(await store.list(now)).toHaveLength(1);
+      expect(await store.get('rotated-new', now)).toMatchObject({trail: ['Carried', 'C'], rev: 2});
+    });
+
     it('gives every write its own transaction when turned off', async () => {
       const commits: CommitInfo[] = [];
       const store = open({groupCommit: false, onCommit: (info) => commits.push(info)});
