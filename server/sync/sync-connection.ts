@@ -3,6 +3,9 @@ import {CLOSE_CODES} from '../../shared/index.js';
 import type {SessionContext} from '../session/session-engine.js';
 import type {TokenBucket} from './token-bucket.js';
 
+// A Buffer sent as a text frame: ws does not re-encode it per socket.
+const TEXT_FRAME = {binary: false} as const;
+
 /** Buffer limits shared by every socket of a hub. */
 export interface BufferLimits {
   /** Above this many unsent bytes, pushes are coalesced to the latest view. */
@@ -32,7 +35,7 @@ export class SyncConnection {
   readonly #limits: BufferLimits;
   readonly #onPushSent: () => void;
   readonly #onWritten: (err?: Error) => void;
-  #waiting: string | null = null;
+  #waiting: Buffer | null = null;
 
   constructor(
     ws: WebSocket,
@@ -61,10 +64,14 @@ export class SyncConnection {
     return this.ws.bufferedAmount + (this.#waiting?.length ?? 0);
   }
 
-  /** Sends an ack, error or pong. Closes the socket with 1013 past the hard limit. */
-  send(text: string): void {
+  /**
+   * Sends an ack, error or pong (or a push, as UTF-8 bytes encoded once for all its sockets).
+   * Closes the socket with 1013 past the hard limit.
+   */
+  send(text: string | Buffer): void {
     if (!this.open) return;
-    this.ws.send(text, this.#onWritten);
+    if (typeof text === 'string') this.ws.send(text, this.#onWritten);
+    else this.ws.send(text, TEXT_FRAME, this.#onWritten);
     if (this.ws.bufferedAmount > this.#limits.hard) {
       this.#waiting = null;
       this.ws.close(CLOSE_CODES.tryAgainLater, 'Not reading; too much unsent data.');
@@ -72,10 +79,10 @@ export class SyncConnection {
   }
 
   /**
-   * Sends a serialized session message for `rev`, or keeps it as the one waiting view while the
-   * socket is above the soft limit.
+   * Sends a serialized session message for `rev` (UTF-8 bytes, shared by every socket of the
+   * session), or keeps it as the one waiting view while the socket is above the soft limit.
    */
-  push(text: string, rev: number): void {
+  push(text: Buffer, rev: number): void {
     this.viewRev = rev;
     if (!this.open) return;
     if (this.ws.bufferedAmount > this.#limits.soft) {

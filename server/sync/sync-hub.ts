@@ -28,7 +28,8 @@ import {
 import {SessionRoom} from './session-room.js';
 import {SyncConnection, type BufferLimits} from './sync-connection.js';
 import {TokenBucket} from './token-bucket.js';
-import {originAllowed, refuseUpgrade, requestInfo, upgradePath} from './upgrade-request.js';
+import {requestInfo} from '../http/index.js';
+import {originAllowed, refuseUpgrade, upgradePath} from './upgrade-request.js';
 
 /** The WebSocket side of the service (CONTRACT §5, `GET /api/sync`). */
 export interface SyncHub {
@@ -63,7 +64,9 @@ export function createSyncHub(parts: ServiceParts, options: SyncHubOptions = {})
 }
 
 const frame = (m: ServerMessage): string => JSON.stringify(m);
-const sessionFrame = (view: SessionView): string => frame({type: 'session', session: view});
+// Pushes go to many sockets: encoded to UTF-8 once, not once per socket.
+const sessionFrame = (view: SessionView): Buffer =>
+  Buffer.from(frame({type: 'session', session: view}));
 const ANONYMOUS_FRAME = sessionFrame(anonymousView());
 const PONG_FRAME = frame({type: 'pong'});
 
@@ -364,7 +367,7 @@ class Hub implements SyncHub {
 
   #pushRecord(room: SessionRoom, force: boolean): void {
     const record = room.record;
-    let text: string | null = null;
+    let text: Buffer | null = null;
     for (const conn of room.sockets) {
       if (!force && conn.viewRev === record.rev) continue;
       text ??= sessionFrame(this.#parts.engine.viewOf(record));

@@ -1,5 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest';
-import {sessionKey} from '../../../server/session/ids.js';
+import {createLogger} from '../../../server/log.js';
+import {sessionKey, sessionRef} from '../../../server/session/ids.js';
 import {ObservableStore, ResyncBus, startHarness, type Harness} from './sync-harness.js';
 
 let h: Harness;
@@ -166,5 +167,27 @@ describe('sync lifecycle: shutdown and metrics', () => {
     expect(text).toMatch(/^moin_ws_messages_total\{direction="out",type="ack"\} 1$/m);
     expect(text).toMatch(/^moin_ws_messages_total\{direction="out",type="pong"\} 1$/m);
     expect(text).toMatch(/^moin_errors_total\{code="bad_message"\} 1$/m);
+  });
+});
+
+describe('sync lifecycle: logs', () => {
+  it('logs socket events with a session ref, never the session id', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('debug', {destination: {write: (l: string) => lines.push(l)}});
+    h = await startHarness({log_level: 'debug'}, {logger});
+    const cookie = await h.login('Bob');
+    const c = await h.connect(cookie);
+    await c.visit('l1', 'Logged');
+    c.send('garbage');
+    await c.waitFor((m) => m.type === 'error');
+    await h.service.engine.logout(await h.context(cookie));
+    await c.view((v) => !v.stored);
+    c.ws.close();
+    await c.closed;
+    await h.service.close();
+    const text = lines.join('');
+    expect(text).toContain('"event":"ws_open"');
+    expect(text).toContain(`"session":"${sessionRef(sessionKey(sidOf(cookie)))}"`);
+    expect(text).not.toContain(sidOf(cookie));
   });
 });

@@ -2,7 +2,7 @@ import type {IncomingMessage} from 'node:http';
 import {afterEach, describe, expect, it} from 'vitest';
 import {WebSocket} from 'ws';
 import {resolveConfig} from '../../../shared/index.js';
-import {originAllowed, requestInfo, upgradePath} from '../../../server/sync/upgrade-request.js';
+import {originAllowed, upgradePath} from '../../../server/sync/upgrade-request.js';
 import {rawUpgrade, startHarness, type Harness} from './sync-harness.js';
 
 const fakeReq = (headers: Record<string, string>, encrypted = false, url = '/api/sync') =>
@@ -47,14 +47,9 @@ describe('originAllowed', () => {
   });
 });
 
-describe('upgradePath and requestInfo', () => {
+describe('upgradePath', () => {
   it('ignores the query string', () => {
     expect(upgradePath(fakeReq({}, false, '/api/sync?v=1'))).toBe('/api/sync');
-  });
-
-  it('passes the cookie, TLS and the address to the engine', () => {
-    const info = requestInfo(fakeReq({cookie: 'MOIN_SESSION=x'}, true), resolveConfig({}));
-    expect(info).toEqual({cookie: 'MOIN_SESSION=x', secure: true, address: '10.0.0.9'});
   });
 });
 
