@@ -1,16 +1,9 @@
-import {afterEach, describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it, onTestFinished} from 'vitest';
 import type {SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
 import type {HttpClient} from '../../support/http-client.js';
-import {makeTempDir} from '../../support/temp-dir.js';
 import {FORGED_ID, expectedExpires, mustSetCookie, sessionCookieOf} from './cookies.js';
-import {
-  FakeClock,
-  PASSWORDS,
-  defaultUsers,
-  startService,
-  type TestService,
-} from './test-service.js';
+import {PASSWORDS, restarts, startService, type TestService} from './test-service.js';
 
 let t: TestService;
 afterEach(async () => {
@@ -244,50 +237,36 @@ describe('logged-in lifetimes', () => {
 
 describe('lifetime 0 for a session that exists (restart with a new config)', () => {
   it('deletes the cookie and destroys an anonymous session when anonymous sessions are turned off', async () => {
-    const dir = await makeTempDir('moin-restart-');
-    const clock = new FakeClock();
-    const users = defaultUsers();
-    try {
-      t = await startService({cookie_lifetime: [1, 12]}, {dir, clock, users});
-      const c = t.client();
-      await c.get('/api/session');
-      await visit(c, 'PageA');
-      const sid = c.cookies.get('MOIN_SESSION')!;
-      await t.close();
-      t = await startService({cookie_lifetime: [0, 12]}, {dir, clock, users});
-      const res = await t
-        .client()
-        .get<SessionView>('/api/session', {cookie: `MOIN_SESSION=${sid}`});
-      expect(mustSetCookie(res).attributes['max-age']).toBe('0');
-      expect(res.json.stored).toBe(false);
-      expect(await t.service.store.get(sessionKey(sid), clock.ms)).toBeUndefined();
-    } finally {
-      await t.close();
-      await dir.cleanup();
-    }
+    const r = await restarts();
+    onTestFinished(() => r.cleanup());
+    const before = await r.start({cookie_lifetime: [1, 12]});
+    const c = before.client();
+    await c.get('/api/session');
+    await visit(c, 'PageA');
+    const sid = c.cookies.get('MOIN_SESSION')!;
+    const after = await r.start({cookie_lifetime: [0, 12]});
+    const res = await after
+      .client()
+      .get<SessionView>('/api/session', {cookie: `MOIN_SESSION=${sid}`});
+    expect(mustSetCookie(res).attributes['max-age']).toBe('0');
+    expect(res.json.stored).toBe(false);
+    expect(await after.service.store.get(sessionKey(sid), after.clock.ms)).toBeUndefined();
   });
 
   it('deletes the cookie and destroys a login when logged-in sessions are turned off', async () => {
-    const dir = await makeTempDir('moin-restart-');
-    const clock = new FakeClock();
-    const users = defaultUsers();
-    try {
-      t = await startService({cookie_lifetime: [0, 12]}, {dir, clock, users});
-      const c = t.client();
-      await c.post('/api/login', {name: 'Alice', password: PASSWORDS.Alice});
-      const sid = c.cookies.get('MOIN_SESSION')!;
-      await t.close();
-      t = await startService({cookie_lifetime: [0, 0]}, {dir, clock, users});
-      const res = await t
-        .client()
-        .get<SessionView>('/api/session', {cookie: `MOIN_SESSION=${sid}`});
-      expect(mustSetCookie(res).attributes['max-age']).toBe('0');
-      expect(res.json.user).toBeNull();
-      expect(await t.service.store.get(sessionKey(sid), clock.ms)).toBeUndefined();
-    } finally {
-      await t.close();
-      await dir.cleanup();
-    }
+    const r = await restarts();
+    onTestFinished(() => r.cleanup());
+    const before = await r.start({cookie_lifetime: [0, 12]});
+    const c = before.client();
+    await c.post('/api/login', {name: 'Alice', password: PASSWORDS.Alice});
+    const sid = c.cookies.get('MOIN_SESSION')!;
+    const after = await r.start({cookie_lifetime: [0, 0]});
+    const res = await after
+      .client()
+      .get<SessionView>('/api/session', {cookie: `MOIN_SESSION=${sid}`});
+    expect(mustSetCookie(res).attributes['max-age']).toBe('0');
+    expect(res.json.user).toBeNull();
+    expect(await after.service.store.get(sessionKey(sid), after.clock.ms)).toBeUndefined();
   });
 });
 

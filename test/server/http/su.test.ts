@@ -1,15 +1,8 @@
-import {afterEach, describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it, onTestFinished} from 'vitest';
 import type {ErrorBody, SessionView} from '../../../shared/index.js';
 import type {HttpClient} from '../../support/http-client.js';
-import {makeTempDir} from '../../support/temp-dir.js';
 import {mustSetCookie} from './cookies.js';
-import {
-  FakeClock,
-  PASSWORDS,
-  defaultUsers,
-  startService,
-  type TestService,
-} from './test-service.js';
+import {PASSWORDS, restarts, startService, type TestService} from './test-service.js';
 
 let t: TestService;
 afterEach(async () => {
@@ -150,24 +143,17 @@ describe('DELETE /api/su', () => {
 
 describe('superuser status is checked on every request', () => {
   it('ends the switch at the next request after the superuser leaves the config (restart on the same store, 1.9 §7.29)', async () => {
-    const dir = await makeTempDir('moin-su-restart-');
-    const clock = new FakeClock();
-    const users = defaultUsers();
-    try {
-      t = await startService({}, {dir, clock, users});
-      const c = await loggedIn('Admin');
-      await c.post('/api/su', {name: 'Bob'});
-      const cookie = c.cookieHeader();
-      await t.close();
-      t = await startService({superuser: ['Root']}, {dir, clock, users});
-      const res = await t.client().get<SessionView>('/api/session', {cookie});
-      expect(res.json).toMatchObject({user: {name: 'Admin'}, realUser: null, superuser: false});
-      const last = (await t.service.store.listAudit()).at(-1);
-      expect(last).toMatchObject({action: 'su_end_revoked', actor: 'Admin', target: 'Bob'});
-    } finally {
-      await t.close();
-      await dir.cleanup();
-    }
+    const r = await restarts();
+    onTestFinished(() => r.cleanup());
+    t = await r.start();
+    const c = await loggedIn('Admin');
+    await c.post('/api/su', {name: 'Bob'});
+    const cookie = c.cookieHeader();
+    t = await r.start({superuser: ['Root']});
+    const res = await t.client().get<SessionView>('/api/session', {cookie});
+    expect(res.json).toMatchObject({user: {name: 'Admin'}, realUser: null, superuser: false});
+    const last = (await t.service.store.listAudit()).at(-1);
+    expect(last).toMatchObject({action: 'su_end_revoked', actor: 'Admin', target: 'Bob'});
   });
 
   it('ends the switch when the target is disabled meanwhile', async () => {

@@ -88,6 +88,7 @@ export async function startService(
     }
   );
   const {url} = await service.listen(0, '127.0.0.1');
+  let closing: Promise<void> | undefined;
   return {
     url,
     service,
@@ -95,10 +96,12 @@ export async function startService(
     clock,
     dir,
     client: () => new HttpClient(url),
-    async close() {
-      await service.close();
-      if (!options.dir) await dir.cleanup();
-    },
+    // Idempotent: afterEach and a restart helper may both close the same service.
+    close: () =>
+      (closing ??= (async () => {
+        await service.close();
+        if (!options.dir) await dir.cleanup();
+      })()),
   };
 }
 
@@ -111,4 +114,32 @@ export function defaultUsers(): MemoryUsers {
 
 function collectingLogger(lines: string[]): Logger {
   return createLogger('info', {destination: {write: (line: string) => void lines.push(line)}});
+}
+
+/** Services started one after another on the same store file, users and clock (restarts). */
+export interface Restarts {
+  /** Stops the previous service, if any, and starts a new one with this config. */
+  start(config?: Record<string, unknown>): Promise<TestService>;
+  /** Stops the last service and removes the folder. */
+  cleanup(): Promise<void>;
+}
+
+/** Makes a {@link Restarts}; call `cleanup` when the test ends (`onTestFinished`). */
+export async function restarts(): Promise<Restarts> {
+  const dir = await makeTempDir('moin-restart-');
+  const clock = new FakeClock();
+  const users = defaultUsers();
+  let current: TestService | null = null;
+  return {
+    async start(config = {}) {
+      await current?.close();
+      current = await startService(config, {dir, clock, users});
+      return current;
+    },
+    async cleanup() {
+      await current?.close();
+      current = null;
+      await dir.cleanup();
+    },
+  };
 }
