@@ -48,14 +48,14 @@ return 1
 
 /**
  * ARGV: P, key, expected json, new json, expiresAt, '1' when the expiry moved.
- * Writes only when the stored value is still exactly what the caller read: 1 written, 0 conflict
- * (re-read and apply again), -1 gone.
+ * Writes only when the stored value is still exactly what the caller read: 1 written, -1 gone, or
+ * on a conflict the value stored now (apply the op to it and try again, without another read).
  */
 export const CAS = `${PRELUDE}
 local k = P .. 's:' .. ARGV[2]
 local cur = redis.call('GET', k)
 if not cur then return -1 end
-if cur ~= ARGV[3] then return 0 end
+if cur ~= ARGV[3] then return cur end
 redis.call('SET', k, ARGV[4], 'PXAT', ARGV[5])
 if ARGV[6] == '1' then reindex(ARGV[2], ARGV[5]) end
 return 1

@@ -13,15 +13,20 @@ import type {
   SessionSummary,
 } from './types.js';
 
-/** Compare-and-set attempts for one mutate before it gives up (only reached under a storm). */
-export const REDIS_CAS_ATTEMPTS = 50;
+/**
+ * How long one mutate keeps retrying its compare-and-set before it gives up with 503 (reached only
+ * when other instances win every race on one session for this long).
+ */
+export const REDIS_CAS_DEADLINE_MS = 2_000;
 /** Keys per purge script call and per MGET in list (keeps each Redis step short). */
 const BATCH = 500;
+/** Session values remembered from the last read or write, to try a change without a read first. */
+const SEEN_KEPT = 1_000;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     moinInsert(...args: string[]): Result<number, Context>;
-    moinCas(...args: string[]): Result<number, Context>;
+    moinCas(...args: string[]): Result<number | string, Context>;
     moinDestroy(...args: string[]): Result<number, Context>;
     moinRevokeUser(...args: string[]): Result<string[], Context>;
     moinPurge(...args: string[]): Result<[number, number], Context>;
@@ -60,6 +65,9 @@ export class RedisStore implements SessionStore {
   readonly #client: Redis;
   #everReady = false;
   readonly #queues = new Map<string, Promise<unknown>>();
+  // Last value read or written per key (insertion order = age). Only ever a guess: the
+  // compare-and-set checks it, so a stale entry costs one round trip, never a wrong write.
+  readonly #seen = new Map<string, string>();
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'moin:';
@@ -78,22 +86,24 @@ export class RedisStore implements SessionStore {
   }
 
   async get(key: string, now: number): Promise<SessionRecord | undefined> {
-    const raw = await this.#run((c) => c.get(this.recordKey(key)));
-    const r = decode(raw);
+    const r = decode(await this.#read(key));
     return r && isLive(r, now) ? r : undefined;
   }
 
   async insert(record: SessionRecord, oldKey?: string | null): Promise<void> {
+    const json = JSON.stringify(record);
+    if (oldKey) this.#seen.delete(oldKey);
     await this.#run((c) =>
       c.moinInsert(
         this.prefix,
         record.key,
-        JSON.stringify(record),
+        json,
         String(record.expiresAt),
         record.user ?? '',
         oldKey ?? ''
       )
     );
+    this.#remember(record.key, json);
   }
 
   mutate(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined> {
@@ -113,37 +123,62 @@ export class RedisStore implements SessionStore {
   }
 
   async #mutateNow(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined> {
-    for (let attempt = 0; attempt < REDIS_CAS_ATTEMPTS; attempt++) {
-      const raw = await this.#run((c) => c.get(this.recordKey(key)));
+    // The request that mutates has usually just read the session (load), so the remembered value
+    // is current and the change costs one round trip; a stale guess is answered with the value
+    // stored now, so it costs one more.
+    let raw = this.#seen.get(key) ?? null;
+    let guessed = raw !== null;
+    if (!guessed) raw = await this.#read(key);
+    const deadline = Date.now() + REDIS_CAS_DEADLINE_MS;
+    while (Date.now() < deadline) {
       const current = decode(raw);
-      if (!raw || !current || !isLive(current, now)) return undefined;
-      const result = applyOp(current, op);
-      // Nothing to write (a duplicate op id, a no-op return): the read is the answer.
-      if (result.record === current) return result;
-      const written = await this.#run((c) =>
+      const result = current && isLive(current, now) ? applyOp(current, op) : undefined;
+      // Gone, or nothing to write (a duplicate op id, a no-op return): an answer that must come
+      // from what Redis holds now, never from a guess.
+      if (!raw || !current || !result || result.record === current) {
+        if (!guessed) return result;
+        guessed = false;
+        raw = await this.#read(key);
+        continue;
+      }
+      const next = JSON.stringify(result.record);
+      const answer = await this.#run((c) =>
         c.moinCas(
           this.prefix,
           key,
-          raw,
-          JSON.stringify(result.record),
+          raw!,
+          next,
           String(result.record.expiresAt),
           result.record.expiresAt === current.expiresAt ? '0' : '1'
         )
       );
-      if (written === 1) return result;
-      if (written === -1) return undefined;
-      // Another instance wrote first: back off a little (more with each try) and apply again.
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(attempt, 10)));
+      if (answer === 1) {
+        this.#remember(key, next);
+        return result;
+      }
+      if (answer === -1) {
+        this.#seen.delete(key);
+        return undefined;
+      }
+      // Someone wrote first (another instance; or our guess was stale): apply again, at once, to
+      // the value the script returned. No back-off: the script always lets one writer win, so
+      // there is no livelock, and waiting would only let a busy instance win every race.
+      raw = String(answer);
+      this.#remember(key, raw);
+      guessed = false;
     }
     throw new MoinError('store_unavailable', 'The session is too busy to change; try again.');
   }
 
   async destroy(key: string): Promise<boolean> {
+    this.#seen.delete(key);
     return (await this.#run((c) => c.moinDestroy(this.prefix, key))) === 1;
   }
 
   async revokeUser(user: string): Promise<string[]> {
-    return this.#run((c) => c.moinRevokeUser(this.prefix, user));
+    const keys = await this.#run((c) => c.moinRevokeUser(this.prefix, user));
+    for (const k of keys) this.#seen.delete(k);
+    return keys;
   }
 
   async list(now: number, user?: string): Promise<SessionSummary[]> {
@@ -192,7 +227,22 @@ export class RedisStore implements SessionStore {
   }
 
   async close(): Promise<void> {
+    this.#seen.clear();
     await closeRedis(this.#client);
+  }
+
+  /** GET of one session value, remembered for the next change. */
+  async #read(key: string): Promise<string | null> {
+    const raw = await this.#run((c) => c.get(this.recordKey(key)));
+    if (raw === null) this.#seen.delete(key);
+    else this.#remember(key, raw);
+    return raw;
+  }
+
+  #remember(key: string, raw: string): void {
+    this.#seen.delete(key);
+    this.#seen.set(key, raw);
+    if (this.#seen.size > SEEN_KEPT) this.#seen.delete(this.#seen.keys().next().value!);
   }
 
   async #run<T>(command: (client: Redis) => Promise<T>): Promise<T> {

@@ -207,6 +207,25 @@ describe('RedisStore atomicity across instances', () => {
     expect((await a.get('hot', now))!.rev).toBe(11);
   });
 
+  it("applies a change on top of the other instance's write although it remembered an older value", async () => {
+    const now = Date.now();
+    const v = (page: string) => ({type: 'visit', page, trailSize: 5}) as const;
+    await a.mutate('hot', v('A'), now);
+    await b.mutate('hot', v('B'), now);
+    const r = await a.mutate('hot', v('C'), now);
+    expect(r?.record).toMatchObject({trail: ['A', 'B', 'C'], rev: 13});
+    expect(await b.get('hot', now)).toMatchObject({trail: ['A', 'B', 'C'], rev: 13});
+  });
+
+  it('answers a no-op change from Redis, not from a remembered session destroyed elsewhere', async () => {
+    const now = Date.now();
+    await a.mutate('hot', {type: 'visit', page: 'A', trailSize: 5, opId: 'seen'}, now);
+    await b.destroy('hot');
+    expect(await a.mutate('hot', {type: 'return'}, now)).toBeUndefined();
+    const resend = {type: 'visit', page: 'A', trailSize: 5, opId: 'seen'} as const;
+    expect(await a.mutate('hot', resend, now)).toBeUndefined();
+  });
+
   it('never resurrects a session destroyed while a mutation was queued', async () => {
     const now = Date.now();
     const pending = Array.from({length: 20}, (_, i) =>
