@@ -1,7 +1,8 @@
 // Anchor: express-session 1.19 in Express 5, the session middleware a Node wiki would otherwise pick.
 // `node express-session.mjs memory` uses its MemoryStore; `node express-session.mjs sqlite` uses
 // better-sqlite3-session-store on a fresh SQLite file (WAL, as connect-sqlite3's concurrentDB and
-// the reference run in ANCHORS-SERVER.md §4b). The same cookie as moin-session: MOIN_SESSION,
+// the reference run in ANCHORS-SERVER.md §4b); `node express-session.mjs redis URL` uses
+// connect-redis 9 (bench/redis.mjs). The same cookie as moin-session: MOIN_SESSION,
 // HttpOnly, SameSite=Lax, 12 h, re-sent on every response (`rolling`, our sliding expiry), nothing
 // stored for anonymous visitors (`saveUninitialized: false`), no resave of unchanged sessions.
 import {mkdtempSync, rmSync} from 'node:fs';
@@ -29,8 +30,20 @@ if (kind === 'sqlite') {
   };
 } else if (kind === 'memory') {
   store = new session.MemoryStore();
+} else if (kind === 'redis') {
+  // `node express-session.mjs redis redis://HOST:PORT`: connect-redis 9 with a redis@5 client.
+  const [{RedisStore}, {createClient}] = await Promise.all([
+    import('connect-redis'),
+    import('redis'),
+  ]);
+  const client = createClient({url: process.argv[3]});
+  await client.connect();
+  store = new RedisStore({client, prefix: 'sess:'});
+  cleanup = async () => {
+    await client.quit();
+  };
 } else {
-  console.error(`express-session.mjs: unknown store "${kind}" (memory or sqlite)`);
+  console.error(`express-session.mjs: unknown store "${kind}" (memory, sqlite or redis URL)`);
   process.exit(2);
 }
 
