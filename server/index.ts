@@ -17,3 +17,6 @@ export type {
 export {MemoryBus} from './bus/memory-bus.js';
 export type {SessionBus} from './bus/types.js';
 export type {UserDirectory, UserInfo} from './users/types.js';
+export {FileUserDirectory} from './users/file-user-directory.js';
+export {RequestSession} from './middleware/request-session.js';
+export type {RequestWithSession, SessionMiddleware} from './middleware/session-middleware.js';

@@ -5,6 +5,7 @@ import {resolveConfig, type Config} from '../shared/index.js';
 import {createBus} from './bus/index.js';
 import type {SessionBus} from './bus/types.js';
 import {createHttpHandler} from './http/index.js';
+import {createSessionMiddleware} from './middleware/index.js';
 import {createLogger, type Logger} from './log.js';
 import {Metrics} from './metrics.js';
 import type {ServiceParts} from './service-parts.js';
@@ -79,7 +80,7 @@ export function createSessionService(
     handleUpgrade: (req, socket, head) => sync.handleUpgrade(req, socket, head),
     sync,
     middleware() {
-      throw new Error('middleware: not implemented yet');
+      return createSessionMiddleware(parts);
     },
     listen(port = resolved.port, host = resolved.host) {
       return new Promise((resolve, reject) => {

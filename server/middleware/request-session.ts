@@ -1,0 +1,97 @@
+import type {UserRef} from '../../shared/index.js';
+import type {SessionContext, SessionEngine} from '../session/session-engine.js';
+import {assertJsonValue, copyJson} from './json-value.js';
+
+/** The changes a request made to its session's values. */
+export interface SessionChanges {
+  set: Record<string, unknown>;
+  del: string[];
+}
+
+/**
+ * `req.session` (CONTRACT §7), as `request.session` is in MoinMoin 1.9: values for extension code,
+ * kept server-side only (never part of the view). Reads and writes are local to the request; the
+ * middleware saves the changed keys atomically (a `data` op: only those keys, so parallel requests
+ * that change other keys do not overwrite each other) before the response is sent.
+ * While {@link isNew} nothing is saved: 1.9's "Not storing any state until you send a cookie".
+ */
+export class RequestSession {
+  readonly #ctx: SessionContext;
+  readonly #engine: SessionEngine;
+  readonly #values: Map<string, unknown>;
+  readonly #set = new Map<string, unknown>();
+  readonly #del = new Set<string>();
+
+  constructor(ctx: SessionContext, engine: SessionEngine) {
+    this.#ctx = ctx;
+    this.#engine = engine;
+    this.#values = new Map(Object.entries(ctx.record?.data ?? {}));
+  }
+
+  /** True when no session is stored for this browser: values set now are not kept. */
+  get isNew(): boolean {
+    return this.#ctx.record === null;
+  }
+
+  /** Who the request acts as (the target while a superuser changes user), or null. */
+  get user(): UserRef | null {
+    return this.#engine.view(this.#ctx).user;
+  }
+
+  /** The superuser behind a change of user, else null. */
+  get realUser(): UserRef | null {
+    return this.#engine.view(this.#ctx).realUser;
+  }
+
+  /** The page trail, oldest first (a copy). */
+  get trail(): string[] {
+    return [...this.#engine.view(this.#ctx).trail];
+  }
+
+  /** A copy of the value under `key`, or undefined. */
+  get(key: string): unknown {
+    return copyJson(this.#values.get(checkKey(key)));
+  }
+
+  has(key: string): boolean {
+    return this.#values.has(checkKey(key));
+  }
+
+  /** Sets a value; it must be JSON data (else TypeError). Saved when the response ends. */
+  set(key: string, value: unknown): this {
+    checkKey(key);
+    assertJsonValue(value, `req.session.set("${key}")`);
+    const copy = copyJson(value);
+    this.#values.set(key, copy);
+    this.#set.set(key, copy);
+    this.#del.delete(key);
+    return this;
+  }
+
+  /** Deletes a value; true when there was one. */
+  delete(key: string): boolean {
+    checkKey(key);
+    const had = this.#values.delete(key);
+    this.#set.delete(key);
+    if (had || this.#ctx.record?.data[key] !== undefined) this.#del.add(key);
+    return had;
+  }
+
+  /** The keys, in insertion order. */
+  keys(): string[] {
+    return [...this.#values.keys()];
+  }
+
+  /** @internal The changes to save, or null when there are none. */
+  changes(): SessionChanges | null {
+    if (this.#set.size === 0 && this.#del.size === 0) return null;
+    return {set: Object.fromEntries(this.#set), del: [...this.#del]};
+  }
+}
+
+function checkKey(key: unknown): string {
+  if (typeof key !== 'string' || key === '') {
+    throw new TypeError('req.session: keys must be non-empty strings');
+  }
+  return key;
+}
