@@ -12,9 +12,10 @@ export class SessionRoom {
   record: SessionRecord;
   /** Fires at `record.expiresAt` to push the anonymous view when the session has expired. */
   timer: NodeJS.Timeout | null = null;
-  /** A re-read is running; further requests only mark `again` (and `force`). */
+  /** A re-read is running; further requests meanwhile only mark `again`. */
   reading = false;
   again = false;
+  /** The next re-read pushes to every socket, even those that have this rev (a resync). */
   force = false;
   /** The minute (of the engine's clock) of the last expiry touch; 1.9 writes at most once a minute. */
   touchedMinute = -1;

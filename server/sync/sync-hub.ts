@@ -82,6 +82,8 @@ class Hub implements SyncHub {
     in: Record<'visit' | 'ping' | 'bad', {inc(n?: number): void}>;
     out: Record<ServerMessage['type'], {inc(n?: number): void}>;
   };
+  readonly #dirty = new Set<SessionRoom>();
+  #flush: NodeJS.Immediate | null = null;
   #closing = false;
   #allClosed: (() => void) | null = null;
 
@@ -116,13 +118,13 @@ class Hub implements SyncHub {
       parts.bus.onResync(() => this.#resync()),
       parts.store.onExternalChange((keys) => {
         if (keys) for (const key of keys) this.#changed(key);
-        else for (const room of this.#rooms.values()) void this.#refresh(room, false);
+        else for (const room of this.#rooms.values()) this.#schedule(room, false);
       }),
     ];
-    this.#heartbeat = setInterval(
-      () => this.#conns.forEach((c) => c.tick()),
-      parts.config.ping_interval_seconds * 1000
-    );
+    this.#heartbeat = setInterval(() => {
+      this.#conns.forEach((c) => c.tick());
+      for (const room of this.#rooms.values()) void this.#revalidate(room);
+    }, parts.config.ping_interval_seconds * 1000);
     this.#heartbeat.unref();
   }
 
@@ -205,7 +207,7 @@ class Hub implements SyncHub {
     );
     // A change published between the upgrade's read and this socket joining its room would be
     // missed: read once more (pushes only if the rev moved).
-    if (room) void this.#refresh(room, false);
+    if (room) this.#schedule(room, false);
   }
 
   #onClose(conn: SyncConnection, code: number): void {
@@ -282,7 +284,7 @@ class Hub implements SyncHub {
     if (!vctx.record) {
       // The session ended before the visit reached the store: nothing was applied.
       this.#error(conn, 'no_session', undefined, msg.id);
-      void this.#refresh(room, false);
+      this.#schedule(room, false);
       return;
     }
     if (this.#rooms.get(room.key) === room) room.adopt(vctx.record);
@@ -311,6 +313,21 @@ class Hub implements SyncHub {
     }
   }
 
+  /**
+   * Re-checks a long-lived session as an HTTP request would (engine.load): a user disabled or
+   * removed since ends the session, a change of user that is no longer allowed returns; the engine
+   * publishes either, and the fan-out pushes it. Runs once per heartbeat per session.
+   */
+  async #revalidate(room: SessionRoom): Promise<void> {
+    const conn = room.sockets.values().next().value;
+    if (!conn) return;
+    try {
+      await this.#parts.engine.load(conn.ctx.request, {storePending: false});
+    } catch (err) {
+      this.#parts.logger.warn({event: 'ws_revalidate_failed', err}, 'ws_revalidate_failed');
+    }
+  }
+
   #error(conn: SyncConnection, code: ErrorCode, message?: string, id?: string): void {
     this.#count.out.error.inc();
     this.#parts.metrics.errors.inc({code});
@@ -321,33 +338,46 @@ class Hub implements SyncHub {
   /** A session changed somewhere (bus): re-read it if this instance has sockets for it. */
   #changed(key: string): void {
     const room = this.#rooms.get(key);
-    if (room) void this.#refresh(room, false);
+    if (room) this.#schedule(room, false);
   }
 
   /** Messages may have been lost (the cross-process bus reconnected): a full view to everyone. */
   #resync(): void {
     for (const conn of this.#conns) if (conn.key === null) conn.push(ANONYMOUS_FRAME, 0);
-    for (const room of this.#rooms.values()) void this.#refresh(room, true);
+    for (const room of this.#rooms.values()) this.#schedule(room, true);
+  }
+
+  /**
+   * Marks a room for a re-read at the end of this event-loop turn: all changes announced in one
+   * turn (a group commit resolves many visits at once) cost one read and one push per room.
+   */
+  #schedule(room: SessionRoom, force: boolean): void {
+    room.force ||= force;
+    this.#dirty.add(room);
+    this.#flush ??= setImmediate(() => {
+      this.#flush = null;
+      const rooms = [...this.#dirty];
+      this.#dirty.clear();
+      for (const r of rooms) void this.#refresh(r);
+    });
   }
 
   /**
    * Reads a session once and pushes its view, serialized once, to each socket that has not seen
-   * this rev (every socket when `force`); a session that is gone gets the anonymous view. One read
-   * per room at a time: requests meanwhile coalesce into one more read.
+   * this rev (every socket when the room was marked `force`); a session that is gone gets the
+   * anonymous view. One read per room at a time: requests meanwhile coalesce into one more read.
    */
-  async #refresh(room: SessionRoom, force: boolean): Promise<void> {
+  async #refresh(room: SessionRoom): Promise<void> {
+    if (this.#rooms.get(room.key) !== room) return; // its last socket left meanwhile
     if (room.reading) {
       room.again = true;
-      room.force ||= force;
       return;
     }
     room.reading = true;
-    room.again = true;
-    room.force = force;
     try {
-      while (room.again && this.#rooms.get(room.key) === room) {
-        const forced = room.force;
+      do {
         room.again = false;
+        const forced = room.force;
         room.force = false;
         const record = await this.#parts.store.get(room.key, this.#parts.engine.now());
         if (this.#rooms.get(room.key) !== room) return;
@@ -355,7 +385,7 @@ class Hub implements SyncHub {
         if (!room.adopt(record) && !forced) continue;
         this.#arm(room);
         this.#pushRecord(room, forced);
-      }
+      } while (room.again && this.#rooms.get(room.key) === room);
     } catch (err) {
       this.#parts.logger.warn({event: 'ws_refresh_failed', err}, 'ws_refresh_failed');
       // The store is unreachable: try again later rather than dropping the session's sockets.
@@ -397,7 +427,7 @@ class Hub implements SyncHub {
     room.timer = setTimeout(
       () => {
         room.timer = null;
-        void this.#refresh(room, false);
+        this.#schedule(room, false);
       },
       Math.min(due, MAX_TIMER_MS)
     );
@@ -410,6 +440,8 @@ class Hub implements SyncHub {
     clearInterval(this.#heartbeat);
     for (const u of this.#unsubscribe) u();
     for (const room of this.#rooms.values()) room.disarm();
+    if (this.#flush) clearImmediate(this.#flush);
+    this.#dirty.clear();
     if (this.#conns.size > 0) {
       const closed = new Promise<void>((resolve) => (this.#allClosed = resolve));
       for (const c of this.#conns)

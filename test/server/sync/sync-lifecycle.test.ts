@@ -97,6 +97,28 @@ describe('sync lifecycle: changes from other sources', () => {
   });
 });
 
+describe('sync lifecycle: re-validation of long-lived sockets', () => {
+  it('ends the session of a user disabled while its socket is open, at the next heartbeat', async () => {
+    h = await startHarness({ping_interval_seconds: 1});
+    const c = await h.connect(await h.login('Bob'));
+    await c.view();
+    h.users.setDisabled('Bob', true);
+    expect(await c.view((v) => !v.stored, 5000)).toMatchObject({user: null});
+    expect(await c.visit('x', 'P')).toMatchObject({code: 'no_session'});
+  });
+
+  it('returns from change user when the target is disabled meanwhile', async () => {
+    h = await startHarness({ping_interval_seconds: 1});
+    const cookie = await h.login('Admin');
+    const c = await h.connect(cookie);
+    await h.service.engine.su(await h.context(cookie), 'Bob');
+    await c.view((v) => v.realUser !== null);
+    h.users.setDisabled('Bob', true);
+    const back = await c.view((v) => v.realUser === null && c.views().length > 2, 5000);
+    expect(back).toMatchObject({user: {name: 'Admin'}, stored: true});
+  });
+});
+
 describe('sync lifecycle: expiry', () => {
   it('pushes the anonymous view when the session expires, not before', async () => {
     // A 3-second logged-in lifetime; the clock starts at a whole minute, since 1.9 rounds expiry
