@@ -1,0 +1,36 @@
+import type {SessionView} from '../shared.js';
+import type {MirrorRecord} from '../mirror/session-mirror.js';
+
+/** What tabs of one browser tell each other about one endpoint. */
+export type TabMessage =
+  /** A view this tab got from the server (socket or HTTP). */
+  | {type: 'view'; view: SessionView}
+  /** This tab wrote the shared mirror; here is the record after its atomic write. */
+  | {type: 'record'; record: MirrorRecord};
+
+/**
+ * A BroadcastChannel named after the endpoint (tabs of one browser agree even while the server is
+ * unreachable). Where BroadcastChannel is missing, posting does nothing and tabs catch up through
+ * the server.
+ */
+export class TabChannel {
+  readonly #channel: BroadcastChannel | null;
+
+  constructor(endpoint: string, onMessage: (message: TabMessage) => void) {
+    this.#channel =
+      typeof BroadcastChannel === 'undefined'
+        ? null
+        : new BroadcastChannel(`moin-session|v1|${endpoint}`);
+    if (this.#channel) {
+      this.#channel.onmessage = (e: MessageEvent<TabMessage>) => onMessage(e.data);
+    }
+  }
+
+  post(message: TabMessage): void {
+    this.#channel?.postMessage(message);
+  }
+
+  close(): void {
+    this.#channel?.close();
+  }
+}
