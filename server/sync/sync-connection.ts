@@ -81,17 +81,19 @@ export class SyncConnection {
   /**
    * Sends a serialized session message for `rev` (UTF-8 bytes, shared by every socket of the
    * session), or keeps it as the one waiting view while the socket is above the soft limit.
+   * Returns true when it was written now (the caller counts those; a waiting view that goes out
+   * later is counted through `onPushSent`).
    */
-  push(text: Buffer, rev: number): void {
+  push(text: Buffer, rev: number): boolean {
     this.viewRev = rev;
-    if (!this.open) return;
+    if (!this.open) return false;
     if (this.ws.bufferedAmount > this.#limits.soft) {
       this.#waiting = text;
-      return;
+      return false;
     }
     this.#waiting = null;
-    this.#onPushSent();
     this.send(text);
+    return true;
   }
 
   /** Sends the waiting view if the socket has drained (also called by the heartbeat). */

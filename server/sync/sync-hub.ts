@@ -123,7 +123,7 @@ class Hub implements SyncHub {
     ];
     this.#heartbeat = setInterval(() => {
       this.#conns.forEach((c) => c.tick());
-      for (const room of this.#rooms.values()) void this.#revalidate(room);
+      for (const room of this.#rooms.values()) this.#background(this.#revalidate(room));
     }, parts.config.ping_interval_seconds * 1000);
     this.#heartbeat.unref();
   }
@@ -147,7 +147,12 @@ class Hub implements SyncHub {
     }
     if (upgradePath(req) !== SYNC_PATH) return refuseUpgrade(socket, 'not_found');
     if (!originAllowed(req, this.#parts.config)) return refuseUpgrade(socket, 'bad_origin');
-    void this.#accept(req, socket, head);
+    this.#background(
+      this.#accept(req, socket, head).catch((err) => {
+        socket.destroy();
+        throw err;
+      })
+    );
   }
 
   async #accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -200,7 +205,7 @@ class Hub implements SyncHub {
       this.#arm(room);
     }
     const view = room ? engine.viewOf(room.record) : engine.view(ctx);
-    conn.push(sessionFrame(view), view.rev);
+    if (conn.push(sessionFrame(view), view.rev)) this.#count.out.session.inc();
     logger.debug(
       {event: 'ws_open', session: room ? sessionRef(room.key) : null, address: ctx.request.address},
       'ws_open'
@@ -261,10 +266,10 @@ class Hub implements SyncHub {
       case 'ping':
         this.#count.out.pong.inc();
         conn.send(PONG_FRAME);
-        void this.#touch(conn);
+        this.#background(this.#touch(conn));
         return;
       case 'visit':
-        void this.#visit(conn, msg);
+        this.#background(this.#visit(conn, msg));
         return;
     }
   }
@@ -290,7 +295,17 @@ class Hub implements SyncHub {
     if (this.#rooms.get(room.key) === room) room.adopt(vctx.record);
     this.#count.out.ack.inc();
     conn.send(frame({type: 'ack', id: msg.id}));
-    void this.#touch(conn);
+    this.#background(this.#touch(conn));
+  }
+
+  /**
+   * Runs a handler's promise in the background. Handlers catch the store's failures themselves;
+   * this only keeps a bug from becoming an unhandled rejection that ends the process.
+   */
+  #background(p: Promise<unknown>): void {
+    p.catch((err: unknown) =>
+      this.#parts.logger.error({event: 'ws_handler_failed', err}, 'ws_handler_failed')
+    );
   }
 
   /** Socket activity slides the session's expiry like an HTTP response, at most once a minute. */
@@ -343,7 +358,9 @@ class Hub implements SyncHub {
 
   /** Messages may have been lost (the cross-process bus reconnected): a full view to everyone. */
   #resync(): void {
-    for (const conn of this.#conns) if (conn.key === null) conn.push(ANONYMOUS_FRAME, 0);
+    for (const conn of this.#conns) {
+      if (conn.key === null && conn.push(ANONYMOUS_FRAME, 0)) this.#count.out.session.inc();
+    }
     for (const room of this.#rooms.values()) this.#schedule(room, true);
   }
 
@@ -358,7 +375,7 @@ class Hub implements SyncHub {
       this.#flush = null;
       const rooms = [...this.#dirty];
       this.#dirty.clear();
-      for (const r of rooms) void this.#refresh(r);
+      for (const r of rooms) this.#background(this.#refresh(r));
     });
   }
 
@@ -398,11 +415,14 @@ class Hub implements SyncHub {
   #pushRecord(room: SessionRoom, force: boolean): void {
     const record = room.record;
     let text: Buffer | null = null;
+    let sent = 0;
     for (const conn of room.sockets) {
       if (!force && conn.viewRev === record.rev) continue;
       text ??= sessionFrame(this.#parts.engine.viewOf(record));
-      conn.push(text, record.rev);
+      if (conn.push(text, record.rev)) sent++;
     }
+    // One counter update per fan-out, not one per socket.
+    if (sent > 0) this.#count.out.session.inc(sent);
   }
 
   /** The session is gone (logout, revocation, expiry): anonymous view, sockets unbound. */
@@ -411,7 +431,7 @@ class Hub implements SyncHub {
     this.#rooms.delete(room.key);
     for (const conn of [...room.sockets]) {
       this.#leave(conn);
-      conn.push(ANONYMOUS_FRAME, 0);
+      if (conn.push(ANONYMOUS_FRAME, 0)) this.#count.out.session.inc();
     }
     this.#parts.logger.debug(
       {event: 'ws_session_gone', session: sessionRef(room.key)},
