@@ -26,6 +26,9 @@ export function openRedis(url: string, extra: RedisOptions = {}): Redis {
     maxRetriesPerRequest: 0,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    // A connection dropped on purpose (a failed heartbeat) to a peer that does not answer its FIN
+    // is destroyed after this, so the reconnect does not wait for TCP.
+    disconnectTimeout: 500,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), REDIS_MAX_RECONNECT_DELAY_MS),
     // Resending commands after a reconnect could apply a write twice; callers retry instead.
     autoResendUnfulfilledCommands: false,

@@ -1,7 +1,13 @@
 import {Redis} from 'ioredis';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {resolveConfig} from '../../../shared/index.js';
-import {createBus, MemoryBus, RedisBus, RESYNC_MESSAGE} from '../../../server/bus/index.js';
+import {
+  createBus,
+  MemoryBus,
+  REDIS_BUS_HEARTBEAT_MS,
+  RedisBus,
+  RESYNC_MESSAGE,
+} from '../../../server/bus/index.js';
 import {RedisStore} from '../../../server/store/redis-store.js';
 import {sessionRecord} from '../store/session-record.js';
 import {startRedisServer, type RedisServer} from '../../support/redis-server.js';
@@ -144,6 +150,23 @@ describe('RedisBus after the subscriber reconnects', () => {
       await own.stop();
     }
   });
+
+  it('notices a Redis that hangs without closing the socket, and resyncs once it answers', async () => {
+    const own = await startRedisServer();
+    try {
+      const a = await newBus('r4:', own.url);
+      const got = record(a);
+      own.process.kill('SIGSTOP');
+      // The heartbeat's PING times out and the connection is dropped while Redis is frozen.
+      await new Promise((r) => setTimeout(r, REDIS_BUS_HEARTBEAT_MS + 3_500));
+      expect(got.resyncs()).toBe(0);
+      own.process.kill('SIGCONT');
+      await expect.poll(() => got.resyncs(), {timeout: 5_000}).toBe(1);
+    } finally {
+      own.process.kill('SIGCONT');
+      await own.stop();
+    }
+  }, 20_000);
 
   it('does not resync on its first connection', async () => {
     const a = await newBus('r3:');
