@@ -4,8 +4,9 @@
 // {"url", "origin", "cookies": [...]}. SIGUSR2 runs a full GC (started with --expose-gc) so the
 // bench can read a settled RSS from /proc.
 //
-// `node bench/ws-target.mjs SESSIONS SOCKETS_PER_SESSION [STORE]` (STORE defaults to a fresh
-// SQLite file; "memory:" shows what the store costs)
+// `node bench/ws-target.mjs SESSIONS SOCKETS_PER_SESSION [STORE] [SYNCHRONOUS]` (STORE defaults to
+// a fresh SQLite file; "memory:" shows what the store costs; SYNCHRONOUS "NORMAL" shows what the
+// disk flush of the default "FULL" costs)
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -26,6 +27,11 @@ const users = {
 };
 
 const {createSessionService} = await import(join(root, 'dist/server/index.js'));
+const {SqliteStore} = await import(join(root, 'dist/server/store/index.js'));
+const synchronous = process.argv[5] || 'FULL';
+const store = process.argv[4]
+  ? undefined
+  : new SqliteStore(join(dir, 'sessions.db'), {synchronous});
 const service = createSessionService(
   {
     store: process.argv[4] || `sqlite:${join(dir, 'sessions.db')}`,
@@ -36,7 +42,7 @@ const service = createSessionService(
     visit_burst: 100_000,
     max_sockets_per_session: perSession,
   },
-  {users}
+  {users, ...(store ? {store} : {})}
 );
 const {url} = await service.listen(0, '127.0.0.1');
 const cookies = [];
@@ -46,7 +52,12 @@ for (let i = 0; i < sessions; i++) {
   cookies.push(`${service.engine.cookieName}=${ctx.sid}`);
 }
 process.on('SIGUSR2', () => globalThis.gc?.());
-announce({url, origin: url, cookies, store: service.store.kind});
+announce({
+  url,
+  origin: url,
+  cookies,
+  store: store ? `sqlite (${synchronous})` : service.store.kind,
+});
 exitOnSignal(async () => {
   await service.close();
   rmSync(dir, {recursive: true, force: true});

@@ -11,7 +11,7 @@
 // processes hold one descriptor per socket): `ulimit -n 20000` if your shell's limit is lower.
 //
 // `node bench/ws.mjs [--sockets 5000] [--per-session 100] [--ack-sockets 100] [--window 2]
-//                    [--seconds 5] [--warmup 1] [--profile] [--store memory:]`
+//                    [--seconds 5] [--warmup 1] [--profile] [--store memory:] [--synchronous NORMAL]`
 // `--profile` runs the server under `node --cpu-prof` and prints where its time went.
 import {spawnSync} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
@@ -36,6 +36,7 @@ const {values} = parseArgs({
     warmup: {type: 'string', default: '1'},
     profile: {type: 'boolean', default: false},
     store: {type: 'string', default: ''},
+    synchronous: {type: 'string', default: 'FULL'},
   },
 });
 const opt = {
@@ -276,7 +277,7 @@ async function main() {
   const profileDir = values.profile ? mkdtempSync(join(tmpdir(), 'moin-ws-prof-')) : null;
   const target = await startTarget(
     here('./ws-target.mjs'),
-    [String(sessions), String(opt.perSession), values.store],
+    [String(sessions), String(opt.perSession), values.store, values.synchronous],
     {
       nodeArgs: [
         '--expose-gc',
