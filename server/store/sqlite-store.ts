@@ -79,6 +79,7 @@ export class SqliteStore implements SessionStore {
     this.#now = options.now ?? Date.now;
     this.#pollIntervalMs = nonNegative(options.pollIntervalMs, 300, 'pollIntervalMs');
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
+    const purgeMs = nonNegative(options.purgeIntervalMs, 600_000, 'purgeIntervalMs');
     try {
       this.#conn = openConnection(this.file, this.#settings);
     } catch (error) {
@@ -90,7 +91,6 @@ export class SqliteStore implements SessionStore {
       options.groupCommit ?? true,
       options.onCommit
     );
-    const purgeMs = nonNegative(options.purgeIntervalMs, 600_000, 'purgeIntervalMs');
     if (purgeMs > 0) {
       // unref: a store left open must not keep a finished process (the CLI, a test) alive.
       this.#purgeTimer = setInterval(() => this.#purgeInBackground(), purgeMs).unref();

@@ -120,6 +120,13 @@ describe('SqliteStore', () => {
       );
     });
 
+    it('refuses a path whose folder cannot be created, naming the file and the cause', async () => {
+      await writeFile(dir.file('plain-file'), '');
+      expect(() => open({}, dir.file('plain-file', 'sub', 'sessions.db'))).toThrow(
+        /plain-file\/sub\/sessions\.db could not be opened: ENOTDIR/
+      );
+    });
+
     it('is what createStore opens for "sqlite:PATH", relative to the current directory', async () => {
       const rel = relative(process.cwd(), dir.file('via-config.db'));
       const store = createStore({...DEFAULT_CONFIG, store: `sqlite:${rel}`});
