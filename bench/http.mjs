@@ -5,8 +5,8 @@
 // drift of the machine hits every target alike, and the median round is reported.
 //
 // `node bench/http.mjs [--rounds N] [--duration S] [--connections N] [--pipelining N] [--profile]`
-// (`npm run build` first). `--profile` runs moin-session under `node --cpu-prof` and prints where
-// its time goes.
+// (`npm run build` first). `--profile` records a CPU profile of moin-session while it serves and
+// prints where its time goes.
 import {mkdirSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
@@ -78,10 +78,9 @@ export async function runHttpBench({
   const failed = {};
   try {
     for (const target of HTTP_TARGETS) {
-      const nodeArgs =
-        profile && target.id === 'moin' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      const env = profile && target.id === 'moin' ? {MOIN_BENCH_PROFILE_DIR: profileDir} : {};
       try {
-        const t = await startTarget(target.file, target.args ?? [], {nodeArgs});
+        const t = await startTarget(target.file, target.args ?? [], {env});
         running.push({target, t, samples: []});
         await check(target, t);
       } catch (err) {
