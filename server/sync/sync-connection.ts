@@ -26,8 +26,8 @@ export class SyncConnection {
   readonly bucket: TokenBucket;
   /** The session context from the upgrade; `record` is null while no session is bound. */
   ctx: SessionContext;
-  /** The store key of the bound session, or null. */
-  key: string | null;
+  /** The store key of the bound session, or null (set by the fan-out's join and leave). */
+  key: string | null = null;
   /** rev of the last view sent or waiting; -1 before the first. */
   viewRev = -1;
   /** Answered the last heartbeat ping. */
@@ -46,7 +46,6 @@ export class SyncConnection {
   ) {
     this.ws = ws;
     this.ctx = ctx;
-    this.key = ctx.record?.key ?? null;
     this.bucket = bucket;
     this.#limits = limits;
     this.#onPushSent = onPushSent;

@@ -5,30 +5,28 @@ import {
   CLOSE_CODES,
   ERROR_CODES,
   MAX_FRAME_BYTES,
-  anonymousView,
   isMoinError,
   parseClientMessage,
   type ErrorCode,
   type ServerMessage,
-  type SessionView,
   type VisitMessage,
 } from '../../shared/index.js';
+import {requestInfo} from '../http/index.js';
 import type {ServiceParts} from '../service-parts.js';
 import type {SessionContext} from '../session/session-engine.js';
 import {sessionRef} from '../session/ids.js';
 import type {SessionRecord} from '../store/types.js';
+import {ANONYMOUS_FRAME, PONG_FRAME, frame, sessionFrame} from './frames.js';
 import {
   CLOSE_TIMEOUT_MS,
   HARD_BUFFER_BYTES,
-  MAX_TIMER_MS,
   SHUTDOWN_GRACE_MS,
   SOFT_BUFFER_BYTES,
   SYNC_PATH,
 } from './limits.js';
-import {SessionRoom} from './session-room.js';
+import {SessionFanOut} from './session-fan-out.js';
 import {SyncConnection, type BufferLimits} from './sync-connection.js';
 import {TokenBucket} from './token-bucket.js';
-import {requestInfo} from '../http/index.js';
 import {originAllowed, refuseUpgrade, upgradePath} from './upgrade-request.js';
 
 /** The WebSocket side of the service (CONTRACT §5, `GET /api/sync`). */
@@ -63,27 +61,18 @@ export function createSyncHub(parts: ServiceParts, options: SyncHubOptions = {})
   });
 }
 
-const frame = (m: ServerMessage): string => JSON.stringify(m);
-// Pushes go to many sockets: encoded to UTF-8 once, not once per socket.
-const sessionFrame = (view: SessionView): Buffer =>
-  Buffer.from(frame({type: 'session', session: view}));
-const ANONYMOUS_FRAME = sessionFrame(anonymousView());
-const PONG_FRAME = frame({type: 'pong'});
-
 class Hub implements SyncHub {
   readonly #parts: ServiceParts;
   readonly #limits: BufferLimits;
   readonly #wss: WebSocketServer;
   readonly #conns = new Set<SyncConnection>();
-  readonly #rooms = new Map<string, SessionRoom>();
+  readonly #fanOut: SessionFanOut;
   readonly #unsubscribe: (() => void)[];
   readonly #heartbeat: NodeJS.Timeout;
   readonly #count: {
     in: Record<'visit' | 'ping' | 'bad', {inc(n?: number): void}>;
     out: Record<ServerMessage['type'], {inc(n?: number): void}>;
   };
-  readonly #dirty = new Set<SessionRoom>();
-  #flush: NodeJS.Immediate | null = null;
   #closing = false;
   #allClosed: (() => void) | null = null;
 
@@ -113,17 +102,22 @@ class Hub implements SyncHub {
         pong: m.labels('out', 'pong'),
       },
     };
+    this.#fanOut = new SessionFanOut(parts, {
+      countPushes: (n) => this.#count.out.session.inc(n),
+      background: (p) => this.#background(p),
+    });
+    const fan = this.#fanOut;
     this.#unsubscribe = [
-      parts.bus.subscribe((key) => this.#changed(key)),
+      parts.bus.subscribe((key) => fan.changed(key)),
       parts.bus.onResync(() => this.#resync()),
       parts.store.onExternalChange((keys) => {
-        if (keys) for (const key of keys) this.#changed(key);
-        else for (const room of this.#rooms.values()) this.#schedule(room, false);
+        if (keys) for (const key of keys) fan.changed(key);
+        else fan.changedAll();
       }),
     ];
     this.#heartbeat = setInterval(() => {
       this.#conns.forEach((c) => c.tick());
-      for (const room of this.#rooms.values()) this.#background(this.#revalidate(room));
+      fan.revalidateAll();
     }, parts.config.ping_interval_seconds * 1000);
     this.#heartbeat.unref();
   }
@@ -172,10 +166,7 @@ class Hub implements SyncHub {
       return;
     }
     const record = ctx.record;
-    if (
-      record &&
-      (this.#rooms.get(record.key)?.sockets.size ?? 0) >= config.max_sockets_per_session
-    ) {
+    if (record && this.#fanOut.socketsOf(record.key) >= config.max_sockets_per_session) {
       return refuseUpgrade(socket, 'too_many_sockets');
     }
     // Synchronous from here on (ws calls back at once without verifyClient), so the cap above holds.
@@ -194,46 +185,21 @@ class Hub implements SyncHub {
     ws.on('pong', () => (conn.alive = true));
     ws.on('error', (err) => logger.debug({event: 'ws_error', err: err.message}, 'ws_error'));
     ws.on('close', (code) => this.#onClose(conn, code));
-    let room: SessionRoom | null = null;
-    if (record) {
-      room = this.#rooms.get(record.key) ?? null;
-      if (!room) {
-        room = new SessionRoom(record);
-        this.#rooms.set(record.key, room);
-      } else room.adopt(record);
-      room.sockets.add(conn);
-      this.#arm(room);
-    }
+    const room = record ? this.#fanOut.join(conn, record) : null;
     const view = room ? engine.viewOf(room.record) : engine.view(ctx);
     if (conn.push(sessionFrame(view), view.rev)) this.#count.out.session.inc();
     logger.debug(
       {event: 'ws_open', session: room ? sessionRef(room.key) : null, address: ctx.request.address},
       'ws_open'
     );
-    // A change published between the upgrade's read and this socket joining its room would be
-    // missed: read once more (pushes only if the rev moved).
-    if (room) this.#schedule(room, false);
   }
 
   #onClose(conn: SyncConnection, code: number): void {
     this.#conns.delete(conn);
     this.#parts.metrics.sockets.dec();
-    this.#leave(conn);
+    this.#fanOut.leave(conn);
     this.#parts.logger.debug({event: 'ws_close', code}, 'ws_close');
     if (this.#conns.size === 0) this.#allClosed?.();
-  }
-
-  #leave(conn: SyncConnection): void {
-    const room = conn.key === null ? undefined : this.#rooms.get(conn.key);
-    conn.key = null;
-    conn.ctx.record = null;
-    conn.ctx.sid = null;
-    if (!room) return;
-    room.sockets.delete(conn);
-    if (room.sockets.size === 0) {
-      room.disarm();
-      this.#rooms.delete(room.key);
-    }
   }
 
   #onMessage(conn: SyncConnection, data: RawData, isBinary: boolean): void {
@@ -275,7 +241,7 @@ class Hub implements SyncHub {
   }
 
   async #visit(conn: SyncConnection, msg: VisitMessage): Promise<void> {
-    const room = conn.key === null ? undefined : this.#rooms.get(conn.key);
+    const room = this.#fanOut.roomOf(conn);
     if (!room) return this.#error(conn, 'no_session', undefined, msg.id);
     // A context per visit: visits of one socket overlap in the store's queue (which keeps their
     // order), and one visit's result must not be read as another's.
@@ -289,10 +255,10 @@ class Hub implements SyncHub {
     if (!vctx.record) {
       // The session ended before the visit reached the store: nothing was applied.
       this.#error(conn, 'no_session', undefined, msg.id);
-      this.#schedule(room, false);
+      this.#fanOut.schedule(room, false);
       return;
     }
-    if (this.#rooms.get(room.key) === room) room.adopt(vctx.record);
+    this.#fanOut.adopt(room, vctx.record);
     this.#count.out.ack.inc();
     conn.send(frame({type: 'ack', id: msg.id}));
     this.#background(this.#touch(conn));
@@ -311,7 +277,7 @@ class Hub implements SyncHub {
   /** Socket activity slides the session's expiry like an HTTP response, at most once a minute. */
   async #touch(conn: SyncConnection): Promise<void> {
     const {engine, logger} = this.#parts;
-    const room = conn.key === null ? undefined : this.#rooms.get(conn.key);
+    const room = this.#fanOut.roomOf(conn);
     if (!room) return;
     const minute = Math.floor(engine.now() / 60_000);
     if (room.touchedMinute === minute) return;
@@ -323,24 +289,7 @@ class Hub implements SyncHub {
       logger.warn({event: 'ws_touch_failed', err}, 'ws_touch_failed');
       return;
     }
-    if (tctx.record && this.#rooms.get(room.key) === room && room.adopt(tctx.record)) {
-      this.#arm(room);
-    }
-  }
-
-  /**
-   * Re-checks a long-lived session as an HTTP request would (engine.load): a user disabled or
-   * removed since ends the session, a change of user that is no longer allowed returns; the engine
-   * publishes either, and the fan-out pushes it. Runs once per heartbeat per session.
-   */
-  async #revalidate(room: SessionRoom): Promise<void> {
-    const conn = room.sockets.values().next().value;
-    if (!conn) return;
-    try {
-      await this.#parts.engine.load(conn.ctx.request, {storePending: false});
-    } catch (err) {
-      this.#parts.logger.warn({event: 'ws_revalidate_failed', err}, 'ws_revalidate_failed');
-    }
+    if (tctx.record) this.#fanOut.adopt(room, tctx.record);
   }
 
   #error(conn: SyncConnection, code: ErrorCode, message?: string, id?: string): void {
@@ -350,108 +299,12 @@ class Hub implements SyncHub {
     conn.send(frame(id === undefined ? m : {...m, id}));
   }
 
-  /** A session changed somewhere (bus): re-read it if this instance has sockets for it. */
-  #changed(key: string): void {
-    const room = this.#rooms.get(key);
-    if (room) this.#schedule(room, false);
-  }
-
   /** Messages may have been lost (the cross-process bus reconnected): a full view to everyone. */
   #resync(): void {
-    for (const conn of this.#conns) {
-      if (conn.key === null && conn.push(ANONYMOUS_FRAME, 0)) this.#count.out.session.inc();
-    }
-    for (const room of this.#rooms.values()) this.#schedule(room, true);
-  }
-
-  /**
-   * Marks a room for a re-read at the end of this event-loop turn: all changes announced in one
-   * turn (a group commit resolves many visits at once) cost one read and one push per room.
-   */
-  #schedule(room: SessionRoom, force: boolean): void {
-    room.force ||= force;
-    this.#dirty.add(room);
-    this.#flush ??= setImmediate(() => {
-      this.#flush = null;
-      const rooms = [...this.#dirty];
-      this.#dirty.clear();
-      for (const r of rooms) this.#background(this.#refresh(r));
-    });
-  }
-
-  /**
-   * Reads a session once and pushes its view, serialized once, to each socket that has not seen
-   * this rev (every socket when the room was marked `force`); a session that is gone gets the
-   * anonymous view. One read per room at a time: requests meanwhile coalesce into one more read.
-   */
-  async #refresh(room: SessionRoom): Promise<void> {
-    if (this.#rooms.get(room.key) !== room) return; // its last socket left meanwhile
-    if (room.reading) {
-      room.again = true;
-      return;
-    }
-    room.reading = true;
-    try {
-      do {
-        room.again = false;
-        const forced = room.force;
-        room.force = false;
-        const record = await this.#parts.store.get(room.key, this.#parts.engine.now());
-        if (this.#rooms.get(room.key) !== room) return;
-        if (!record) return this.#end(room);
-        if (!room.adopt(record) && !forced) continue;
-        this.#arm(room);
-        this.#pushRecord(room, forced);
-      } while (room.again && this.#rooms.get(room.key) === room);
-    } catch (err) {
-      this.#parts.logger.warn({event: 'ws_refresh_failed', err}, 'ws_refresh_failed');
-      // The store is unreachable: try again later rather than dropping the session's sockets.
-      this.#arm(room, 5_000);
-    } finally {
-      room.reading = false;
-    }
-  }
-
-  #pushRecord(room: SessionRoom, force: boolean): void {
-    const record = room.record;
-    let text: Buffer | null = null;
     let sent = 0;
-    for (const conn of room.sockets) {
-      if (!force && conn.viewRev === record.rev) continue;
-      text ??= sessionFrame(this.#parts.engine.viewOf(record));
-      if (conn.push(text, record.rev)) sent++;
-    }
-    // One counter update per fan-out, not one per socket.
+    for (const conn of this.#conns) if (conn.key === null && conn.push(ANONYMOUS_FRAME, 0)) sent++;
     if (sent > 0) this.#count.out.session.inc(sent);
-  }
-
-  /** The session is gone (logout, revocation, expiry): anonymous view, sockets unbound. */
-  #end(room: SessionRoom): void {
-    room.disarm();
-    this.#rooms.delete(room.key);
-    for (const conn of [...room.sockets]) {
-      this.#leave(conn);
-      if (conn.push(ANONYMOUS_FRAME, 0)) this.#count.out.session.inc();
-    }
-    this.#parts.logger.debug(
-      {event: 'ws_session_gone', session: sessionRef(room.key)},
-      'ws_session_gone'
-    );
-  }
-
-  /** (Re)starts the room's timer for its expiry (or a retry after `retryMs`). */
-  #arm(room: SessionRoom, retryMs?: number): void {
-    room.disarm();
-    // +5 ms: the store calls a session dead only at `expiresAt <= now`; never fire before that.
-    const due = retryMs ?? Math.max(room.record.expiresAt - this.#parts.engine.now() + 5, 5);
-    room.timer = setTimeout(
-      () => {
-        room.timer = null;
-        this.#schedule(room, false);
-      },
-      Math.min(due, MAX_TIMER_MS)
-    );
-    room.timer.unref();
+    this.#fanOut.resync();
   }
 
   async close(): Promise<void> {
@@ -459,9 +312,7 @@ class Hub implements SyncHub {
     this.#closing = true;
     clearInterval(this.#heartbeat);
     for (const u of this.#unsubscribe) u();
-    for (const room of this.#rooms.values()) room.disarm();
-    if (this.#flush) clearImmediate(this.#flush);
-    this.#dirty.clear();
+    this.#fanOut.close();
     if (this.#conns.size > 0) {
       const closed = new Promise<void>((resolve) => (this.#allClosed = resolve));
       for (const c of this.#conns)
