@@ -372,6 +372,10 @@ export class SessionEngine {
     ctx.record = record;
     ctx.sid = sid;
     ctx.transientTrail = [];
+    // A login logs its own event; an anonymous session being stored is a lifecycle event too.
+    if (user === null) {
+      this.#log('session_start', {session: sessionRef(record.key), address: ctx.request.address});
+    }
     if (oldKey) await this.bus.publish(oldKey);
     await this.bus.publish(record.key);
   }

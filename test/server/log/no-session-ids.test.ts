@@ -113,7 +113,7 @@ describe('logs at trace level over a whole session lifecycle', () => {
   it('logs the lifecycle events, each with a session ref where a session is involved', () => {
     const records = logs.records();
     const events = new Set(records.map((r) => r['event']));
-    for (const e of ['login', 'session_end', 'audit', 'ws_open', 'ws_close']) {
+    for (const e of ['session_start', 'login', 'session_end', 'audit', 'ws_open', 'ws_close']) {
       expect(events, `event ${e}`).toContain(e);
     }
     const actions = records.filter((r) => r['event'] === 'audit').map((r) => r['action']);
