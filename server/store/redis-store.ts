@@ -2,6 +2,7 @@ import type {Redis, Result} from 'ioredis';
 import {MoinError} from '../../shared/index.js';
 import {summarize} from './memory-store.js';
 import {applyOp, isLive} from './ops.js';
+import {KeyedBatches} from './redis-batches.js';
 import {closeRedis, openRedis, toStoreError, whenReady} from './redis-connection.js';
 import {CAS, DESTROY, INSERT, PURGE, REVOKE_USER} from './redis-scripts.js';
 import type {
@@ -33,6 +34,12 @@ declare module 'ioredis' {
   }
 }
 
+/** One waiting change of a session. */
+interface BatchItem {
+  op: SessionOp;
+  now: number;
+}
+
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
   /** Prefix of every key and of the change channel. @default "moin:" */
@@ -45,11 +52,12 @@ export interface RedisStoreOptions {
  *
  * Atomicity: `mutate` reads the record, applies the op with {@link applyOp} in Node (the one
  * implementation of op semantics) and writes it back with a compare-and-set script that writes only
- * if the stored value is still byte-for-byte what was read; on a conflict it re-reads and applies
- * again. This is WATCH/MULTI/EXEC's optimistic scheme without WATCH's drawback: WATCH state belongs
+ * if the stored value is still byte-for-byte what was read; on a conflict it applies again to the
+ * value the script returns. This is WATCH/MULTI/EXEC's optimistic scheme without WATCH's drawback: WATCH state belongs
  * to a connection, so it would need a pool of exclusive connections, while the script runs on the
- * one shared, pipelined connection. Mutations of one key within this process are queued, so an
- * instance never conflicts with itself; conflicts happen only between instances. Inserts, destroys,
+ * one shared, pipelined connection. Mutations of one key within this process are batched (applied
+ * one after another, each with its own rev, and written with one compare-and-set), so an instance
+ * never conflicts with itself; conflicts happen only between instances. Inserts, destroys,
  * revocations and purges are single scripts that also keep the indexes in step.
  *
  * Fails closed: when Redis is unreachable every method rejects within about two seconds (at once
@@ -64,7 +72,9 @@ export class RedisStore implements SessionStore {
   readonly prefix: string;
   readonly #client: Redis;
   #everReady = false;
-  readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #batches = new KeyedBatches<BatchItem, MutateResult | undefined>((key, items) =>
+    this.#mutateBatch(key, items)
+  );
   // Last value read or written per key (insertion order = age). Only ever a guess: the
   // compare-and-set checks it, so a stale entry costs one round trip, never a wrong write.
   readonly #seen = new Map<string, string>();
@@ -107,22 +117,13 @@ export class RedisStore implements SessionStore {
   }
 
   mutate(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined> {
-    // One mutation per key at a time in this process: parallel visits on one session from one
-    // instance would otherwise all race for the same compare-and-set and mostly retry.
-    const prev = this.#queues.get(key) ?? Promise.resolve();
-    const next = prev.then(
-      () => this.#mutateNow(key, op, now),
-      () => this.#mutateNow(key, op, now)
-    );
-    this.#queues.set(key, next);
-    const clear = () => {
-      if (this.#queues.get(key) === next) this.#queues.delete(key);
-    };
-    next.then(clear, clear);
-    return next;
+    // Changes of one key in this process are batched: while one compare-and-set is on its way,
+    // the next ones wait and then go together, so parallel visits on one session neither race
+    // each other nor queue up one round trip each.
+    return this.#batches.add(key, {op, now});
   }
 
-  async #mutateNow(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined> {
+  async #mutateBatch(key: string, items: BatchItem[]): Promise<(MutateResult | undefined)[]> {
     // The request that mutates has usually just read the session (load), so the remembered value
     // is current and the change costs one round trip; a stale guess is answered with the value
     // stored now, so it costs one more.
@@ -132,33 +133,41 @@ export class RedisStore implements SessionStore {
     const deadline = Date.now() + REDIS_CAS_DEADLINE_MS;
     while (Date.now() < deadline) {
       const current = decode(raw);
-      const result = current && isLive(current, now) ? applyOp(current, op) : undefined;
-      // Gone, or nothing to write (a duplicate op id, a no-op return): an answer that must come
+      // Each op in arrival order on the result of the one before: each gets its own rev.
+      let record = current;
+      const results = items.map(({op, now}) => {
+        if (!record || !isLive(record, now)) return undefined;
+        const r = applyOp(record, op);
+        record = r.record;
+        return r;
+      });
+      // Gone, or nothing to write (duplicate op ids, a no-op return): an answer that must come
       // from what Redis holds now, never from a guess.
-      if (!raw || !current || !result || result.record === current) {
-        if (!guessed) return result;
+      if (!raw || !current || !record || record === current) {
+        if (!guessed) return results;
         guessed = false;
         raw = await this.#read(key);
         continue;
       }
-      const next = JSON.stringify(result.record);
+      const written: SessionRecord = record;
+      const next = JSON.stringify(written);
       const answer = await this.#run((c) =>
         c.moinCas(
           this.prefix,
           key,
           raw!,
           next,
-          String(result.record.expiresAt),
-          result.record.expiresAt === current.expiresAt ? '0' : '1'
+          String(written.expiresAt),
+          written.expiresAt === current.expiresAt ? '0' : '1'
         )
       );
       if (answer === 1) {
         this.#remember(key, next);
-        return result;
+        return results;
       }
       if (answer === -1) {
         this.#seen.delete(key);
-        return undefined;
+        return items.map(() => undefined);
       }
       // Someone wrote first (another instance; or our guess was stale): apply again, at once, to
       // the value the script returned. No back-off: the script always lets one writer win, so

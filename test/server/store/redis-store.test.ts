@@ -199,6 +199,20 @@ describe('RedisStore atomicity across instances', () => {
     expect(new Set(final!.ops).size).toBe(200);
   });
 
+  it('writes 50 parallel changes of one session from one instance with a few compare-and-sets', async () => {
+    const now = Date.now();
+    await raw.config('RESETSTAT');
+    const results = await Promise.all(
+      Array.from({length: 50}, (_, i) =>
+        a.mutate('hot', {type: 'visit', page: `B${i}`, trailSize: 5}, now)
+      )
+    );
+    expect(results.map((r) => r!.record.rev)).toEqual(Array.from({length: 50}, (_, i) => 11 + i));
+    const stats = (await raw.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/);
+    expect(Number(stats?.[1] ?? 0)).toBeLessThanOrEqual(5);
+    expect((await b.get('hot', now))!.rev).toBe(60);
+  });
+
   it('applies one op id once when two instances send it at the same time', async () => {
     const now = Date.now();
     const op = {type: 'visit', page: 'Same', trailSize: 5, opId: 'dup-1'} as const;
