@@ -38,7 +38,8 @@ const ws = await section('ws', async () => {
 const client = await section('client', () => runClientBench({runs: Number(values.runs)}));
 const redis = await section('redis', async () => {
   console.log('redis: bench/redis.mjs');
-  return runSubBench(here('./redis.mjs'));
+  // Fewer, shorter rounds than its default: the whole of npm run bench stays near 5 minutes.
+  return runSubBench(here('./redis.mjs'), {args: ['--rounds', '2', '--duration', '4']});
 });
 
 const summary = {

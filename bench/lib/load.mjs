@@ -6,7 +6,7 @@ export const DEFAULT_LOAD = Object.freeze({
   connections: 50,
   pipelining: 1,
   warmupSeconds: 2,
-  durationSeconds: 6,
+  durationSeconds: 5,
 });
 
 function run(opts) {

@@ -23,7 +23,7 @@ describe('parseClientMessage under fuzzing', () => {
         expect(r.code in ERROR_CODES).toBe(true);
         expect(r.message).toMatch(/^[A-Z].{5,}\.$/s);
       }),
-      fuzzParams(5000)
+      fuzzParams(3000)
     );
   });
 
@@ -38,7 +38,7 @@ describe('parseClientMessage under fuzzing', () => {
         // Nothing but type, id and page survives: extra fields never reach the store.
         expect(Object.keys(r.message).sort()).toEqual(['id', 'page', 'type']);
       }),
-      fuzzParams(5000)
+      fuzzParams(3000)
     );
   });
 
@@ -48,7 +48,7 @@ describe('parseClientMessage under fuzzing', () => {
         const r = parseClientMessage(text);
         if (!r.ok && r.id !== undefined) expect(r.id).toMatch(OP_ID_PATTERN);
       }),
-      fuzzParams(3000)
+      fuzzParams(2000)
     );
   });
 
@@ -72,7 +72,7 @@ describe('parseServerMessage under fuzzing', () => {
         const m = parseServerMessage(text);
         if (m !== null) expect(['session', 'ack', 'error', 'pong']).toContain(m.type);
       }),
-      fuzzParams(5000)
+      fuzzParams(3000)
     );
   });
 });
