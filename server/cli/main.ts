@@ -1,12 +1,8 @@
 import {readFileSync} from 'node:fs';
 import {isMoinError} from '../../shared/index.js';
 import {UserChangeError, UsersFileError} from '../users/file-user-directory.js';
-import {auditCommand} from './audit-command.js';
 import {USAGE} from './help.js';
 import {CommandError, UsageError, type CliIo} from './io.js';
-import {serve} from './serve.js';
-import {sessionsCommand} from './sessions-command.js';
-import {usersCommand} from './users-command.js';
 
 /**
  * Runs one CLI invocation and resolves with its exit code: 0 done, 1 the operation failed, 2 bad
@@ -27,14 +23,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case '--version':
         io.stdout.write(`${packageVersion()}\n`);
         return 0;
+      // Commands load their modules on demand: `users list` should not pay for the server, Redis
+      // and SQLite client start-up (a few hundred ms per run).
       case 'serve':
-        return await serve(rest, io);
+        return await (await import('./serve.js')).serve(rest, io);
       case 'users':
-        return await usersCommand(rest, io);
+        return await (await import('./users-command.js')).usersCommand(rest, io);
       case 'sessions':
-        return await sessionsCommand(rest, io);
+        return await (await import('./sessions-command.js')).sessionsCommand(rest, io);
       case 'audit':
-        return await auditCommand(rest, io);
+        return await (await import('./audit-command.js')).auditCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"; run moin-session --help`);
     }

@@ -1,7 +1,5 @@
 import type {Config} from '../../shared/index.js';
-import {createBus} from '../bus/index.js';
 import type {SessionBus} from '../bus/types.js';
-import {createStore} from '../store/create-store.js';
 import type {SessionStore} from '../store/types.js';
 import {UsageError} from './io.js';
 
@@ -21,11 +19,13 @@ export async function withStore<T>(
       `${command}: the store is "memory:", which lives inside the server process; the CLI cannot reach it`
     );
   }
+  // Loaded on demand: the store clients (better-sqlite3, ioredis) are the CLI's slowest imports.
+  const {createStore} = await import('../store/create-store.js');
   const store = createStore(config);
   let bus: SessionBus | null = null;
   const announce = async (keys: string[]) => {
     if (store.kind !== 'redis' || keys.length === 0) return;
-    bus ??= createBus(config);
+    bus ??= (await import('../bus/index.js')).createBus(config);
     for (const k of keys) await bus.publish(k);
   };
   try {

@@ -6,7 +6,7 @@ import {parseCommandArgs, portArg, stringArg} from './args.js';
 import {loadConfig, type ConfigOverrides} from './config-file.js';
 import {DEMO_CONFIG, seedDemoUsers} from './demo.js';
 import {COMMAND_HELP} from './help.js';
-import {UsageError, type CliIo} from './io.js';
+import {CommandError, UsageError, type CliIo} from './io.js';
 
 /** How long shutdown waits for in-flight requests before cutting connections. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -47,6 +47,9 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
     }
     overrides.log_level = level as (typeof LOG_LEVELS)[number];
   }
+  // Listen for signals before anything else: one that arrives during start-up (or right after the
+  // ready line) must still lead to a clean shutdown, not Node's default exit.
+  const signalled = io.waitForSignal();
   const demo = values['demo'] === true;
   const config = loadConfig(stringArg(values['config']), overrides, demo ? DEMO_CONFIG : {});
   const logger = createLogger(config.log_level);
@@ -75,7 +78,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
         : e.code === 'EACCES'
           ? 'permission denied'
           : e.message;
-    throw new UsageError(`serve: cannot listen on ${config.host}:${config.port}: ${why}`);
+    throw new CommandError(`serve: cannot listen on ${config.host}:${config.port}: ${why}`);
   }
   server.on('clientError', answerClientError);
   const address = server.address();
@@ -84,12 +87,18 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   io.stdout.write(`moin-session listening on http://${shownHost}:${realPort}\n`);
   logger.info({event: 'listening', host: config.host, port: realPort}, 'listening');
 
-  const signal = await io.waitForSignal();
+  const signal = await signalled;
   logger.info({event: 'shutdown', signal}, 'shutting down');
+  // server.close() closes the connections idle at that moment; a keep-alive connection whose
+  // request was still in flight goes idle later, so keep closing idle ones until all are gone.
   // In-flight requests get DRAIN_TIMEOUT_MS to finish; then their connections are cut.
+  server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
   const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+  sweep.unref();
   force.unref();
   await service.close();
+  clearInterval(sweep);
   clearTimeout(force);
   logger.info({event: 'stopped'}, 'stopped');
   return 0;

@@ -1,0 +1,140 @@
+import {describe, expect, it} from 'vitest';
+import type {SessionView} from '../../../shared/index.js';
+import {sessionKey} from '../../../server/session/ids.js';
+import {SqliteStore} from '../../../server/store/sqlite-store.js';
+import {HttpClient} from '../../support/http-client.js';
+import {sessionRecord} from '../store/session-record.js';
+import {cliTest, runCli, type CliFixture} from './spawn-cli.js';
+
+const test = cliTest();
+let fx: CliFixture;
+
+const cli = (...args: string[]) => runCli([...args, '--config', fx.config]);
+
+async function withUsers(): Promise<void> {
+  for (const [name, pw] of [
+    ['Admin', 'admin-pw'],
+    ['Alice', 'alice-pw'],
+    ['Bob', 'bob-pw'],
+  ]) {
+    await runCli(['users', 'add', name!, '--config', fx.config], {input: `${pw}\n`});
+  }
+}
+
+describe('moin-session sessions', {timeout: 60_000}, () => {
+  it('lists live sessions by reference, never by id, optionally for one user', async () => {
+    fx = await test.fixture({superuser: ['Admin']});
+    await withUsers();
+    const served = await test.serve(['--config', fx.config], fx.dir.path);
+    const alice = new HttpClient(served.url);
+    await alice.post('/api/login', {name: 'Alice', password: 'alice-pw'});
+    await alice.post('/api/trail', {page: 'FrontPage'});
+    const admin = new HttpClient(served.url);
+    await admin.post('/api/login', {name: 'Admin', password: 'admin-pw'});
+    await admin.post('/api/su', {name: 'Bob'});
+    const sid = alice.cookies.get('MOIN_SESSION')!;
+
+    const all = await cli('sessions', 'list');
+    expect(all.code).toBe(0);
+    const lines = all.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^REF\s+USER\s+ACTING-AS\s+TRAIL\s+CREATED\s+EXPIRES$/);
+    expect(lines.at(-1)).toBe('2 sessions');
+    expect(all.stdout).toMatch(
+      new RegExp(`^${escape(sessionKey(sid).slice(0, 12))}\\s+Alice\\s+-\\s+1\\s`, 'm')
+    );
+    expect(all.stdout).toMatch(/\sAdmin\s+Bob\s+0\s/);
+    expect(all.stdout).not.toContain(sid);
+    expect(all.stdout).not.toContain(sessionKey(sid));
+    expect(all.stdout).not.toContain(admin.cookies.get('MOIN_SESSION')!);
+
+    const mine = await cli('sessions', 'list', '--user', 'Alice');
+    expect(mine.stdout).toContain('1 session\n');
+    expect(mine.stdout).not.toContain('Admin');
+  });
+
+  it('revokes a user’s sessions while the server runs: the next request is anonymous', async () => {
+    fx = await test.fixture();
+    await withUsers();
+    const served = await test.serve(['--config', fx.config], fx.dir.path);
+    const a1 = new HttpClient(served.url);
+    const a2 = new HttpClient(served.url);
+    const bob = new HttpClient(served.url);
+    await a1.post('/api/login', {name: 'Alice', password: 'alice-pw'});
+    await a2.post('/api/login', {name: 'Alice', password: 'alice-pw'});
+    await bob.post('/api/login', {name: 'Bob', password: 'bob-pw'});
+    const r = await cli('sessions', 'revoke', '--user', 'Alice');
+    expect(r).toMatchObject({code: 0, stdout: 'ended 2 sessions of Alice\n', stderr: ''});
+    const next = await a1.get<SessionView>('/api/session');
+    expect(next.json.user).toBeNull();
+    expect(next.setCookies.join()).toMatch(/Max-Age=0/);
+    expect((await a2.get<SessionView>('/api/session')).json.user).toBeNull();
+    expect((await bob.get<SessionView>('/api/session')).json.user).toEqual({name: 'Bob'});
+  });
+
+  it('purges expired sessions', async () => {
+    fx = await test.fixture();
+    const store = new SqliteStore(fx.dbFile, {purgeIntervalMs: 0, pollIntervalMs: 0});
+    const now = Date.now();
+    await store.insert(sessionRecord(sessionKey('expired-1'), {expiresAt: now - 60_000}, now));
+    await store.insert(sessionRecord(sessionKey('expired-2'), {expiresAt: now - 1}, now));
+    await store.insert(sessionRecord(sessionKey('live'), {}, now));
+    await store.close();
+    expect((await cli('sessions', 'purge')).stdout).toBe('removed 2 expired sessions\n');
+    expect((await cli('sessions', 'purge')).stdout).toBe('removed 0 expired sessions\n');
+    expect((await cli('sessions', 'list')).stdout).toContain('1 session\n');
+  });
+
+  it.each([
+    [['sessions', 'revoke'], 'sessions revoke: --user NAME is required'],
+    [['sessions', 'list', '--user', ''], '--user: The user name is empty.'],
+    [['sessions', 'purge', '--user', 'X'], 'sessions purge: unknown option --user'],
+    [['sessions', 'drop'], 'sessions: unknown action "drop"; use list, revoke, purge'],
+  ])('%j exits 2 with one line', async (args, message) => {
+    fx = await test.fixture();
+    const r = await cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`moin-session: ${message}\n`);
+  });
+
+  it('refuses the memory store, which only a server process can see', async () => {
+    fx = await test.fixture({store: 'memory:'});
+    const r = await cli('sessions', 'list');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the store is "memory:"');
+  });
+});
+
+describe('moin-session audit', {timeout: 60_000}, () => {
+  it('prints one line per change-user record: time, action, actor → target, address', async () => {
+    fx = await test.fixture({superuser: ['Admin']});
+    await withUsers();
+    const served = await test.serve(['--config', fx.config], fx.dir.path);
+    const admin = new HttpClient(served.url);
+    await admin.post('/api/login', {name: 'Admin', password: 'admin-pw'});
+    await admin.post('/api/su', {name: 'Bob'});
+    await admin.delete('/api/su');
+    await admin.post('/api/su', {name: 'Alice'});
+    await admin.post('/api/logout');
+    const r = await cli('audit');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    const shape = (action: string, target: string) =>
+      new RegExp(
+        `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z ${action} Admin → ${target} 127\\.0\\.0\\.1 session=[A-Za-z0-9_-]{12}$`
+      );
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(shape('su_start', 'Bob'));
+    expect(lines[1]).toMatch(shape('su_return', 'Bob'));
+    expect(lines[2]).toMatch(shape('su_start', 'Alice'));
+    expect(lines[3]).toMatch(shape('su_end_logout', 'Alice'));
+  });
+
+  it('prints nothing for an empty log', async () => {
+    fx = await test.fixture();
+    expect(await cli('audit')).toMatchObject({code: 0, stdout: '', stderr: ''});
+  });
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+}
