@@ -202,6 +202,9 @@ async function ackPhase(target) {
     p99Ms: Math.round(pct(latencies, 0.99) * 100) / 100,
     pushesPerSecond: Math.round(pushes / elapsed),
     serverCpuPercent: Math.round((cpu / elapsed) * 100),
+    // Server CPU per acked visit (all of it: frame, store, bus, re-read, push): what one core
+    // could sustain is 1e6 / this, whatever else the machine is doing.
+    serverCpuUsPerAck: Math.round((cpu * 1e6) / Math.max(acks, 1)),
     clientCpuPercent: Math.round((clientCpu / elapsed) * 100),
   };
 }
@@ -294,7 +297,7 @@ async function main() {
       `ws acked visits: ${int(acks.acksPerSecond)}/s from ${acks.sockets} sockets (window ${acks.window}), ` +
         `ack latency p50 ${acks.p50Ms} ms, p99 ${acks.p99Ms} ms ` +
         `(aim ${int(GOALS.acksPerSecond)}/s, p99 < ${GOALS.ackP99Ms} ms); CPU: server ` +
-        `${acks.serverCpuPercent}%, clients ${acks.clientCpuPercent}%`
+        `${acks.serverCpuPercent}% (${acks.serverCpuUsPerAck} µs per ack), clients ${acks.clientCpuPercent}%`
     );
     const {idle, pushes} = await fanOutPhase(target);
     console.log(
