@@ -196,3 +196,17 @@ describe('POST /api/logout', () => {
     expect(audit.map((e) => e.action)).toEqual(['su_start', 'su_end_logout']);
   });
 });
+
+describe('no login or logout through query parameters (differs: 1.9 §7.15, §7.17 acted on any GET)', () => {
+  it('ignores ?login=1&name=…&password=… and ?logout=1 on GET /api/session', async () => {
+    t = await startService();
+    const c = t.client();
+    const q = `login=1&name=Alice&password=${PASSWORDS.Alice}`;
+    const viaGet = await c.get<SessionView>(`/api/session?${q}`);
+    expect(viaGet.json.user).toBeNull();
+    expect(viaGet.setCookies).toEqual([]);
+    await c.post('/api/login', login);
+    const stay = await c.get<SessionView>('/api/session?logout=1&action=logout');
+    expect(stay.json.user).toEqual({name: 'Alice'});
+  });
+});
