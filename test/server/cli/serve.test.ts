@@ -60,6 +60,18 @@ describe('moin-session serve', {timeout: 60_000}, () => {
     expect(await served.exited).toEqual({code: 0, signal: null});
   });
 
+  it('answers headers over 16 KiB with a JSON 431 and keeps serving', async () => {
+    const fx = await test.fixture();
+    const served = await test.serve(['--config', fx.config], fx.dir.path);
+    const c = new HttpClient(served.url);
+    const res = await c.get('/api/session', {cookie: `MOIN_SESSION=${'a'.repeat(20_000)}`});
+    expect(res.status).toBe(431);
+    expect(res.json).toEqual({
+      error: {code: 'bad_request', message: 'The request headers are larger than 16 KiB.'},
+    });
+    expect((await c.get('/healthz')).status).toBe(200);
+  });
+
   it('takes --host and --log-level', async () => {
     const fx = await test.fixture();
     const served = await test.serve(
