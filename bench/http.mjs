@@ -70,7 +70,8 @@ export async function runHttpBench({
   if (profile) mkdirSync(profileDir, {recursive: true});
   print(
     `http: GET /api/session, stored logged-in session; autocannon ${load.connections} connections, ` +
-      `pipelining ${load.pipelining}, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s, ` +
+      `pipelining ${load.pipelining}, ${load.firstWarmupSeconds ?? load.warmupSeconds} s warm-up ` +
+      `(then ${load.warmupSeconds} s per round) + ${load.durationSeconds} s, ` +
       `median of ${rounds} interleaved rounds`
   );
   // A target that fails to start is reported and left out; the others still run.
@@ -95,13 +96,21 @@ export async function runHttpBench({
     for (let round = 0; round < rounds; round++) {
       for (const r of running) {
         const m = await measure(
-          {url: `${r.t.url}${r.t.path}`, headers: r.t.cookie ? {cookie: r.t.cookie} : {}},
-          load
+          {
+            url: `${r.t.url}${r.t.path}`,
+            headers: r.t.cookie ? {cookie: r.t.cookie} : {},
+            pid: r.t.pid,
+          },
+          load,
+          {first: round === 0}
         );
         if (m.failures > 0)
           throw new Error(`${r.target.label}: ${m.failures} failed requests in round ${round + 1}`);
         r.samples.push(m);
-        print(`  round ${round + 1} ${pad(r.target.label, 48)} ${pad(int(m.reqPerSec), 7)} req/s`);
+        print(
+          `  round ${round + 1} ${pad(r.target.label, 48)} ${pad(int(m.reqPerSec), 7)} req/s  ` +
+            `${m.cpuUsPerReq} µs CPU/req`
+        );
       }
     }
     const targets = {...failed};
@@ -111,6 +120,7 @@ export async function runHttpBench({
         reqPerSec: median(s.map((m) => m.reqPerSec)),
         p50Ms: median(s.map((m) => m.p50Ms)),
         p99Ms: median(s.map((m) => m.p99Ms)),
+        cpuUsPerReq: median(s.map((m) => m.cpuUsPerReq)),
         rounds: s.map((m) => m.reqPerSec),
       };
     }
@@ -121,28 +131,43 @@ export async function runHttpBench({
       vsExpressMemory: ratio('expressMemory'),
       vsRaw: ratio('raw'),
     };
+    // The same comparisons by CPU per request (theirs / ours): what req/s would show on an
+    // otherwise idle machine where every target is CPU-bound.
+    const cpu = targets.moin.cpuUsPerReq;
+    const cpuRatio = (id) =>
+      cpu && targets[id].cpuUsPerReq ? targets[id].cpuUsPerReq / cpu : null;
+    const cpuRatios = {
+      vsExpressSqlite: cpuRatio('expressSqlite'),
+      vsExpressMemory: cpuRatio('expressMemory'),
+      vsRaw: cpuRatio('raw'),
+    };
     for (const {target} of running) {
       const r = targets[target.id];
       const rel =
         target.id !== 'moin' && moin ? `  moin-session = ${times(moin / r.reqPerSec)}` : '';
       print(
-        `  ${pad(target.label, 48)} ${pad(int(r.reqPerSec), 7)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${rel}`
+        `  ${pad(target.label, 48)} ${pad(int(r.reqPerSec), 7)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  ` +
+          `${r.cpuUsPerReq} µs CPU/req${rel}`
       );
     }
     const goal = (key, text) => {
       const v = ratios[key];
+      const c = cpuRatios[key];
       print(
         `  goal moin-session ≥ ${HTTP_GOALS[key]}× ${text}: ` +
-          (v === null ? 'not measured' : `${times(v)} ${verdict(v, HTTP_GOALS[key])}`)
+          (v === null ? 'not measured' : `${times(v)} ${verdict(v, HTTP_GOALS[key])}`) +
+          (c === null ? '' : `; by CPU per request ${times(c)} ${verdict(c, HTTP_GOALS[key])}`)
       );
     };
     goal('vsExpressSqlite', 'express-session on SQLite');
     goal('vsRaw', 'raw node:http');
-    return {load, rounds, targets, ratios, goals: HTTP_GOALS};
+    return {load, rounds, targets, ratios, cpuRatios, goals: HTTP_GOALS};
   } finally {
     await Promise.all(running.map((r) => r.t.stop()));
     if (profile) {
-      for (const line of summarizeProfiles(profileDir)) print(line);
+      const moin = running.find((r) => r.target.id === 'moin');
+      const requests = moin?.samples.reduce((n, m) => n + m.requests + m.warmupRequests, 0);
+      for (const line of summarizeProfiles(profileDir, 25, {requests})) print(line);
     }
   }
 }

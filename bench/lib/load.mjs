@@ -1,10 +1,14 @@
 // The load generator: autocannon in this (the parent) process, the target in a child process.
 import autocannon from 'autocannon';
+import {cpuSeconds} from './proc.mjs';
 
 /** The knobs every HTTP target gets, identically. */
 export const DEFAULT_LOAD = Object.freeze({
   connections: 50,
   pipelining: 1,
+  // Once per target before the first round: a fresh process serves far slower for its first
+  // seconds (V8 still compiling its hot path; on a busy machine the compiler threads wait too).
+  firstWarmupSeconds: 5,
   warmupSeconds: 2,
   durationSeconds: 5,
 });
@@ -17,10 +21,14 @@ function run(opts) {
 
 /**
  * Warms the target up (results thrown away: JIT, SQLite page cache, keep-alive sockets), then
- * measures. Returns req/s (mean of the per-second samples), latency p50/p99 in ms and the count of
+ * measures; with the target's `pid`, also its CPU time per request. Returns req/s (mean of the per-second samples), latency p50/p99 in ms and the count of
  * anything that was not a 2xx answer: a run with failures is not a valid figure.
  */
-export async function measure({url, headers = {}, method = 'GET'}, load = DEFAULT_LOAD) {
+export async function measure(
+  {url, headers = {}, method = 'GET', pid},
+  load = DEFAULT_LOAD,
+  {first = false} = {}
+) {
   const base = {
     url,
     method,
@@ -28,13 +36,19 @@ export async function measure({url, headers = {}, method = 'GET'}, load = DEFAUL
     connections: load.connections,
     pipelining: load.pipelining,
   };
-  if (load.warmupSeconds > 0) await run({...base, duration: load.warmupSeconds});
+  const warmup = first ? (load.firstWarmupSeconds ?? load.warmupSeconds) : load.warmupSeconds;
+  const warm = warmup > 0 ? await run({...base, duration: warmup}) : null;
+  const cpuBefore = pid === undefined ? 0 : cpuSeconds(pid);
   const r = await run({...base, duration: load.durationSeconds});
+  const cpu = pid === undefined ? NaN : cpuSeconds(pid) - cpuBefore;
   return {
     reqPerSec: Math.round(r.requests.average),
+    // The target's own CPU per answered request (all cores), in microseconds.
+    cpuUsPerReq: Math.round((cpu * 1e6) / Math.max(1, r.requests.total)),
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     requests: r.requests.total,
+    warmupRequests: warm?.requests.total ?? 0,
     failures: r.non2xx + r.errors + r.timeouts,
   };
 }
@@ -52,6 +66,7 @@ export const LOAD_OPTIONS = {
   rounds: {type: 'string', default: '3'},
   duration: {type: 'string', default: String(DEFAULT_LOAD.durationSeconds)},
   warmup: {type: 'string', default: String(DEFAULT_LOAD.warmupSeconds)},
+  'first-warmup': {type: 'string', default: String(DEFAULT_LOAD.firstWarmupSeconds)},
   connections: {type: 'string', default: String(DEFAULT_LOAD.connections)},
   pipelining: {type: 'string', default: String(DEFAULT_LOAD.pipelining)},
   profile: {type: 'boolean', default: false},
@@ -65,6 +80,7 @@ export function httpOptionsFrom(values) {
     load: {
       connections: Number(values.connections),
       pipelining: Number(values.pipelining),
+      firstWarmupSeconds: Number(values['first-warmup']),
       warmupSeconds: Number(values.warmup),
       durationSeconds: Number(values.duration),
     },

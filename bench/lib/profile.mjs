@@ -44,8 +44,11 @@ export function analyzeProfile(profile) {
   return {totalMs: totalUs / 1000, busyMs: busyUs / 1000, self, incl};
 }
 
-/** Printable lines for the newest profile in `dir`. */
-export function summarizeProfiles(dir, top = 15) {
+/**
+ * Printable lines for the newest profile in `dir`. With `requests` (how many the profiled process
+ * answered), each line also says how many microseconds of it one request costs.
+ */
+export function summarizeProfiles(dir, top = 15, {requests} = {}) {
   let files;
   try {
     files = readdirSync(dir)
@@ -57,21 +60,25 @@ export function summarizeProfiles(dir, top = 15) {
   if (files.length === 0) return [`profile: none written in ${dir}`];
   const newest = files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
   const {totalMs, busyMs, self, incl} = analyzeProfile(JSON.parse(readFileSync(newest, 'utf8')));
-  const pct = (us) => `${((us / 1000 / busyMs) * 100).toFixed(1)}%`;
+  const perReq = (us) => (requests ? `  ${(us / requests).toFixed(1).padStart(5)} µs/req` : '');
+  const pct = (us) => `${((us / 1000 / busyMs) * 100).toFixed(1)}%`.padStart(6) + perReq(us);
   const lines = [
-    `profile ${newest} (${(totalMs / 1000).toFixed(1)} s sampled, ${(busyMs / 1000).toFixed(1)} s busy; % of busy time)`,
+    `profile ${newest} (${(totalMs / 1000).toFixed(1)} s sampled, ${(busyMs / 1000).toFixed(1)} s busy; % of busy time` +
+      (requests
+        ? `, ${requests} requests: ${((busyMs * 1000) / requests).toFixed(1)} µs busy per request)`
+        : ')'),
     '  self time:',
   ];
   for (const [name, us] of [...self]
     .filter(([name]) => name !== '(idle) (native)')
     .sort((a, b) => b[1] - a[1])
     .slice(0, top))
-    lines.push(`    ${pct(us).padStart(6)}  ${name}`);
+    lines.push(`    ${pct(us)}  ${name}`);
   lines.push('  inclusive time of moin-session code (dist/):');
   for (const [name, us] of [...incl]
     .filter(([name]) => name.includes(' dist/'))
     .sort((a, b) => b[1] - a[1])
     .slice(0, top))
-    lines.push(`    ${pct(us).padStart(6)}  ${name}`);
+    lines.push(`    ${pct(us)}  ${name}`);
   return lines;
 }
