@@ -10,7 +10,7 @@ import {
 } from '../../../server/bus/index.js';
 import {RedisStore} from '../../../server/store/redis-store.js';
 import {sessionRecord} from '../store/session-record.js';
-import {startRedisServer, type RedisServer} from '../../support/redis-server.js';
+import {freePort, startRedisServer, type RedisServer} from '../../support/redis-server.js';
 
 let redis: RedisServer;
 let raw: Redis;
@@ -167,6 +167,21 @@ describe('RedisBus after the subscriber reconnects', () => {
       await own.stop();
     }
   }, 20_000);
+
+  it('resyncs when its first connection comes only after a failed start', async () => {
+    const port = await freePort();
+    const bus = new RedisBus(`redis://127.0.0.1:${port}`, {prefix: 'r5:'});
+    open.push(bus);
+    const got = record(bus);
+    await new Promise((r) => setTimeout(r, 300));
+    const own = await startRedisServer({port});
+    try {
+      await bus.ready();
+      await expect.poll(() => got.resyncs()).toBe(1);
+    } finally {
+      await own.stop();
+    }
+  });
 
   it('does not resync on its first connection', async () => {
     const a = await newBus('r3:');
