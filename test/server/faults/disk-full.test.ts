@@ -21,18 +21,22 @@ describe('the SQLite store on a full disk', () => {
     await dir.cleanup();
   });
 
-  it('answers 503 store_unavailable, acknowledges nothing unstored, and recovers when space returns', async () => {
-    await runStoreFault(
-      {
-        folder: fs.path,
-        async inject(server) {
-          fs.fill();
-          return server.url;
+  it(
+    'answers 503 store_unavailable, acknowledges nothing unstored, and recovers when space returns',
+    {timeout: 60_000},
+    async () => {
+      await runStoreFault(
+        {
+          folder: fs.path,
+          async inject(server) {
+            fs.fill();
+            return server.url;
+          },
+          heal: () => fs.free(),
+          sqliteCode: /SQLITE_FULL/,
         },
-        heal: () => fs.free(),
-        sqliteCode: /SQLITE_FULL/,
-      },
-      (s) => servers.push(s)
-    );
-  });
+        (s) => servers.push(s)
+      );
+    }
+  );
 });

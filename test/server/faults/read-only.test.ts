@@ -23,23 +23,27 @@ describe('the SQLite store on a read-only database file', () => {
     await dir.cleanup();
   });
 
-  it('answers 503 store_unavailable, acknowledges nothing unstored, and recovers when it is writable again', async () => {
-    const db = dir.file('sessions.db');
-    await runStoreFault(
-      {
-        folder: dir.path,
-        ...(asRoot ? {child: {as: NOBODY}} : {}),
-        // An open file stays writable through its handle whatever its mode, so the server is
-        // restarted on the read-only file (a backup restored with the wrong mode, say).
-        inject: (_server, restart) => restart(() => chmodSync(db, 0o444)),
-        // SQLite creates -wal and -shm with the database file's mode, so the fix is
-        // `chmod 644 sessions.db*`, as docs/observability.md tells operators.
-        heal: () => {
-          for (const f of [db, `${db}-wal`, `${db}-shm`]) if (existsSync(f)) chmodSync(f, 0o644);
+  it(
+    'answers 503 store_unavailable, acknowledges nothing unstored, and recovers when it is writable again',
+    {timeout: 60_000},
+    async () => {
+      const db = dir.file('sessions.db');
+      await runStoreFault(
+        {
+          folder: dir.path,
+          ...(asRoot ? {child: {as: NOBODY}} : {}),
+          // An open file stays writable through its handle whatever its mode, so the server is
+          // restarted on the read-only file (a backup restored with the wrong mode, say).
+          inject: (_server, restart) => restart(() => chmodSync(db, 0o444)),
+          // SQLite creates -wal and -shm with the database file's mode, so the fix is
+          // `chmod 644 sessions.db*`, as docs/observability.md tells operators.
+          heal: () => {
+            for (const f of [db, `${db}-wal`, `${db}-shm`]) if (existsSync(f)) chmodSync(f, 0o644);
+          },
+          sqliteCode: /SQLITE_READONLY/,
         },
-        sqliteCode: /SQLITE_READONLY/,
-      },
-      (s) => servers.push(s)
-    );
-  });
+        (s) => servers.push(s)
+      );
+    }
+  );
 });
