@@ -21,6 +21,12 @@ const config = {
   allowed_origins: JSON.parse(process.env['MOIN_BENCH_ORIGINS'] ?? '[]'),
 };
 const configFile = join(dir, 'config.json');
+// A target that cannot get ready says why on stderr and leaves no temp folder behind.
+const fail = (message) => {
+  console.error(`moin-target: ${message}`);
+  rmSync(dir, {recursive: true, force: true});
+  process.exit(1);
+};
 writeFileSync(configFile, JSON.stringify(config));
 
 const add = spawnSync(
@@ -29,8 +35,7 @@ const add = spawnSync(
   {input: `${BENCH_PASSWORD}\n`, encoding: 'utf8'}
 );
 if (add.status !== 0) {
-  console.error(`moin-target: users add failed (${add.status}): ${add.stderr}`);
-  process.exit(1);
+  fail(`users add failed (${add.status}): ${add.stderr}`);
 }
 
 const {createSessionService} = await import(join(root, 'dist/server/index.js'));
@@ -44,8 +49,7 @@ const login = await fetch(`${url}/api/login`, {
 });
 const cookie = login.headers.getSetCookie()[0]?.split(';')[0];
 if (login.status !== 200 || !cookie) {
-  console.error(`moin-target: login answered ${login.status}: ${await login.text()}`);
-  process.exit(1);
+  fail(`login answered ${login.status}: ${await login.text()}`);
 }
 for (const page of BENCH_PAGES) {
   const r = await fetch(`${url}/api/trail`, {
@@ -54,8 +58,7 @@ for (const page of BENCH_PAGES) {
     body: JSON.stringify({page}),
   });
   if (r.status !== 200) {
-    console.error(`moin-target: POST /api/trail answered ${r.status}: ${await r.text()}`);
-    process.exit(1);
+    fail(`POST /api/trail answered ${r.status}: ${await r.text()}`);
   }
 }
 // MOIN_BENCH_PROFILE_DIR: profile the serving only (node --cpu-prof would also count the set-up
