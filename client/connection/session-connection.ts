@@ -66,6 +66,7 @@ export class SessionConnection {
   readonly #listeners = new Set<() => void>();
   readonly #ready: Promise<void>;
   #queue: Promise<unknown> = Promise.resolve();
+  #http: Promise<unknown> = Promise.resolve();
   #users = 0;
   /** Set while started: aborting it removes the window listeners. */
   #started: AbortController | null = null;
@@ -76,6 +77,11 @@ export class SessionConnection {
   #pending: PendingVisit[] = [];
   /** Acked visits shown until a view newer than the one current at the ack arrives. */
   #acked: {page: string; rev: number}[] = [];
+  /** The last visits acked on this page (a login may have to send them again, see #accept). */
+  #landed: PendingVisit[] = [];
+  #carry: {visits: PendingVisit[]; until: number} | null = null;
+  /** Op ids of visits made on this page. */
+  readonly #mine = new Set<string>();
   /** Op ids acked or refused during this page's life: never shown or sent again. */
   readonly #settled = new Set<string>();
   #local: string[] = [];
@@ -165,13 +171,15 @@ export class SessionConnection {
     if (!name || name === this.#lastVisit) return;
     this.#lastVisit = name;
     void this.#run(async () => {
-      if (this.#view && !this.#view.stored) {
+      // Only the server says nothing is stored: the mirror may be behind.
+      if (this.#serverView && !this.#serverView.stored) {
         this.#local = withVisits(this.#local, [name], this.trailSize);
         this.#notify();
         await this.#save((r) => ({...r, local: withVisits(r.local, [name], this.trailSize)}));
         return;
       }
       const id = await this.mirror.opId();
+      this.#mine.add(id);
       await this.#save((r) => ({...r, pending: [...r.pending, {id, page: name}]}));
       this.#flush();
     });
@@ -266,8 +274,9 @@ export class SessionConnection {
         if (m.type === 'session') this.#onSession(link, m.session);
         else if (m.type === 'ack') this.#settle(m.id, true);
         else if (m.type === 'error' && m.id) {
-          // Rate limited: the visit stays pending and goes out again on the next flush.
-          if (m.code !== 'rate_limited') this.#settle(m.id, false);
+          // A page the server refuses is dropped. Anything else (rate_limited, no_session after a
+          // login moved the session, store_unavailable) keeps the visit pending for a later try.
+          if (m.code === 'invalid_page' || m.code === 'bad_message') this.#settle(m.id, false);
           else {
             link.sent.delete(m.id);
             setTimeout(() => this.#flush(), this.timing.minDelayMs);
@@ -360,7 +369,10 @@ export class SessionConnection {
   #settle(id: string, landed: boolean): void {
     this.#settled.add(id);
     const visit = this.#pending.find((v) => v.id === id);
-    if (visit && landed) this.#acked.push({page: visit.page, rev: this.#view?.rev ?? 0});
+    if (visit && landed) {
+      this.#acked.push({page: visit.page, rev: this.#view?.rev ?? 0});
+      this.#landed = [...this.#landed.slice(-19), visit];
+    }
     this.#setPending(this.#pending);
     this.#notify();
     void this.#run(() =>
@@ -368,14 +380,27 @@ export class SessionConnection {
     );
   }
 
+  /**
+   * One API call at a time: every answer may set the cookie, and a `GET /session` sent before a
+   * login but answered after it would leave the browser on the old session.
+   */
   #fetchView(method: string, path: string, body?: unknown): Promise<SessionView> {
     const url = this.endpoint + path;
-    return requestJson(this.#fetch, url, this.timing.requestTimeoutMs, isSessionView, method, body);
+    const call = () =>
+      requestJson(this.#fetch, url, this.timing.requestTimeoutMs, isSessionView, method, body);
+    const next = this.#http.then(call, call);
+    this.#http = next.catch(() => {});
+    return next;
   }
 
+  /**
+   * An API call whose answer is applied, and written to the mirror before the promise resolves:
+   * a page that reloads right after `await login()` must find the new identity there.
+   */
   async #call(method: string, path: string, body?: unknown): Promise<SessionView> {
     const view = await this.#fetchView(method, path, body);
     this.#accept(view, 'http');
+    await this.#queue;
     return view;
   }
 
@@ -400,9 +425,31 @@ export class SessionConnection {
     if (source === 'mirror' ? current : current && !changed && !fresh && view.rev < current.rev) {
       return;
     }
+    // Logging in copies an anonymous session's trail (and applied op ids) to the new session.
+    // Visits not sent yet go along, and so do recent acked ones: one applied to the old session
+    // after the copy would be lost, and one applied before it is a duplicate the server ignores.
+    // The old session's socket may first say it ended, so they wait (10 s) for the next stored
+    // identity. Every other change of identity drops them with the rest (privacy).
+    const now = Date.now();
+    if (changed && this.#identity === 's:') {
+      this.#carry = {visits: [...this.#landed, ...this.#pending], until: now + 10_000};
+    }
+    // Visits of this page made before the server first answered belong to whoever the server
+    // says the cookie is (the mirror may be behind: a page can unload mid-write).
+    const carried = [
+      ...(changed && view.stored && this.#carry && now < this.#carry.until
+        ? this.#carry.visits
+        : []),
+      ...(source !== 'mirror' && !this.#serverView
+        ? this.#pending.filter((v) => this.#mine.has(v.id))
+        : []),
+    ];
+    if (changed && view.stored) this.#carry = null;
+    for (const v of carried) this.#settled.delete(v.id);
     if (changed) {
       this.#pending = [];
       this.#acked = [];
+      this.#landed = [];
       this.#local = [];
     }
     this.#view = view;
@@ -411,17 +458,22 @@ export class SessionConnection {
     this.#acked = this.#acked.filter((a) => a.rev >= view.rev);
     // Visits recorded before anything was known, now that the server turns out to store nothing,
     // join the browser-only trail and are never sent.
-    const adopt = ({pending, local}: {pending: PendingVisit[]; local: string[]}) =>
-      view.stored
-        ? {pending, local}
+    const adopt = (r: {pending: PendingVisit[]; local: string[]}) => {
+      const pending = [
+        ...r.pending,
+        ...carried.filter((c) => !r.pending.some((p) => p.id === c.id)),
+      ];
+      return view.stored
+        ? {pending, local: r.local}
         : {
             pending: [],
             local: withVisits(
-              local,
+              r.local,
               pending.map((v) => v.page),
               this.trailSize
             ),
           };
+    };
     ({pending: this.#pending, local: this.#local} = adopt({
       pending: this.#pending,
       local: this.#local,
@@ -432,7 +484,7 @@ export class SessionConnection {
     if (source === 'tab') {
       // The other tab wrote the mirror; on a change of identity, wipe here too (in case a write
       // of ours for the previous identity landed after theirs).
-      if (changed) void this.#run(() => this.#save((r) => r));
+      if (changed) void this.#run(() => this.#save((r) => ({...r, ...adopt(r)})));
     } else {
       this.#channel.post({type: 'view', view});
       void this.#run(() => this.#save((r) => ({...r, view, ...adopt(r)})));

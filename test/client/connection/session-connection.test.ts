@@ -6,7 +6,7 @@ import {
 import {backoffDelay} from '../../../client/connection/timing.js';
 import {MemoryKeyValueStore, type KeyValueStore} from '../../../client/mirror/key-value-store.js';
 import {sessionKey} from '../../../client/mirror/keys.js';
-import type {MirrorRecord} from '../../../client/mirror/session-mirror.js';
+import {SessionMirror, type MirrorRecord} from '../../../client/mirror/session-mirror.js';
 import type {SessionView} from '../../../shared/index.js';
 import {FakeSocket} from '../support/fake-socket.js';
 import {FakeServer, json, userView, view} from '../support/fake-server.js';
@@ -226,6 +226,23 @@ describe('SessionConnection', () => {
       });
       await eventually(() => expect(c.state.trail).to.deep.equal([]));
     });
+
+    it('keeps a visit pending when its session moved (no_session) and sends it on the next socket', async () => {
+      const server = new FakeServer();
+      server.session = userView('Alice');
+      const c = connect(server);
+      const socket = await socketSays(server.session);
+      c.visit('Moved');
+      await eventually(() => expect(socket.visits().length).to.equal(1));
+      const {id} = socket.visits()[0]!;
+      socket.receive({type: 'error', id, code: 'no_session', message: 'gone'});
+      expect(c.state.trail).to.deep.equal(['Moved']);
+      socket.drop();
+      const next = await socketSays(server.session);
+      await eventually(() =>
+        expect(next.visits()).to.deep.equal([{type: 'visit', id, page: 'Moved'}])
+      );
+    });
   });
 
   describe('identity', () => {
@@ -279,6 +296,72 @@ describe('SessionConnection', () => {
       expect(c.state.serverView!.realUser!.name).to.equal('Admin');
       await new Promise((r) => setTimeout(r, 50));
       expect(FakeSocket.all.length).to.equal(1);
+    });
+
+    it('carries visits of an anonymous session into the login, also when the old socket ends first', async () => {
+      const server = new FakeServer();
+      server.session = view({stored: true, rev: 1});
+      const c = connect(server);
+      const anon = await socketSays(server.session);
+      c.visit('Before');
+      await eventually(() => expect(anon.visits().length).to.equal(1));
+      const {id} = anon.visits()[0]!;
+      // Applied to the anonymous session (acked) after the login copied it: the server lost it.
+      anon.receive({type: 'ack', id});
+      anon.session(view());
+      server.session = userView('Alice', []);
+      server.on('POST /login', () => json(userView('Alice', [])));
+      await c.login('Alice', 'pw');
+      const next = await socketSays(userView('Alice', []), 2);
+      await eventually(() =>
+        expect(next.visits()).to.deep.equal([{type: 'visit', id, page: 'Before'}])
+      );
+      expect(c.state.trail).to.deep.equal(['Before']);
+    });
+
+    it("gives this page's visit to whoever the server says the cookie is, though the mirror was behind", async () => {
+      const store = new MemoryKeyValueStore();
+      const endpoint = uniqueEndpoint();
+      const abs = new URL(endpoint, location.href).href;
+      // The previous page unloaded before it could write the login: the mirror still says anonymous.
+      await new SessionMirror(abs, store).update('n:', (r) => ({...r, view: view()}));
+      const server = new FakeServer();
+      server.session = userView('Alice', ['Old']);
+      const c = connect(server, {store, endpoint});
+      c.visit('Now');
+      const socket = await socketSays(server.session);
+      await eventually(() => expect(socket.visits().map((v) => v.page)).to.deep.equal(['Now']));
+      expect(c.state.trail).to.deep.equal(['Old', 'Now']);
+    });
+
+    it('sends one API request at a time, so a late answer cannot set an older cookie', async () => {
+      const server = new FakeServer();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      server.on('GET /session', async () => {
+        await gate;
+        return json(userView('Alice'));
+      });
+      server.on('POST /login', () => json(userView('Bob')));
+      const c = connect(server);
+      await eventually(() => expect(server.requests('GET /session').length).to.equal(1));
+      const login = c.login('Bob', 'pw');
+      await new Promise((r) => setTimeout(r, 30));
+      expect(server.requests('POST /login').length).to.equal(0);
+      release();
+      await login;
+      expect(server.seen.map((r) => r.method)).to.deep.equal(['GET', 'POST']);
+      expect(c.state.view!.user!.name).to.equal('Bob');
+    });
+
+    it('resolves login only once the new identity is in the mirror', async () => {
+      const server = new FakeServer();
+      const store = new MemoryKeyValueStore();
+      const c = connect(server, {store});
+      await socketSays(view());
+      server.on('POST /login', () => json(userView('Carol', ['X'])));
+      await c.login('Carol', 'pw');
+      expect((await record(store, c))!.identity).to.equal('s:Carol');
     });
 
     it('ignores a view older than the one it has', async () => {

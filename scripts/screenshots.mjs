@@ -1,0 +1,101 @@
+// `npm run screenshots`: starts the demo wiki (serve --demo, on a free port, with a throw-away
+// store and users file), drives it in headless Chromium and writes PNGs of the demo page to docs/:
+// anonymous, logged in with a trail, and switched (the change-user banner).
+import {spawn} from 'node:child_process';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {chromium} from 'playwright-core';
+import {CHROMIUM_ARGS, CHROMIUM_PATH} from './chromium.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'moin-shots-'));
+const config = join(dir, 'config.json');
+writeFileSync(
+  config,
+  JSON.stringify({
+    store: `sqlite:${join(dir, 'sessions.db')}`,
+    users_file: join(dir, 'users.json'),
+    log_level: 'warn',
+  })
+);
+
+const server = spawn(
+  process.execPath,
+  ['bin/moin-session.js', 'serve', '--demo', '--port', '0', '--config', config],
+  {cwd: root, stdio: ['ignore', 'pipe', 'inherit']}
+);
+const base = await new Promise((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (chunk) => {
+    out += chunk;
+    const m = /moin-session listening on (http:\/\/\S+)/.exec(out);
+    if (m) resolve(m[1]);
+  });
+  server.once('exit', (code) => reject(new Error(`the demo server exited with ${code}`)));
+});
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM_PATH,
+  headless: true,
+  args: [...CHROMIUM_ARGS],
+});
+
+/** Opens a page of the demo and waits until the trail marks it as the current page. */
+async function visit(page, name) {
+  await page.goto(`${base}/?page=${encodeURIComponent(name)}`);
+  await page.locator('moin-trail [aria-current="page"]').waitFor();
+}
+
+async function shot(page, file) {
+  await page.mouse.move(0, 0);
+  await page.screenshot({path: join(root, 'docs', file), fullPage: true});
+  console.log(`screenshots: docs/${file}`);
+}
+
+try {
+  const context = await browser.newContext({viewport: {width: 960, height: 640}});
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  page.on('console', (m) => m.type() === 'error' && console.error(`page: ${m.text()}`));
+
+  for (const name of ['FrontPage', 'HelpOnSessions', 'WikiSandBox']) await visit(page, name);
+  await shot(page, 'demo-anonymous.png');
+
+  await page.getByLabel('Name').fill('Alice');
+  await page.getByLabel('Password').fill('alice');
+  await page.getByRole('button', {name: 'Log in'}).click();
+  await page.getByText('Logged in as').waitFor();
+  for (const name of [
+    'FrontPage',
+    'Projects/MoinSession/Design',
+    'ThisIsAVeryLongPageNameForTestingTheTrail',
+    'صفحة عربية',
+    'RecentChanges',
+  ]) {
+    await visit(page, name);
+  }
+  await shot(page, 'demo-logged-in.png');
+
+  await page.getByRole('button', {name: 'Log out'}).click();
+  await page.getByLabel('Name').fill('Admin');
+  await page.getByLabel('Password').fill('admin');
+  await page.getByRole('button', {name: 'Log in'}).click();
+  await page.getByText('Logged in as').waitFor();
+  await visit(page, 'HelpIndex');
+  await page.getByLabel('Act as user').fill('Bob');
+  await page.getByRole('button', {name: 'Change user'}).click();
+  await page.getByRole('region', {name: 'Change of user'}).waitFor();
+  await visit(page, 'WikiSandBox');
+  await page.getByRole('region', {name: 'Change of user'}).waitFor();
+  await shot(page, 'demo-switched.png');
+
+  await page.emulateMedia({colorScheme: 'dark'});
+  await shot(page, 'demo-switched-dark.png');
+} finally {
+  await browser.close();
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  rmSync(dir, {recursive: true, force: true});
+}
