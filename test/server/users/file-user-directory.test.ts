@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {
   FileUserDirectory,
+  STAT_INTERVAL_MS,
   UserChangeError,
   UsersFileError,
   type UsersFileError as UsersFileErrorType,
@@ -104,17 +105,33 @@ describe('FileUserDirectory writes', () => {
   });
 });
 
+// Another process's edit shows once the stat interval has passed.
+const afterStatInterval = () => new Promise((r) => setTimeout(r, STAT_INTERVAL_MS + 10));
+
 describe('FileUserDirectory sees changes made by another process', () => {
   it('notices a user added, disabled and removed through another instance', async () => {
     const server = new FileUserDirectory(file);
     const cli = new FileUserDirectory(file);
     expect(server.get('Bob')).toBeUndefined();
     await cli.add('Bob', 'b');
+    await afterStatInterval();
     expect(server.get('Bob')).toEqual({name: 'Bob', disabled: false});
     await cli.setDisabled('Bob', true);
+    await afterStatInterval();
     expect(server.get('Bob')).toEqual({name: 'Bob', disabled: true});
     await cli.remove('Bob');
+    await afterStatInterval();
     expect(server.get('Bob')).toBeUndefined();
+  });
+
+  it('stats the file at most once per interval on the hot path', async () => {
+    const server = new FileUserDirectory(file);
+    expect(server.get('Bob')).toBeUndefined();
+    await new FileUserDirectory(file).add('Bob', 'b');
+    // Within the interval the cached contents answer; after it, the edit is seen.
+    expect(server.get('Bob')).toBeUndefined();
+    await afterStatInterval();
+    expect(server.get('Bob')?.name).toBe('Bob');
   });
 
   it('starts from the file, not its own cache, when writing', async () => {
@@ -134,9 +151,11 @@ describe('FileUserDirectory sees changes made by another process', () => {
     const reports: UsersFileErrorType[] = [];
     const server = new FileUserDirectory(file, {onReloadError: (e) => reports.push(e)});
     await new FileUserDirectory(file).add('Alice', 'a');
+    await afterStatInterval();
     expect(server.get('Alice')?.name).toBe('Alice');
     await writeFile(`${file}.tmp`, '{"users": {');
     await rename(`${file}.tmp`, file);
+    await afterStatInterval();
     expect(server.get('Alice')?.name).toBe('Alice');
     expect(server.get('Alice')?.name).toBe('Alice');
     expect(reports).toHaveLength(1);
