@@ -16,6 +16,9 @@ import {createSyncHub, type SyncHub} from './sync/index.js';
 import type {UserDirectory} from './users/types.js';
 import {FileUserDirectory} from './users/file-user-directory.js';
 
+/** In-flight requests get this long to finish when the service closes. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
 /** Collaborators that may be injected (tests, embedding); each has a default built from the config. */
 export interface ServiceOptions {
   store?: SessionStore;
@@ -73,6 +76,7 @@ export function createSessionService(
   const handle = createHttpHandler(parts);
   const sync = createSyncHub(parts);
   let server: Server | null = null;
+  const inFlight = new Set<ServerResponse>();
 
   return {
     ...parts,
@@ -84,7 +88,13 @@ export function createSessionService(
     },
     listen(port = resolved.port, host = resolved.host) {
       return new Promise((resolve, reject) => {
-        const s = createServer(handle);
+        // Responses in flight are tracked so close() can tell their clients not to reuse the
+        // connection (a keep-alive connection would otherwise outlive the drain).
+        const s = createServer((req, res) => {
+          inFlight.add(res);
+          res.once('close', () => inFlight.delete(res));
+          handle(req, res);
+        });
         s.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
         s.once('error', reject);
         s.listen(port, host, () => {
@@ -101,8 +111,21 @@ export function createSessionService(
       if (server) {
         const s = server;
         server = null;
+        // close() only closes connections idle at that moment; a keep-alive connection whose
+        // request is still in flight goes idle later. Keep sweeping idle ones, ask clients not to
+        // reuse connections, and cut whatever is left after DRAIN_TIMEOUT_MS.
+        s.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+        for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+        const sweep = setInterval(() => s.closeIdleConnections(), 50);
+        const force = setTimeout(() => s.closeAllConnections(), DRAIN_TIMEOUT_MS);
+        sweep.unref();
+        force.unref();
         stopped = new Promise<void>((resolve) => {
-          s.close(() => resolve());
+          s.close(() => {
+            clearInterval(sweep);
+            clearTimeout(force);
+            resolve();
+          });
           s.closeIdleConnections();
         });
       }
