@@ -22,7 +22,7 @@ export function addOpsRoutes(router: Router, parts: ServiceParts): void {
     GET: async (_req, res) => {
       // Sampled at scrape time: one listing of live sessions (a scan; scrapes are rare).
       try {
-        metrics.sessions.set((await store.list(engine.now())).length);
+        metrics.sessions.set(await store.count(engine.now()));
       } catch {
         // An unreachable store must not hide the other metrics (they show the errors).
       }

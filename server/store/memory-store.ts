@@ -56,6 +56,12 @@ export class MemoryStore implements SessionStore {
       .map(summarize);
   }
 
+  async count(now: number): Promise<number> {
+    let n = 0;
+    for (const r of this.#sessions.values()) if (isLive(r, now)) n++;
+    return n;
+  }
+
   async purgeExpired(now: number): Promise<number> {
     let n = 0;
     for (const [k, r] of this.#sessions) {

@@ -190,6 +190,11 @@ export class RedisStore implements SessionStore {
     return keys;
   }
 
+  async count(now: number): Promise<number> {
+    // The expiry index holds every session by expiresAt: one ZCOUNT, no values fetched.
+    return this.#run((c) => c.zcount(`${this.prefix}x`, `(${now}`, '+inf'));
+  }
+
   async list(now: number, user?: string): Promise<SessionSummary[]> {
     const index = user === undefined ? `${this.prefix}x` : `${this.prefix}u:${user}`;
     // `(now`: strictly later than now, the same rule as isLive.

@@ -25,6 +25,7 @@ export interface Connection {
   destroyUser: Database.Statement<[string]>;
   list: Database.Statement<[number], SessionSummary>;
   listUser: Database.Statement<[number, string], SessionSummary>;
+  count: Database.Statement<[number], number>;
   purge: Database.Statement<[number]>;
   appendAudit: Database.Statement<[AuditEntry]>;
   listAudit: Database.Statement<[], AuditEntry>;
@@ -81,6 +82,7 @@ function prepare(db: Database.Database): Connection {
     destroyUser: db.prepare('DELETE FROM sessions WHERE user = ?'),
     list: db.prepare(`${SUMMARY} WHERE expires > ? ORDER BY created, key`),
     listUser: db.prepare(`${SUMMARY} WHERE expires > ? AND user = ? ORDER BY created, key`),
+    count: db.prepare<[number], number>('SELECT count(*) FROM sessions WHERE expires > ?').pluck(),
     purge: db.prepare('DELETE FROM sessions WHERE expires <= ?'),
     appendAudit: db.prepare(
       `INSERT INTO audit (at, action, actor, target, address, session)

@@ -158,6 +158,10 @@ export class SqliteStore implements SessionStore {
     );
   }
 
+  count(now: number): Promise<number> {
+    return this.#read(() => this.#conn.count.get(now) ?? 0);
+  }
+
   purgeExpired(now: number): Promise<number> {
     return this.#write(() => {
       this.#writeBack();

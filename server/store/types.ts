@@ -92,6 +92,8 @@ export interface SessionStore {
   revokeUser(user: string): Promise<string[]>;
   /** Live sessions, optionally of one real user. */
   list(now: number, user?: string): Promise<SessionSummary[]>;
+  /** How many live sessions there are (cheap: used at every /metrics scrape). */
+  count(now: number): Promise<number>;
   /** Removes expired sessions; returns how many. */
   purgeExpired(now: number): Promise<number>;
   /** Appends one audit record durably. */

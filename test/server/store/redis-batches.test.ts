@@ -47,10 +47,11 @@ describe('KeyedBatches', () => {
 
   it('rejects only the batch that failed and goes on with the next', async () => {
     const {batches, release} = recorder();
-    const failed = batches.add('k', -1);
+    // The expectation is attached before the batch fails, so the rejection is never unhandled.
+    const failed = expect(batches.add('k', -1)).rejects.toThrow('boom');
     const later = batches.add('k', 5);
     await release();
-    await expect(failed).rejects.toThrow('boom');
+    await failed;
     await release();
     expect(await later).toBe('k:5');
   });

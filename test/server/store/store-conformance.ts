@@ -336,6 +336,18 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       });
     });
 
+    describe('count', () => {
+      it('counts live sessions only, expiring ones up to but not at their expiry', async () => {
+        expect(await store.count(T0)).toBe(0);
+        await stored(record('one', {expiresAt: T0 + HOUR}));
+        await stored(record('two', {user: 'Alice', expiresAt: T0 + 2 * HOUR}));
+        expect(await store.count(T0)).toBe(2);
+        expect(await store.count(T0 + HOUR)).toBe(1);
+        await store.destroy(keyFor('two'));
+        expect(await store.count(T0)).toBe(1);
+      });
+    });
+
     describe('purgeExpired', () => {
       it('removes sessions expired at or before now and counts them', async () => {
         await stored(record('one', {expiresAt: T0 + HOUR}));
