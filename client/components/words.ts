@@ -3,10 +3,10 @@
  * set names in bold); unknown placeholders are kept as written, so a translator's typo shows.
  */
 export function fill<T>(template: string, values: Record<string, T>): (string | T)[] {
-  return template.split(/(\{\w+\})/).map((part) => {
-    const key = /^\{(\w+)\}$/.exec(part)?.[1];
-    return key !== undefined && key in values ? values[key]! : part;
-  });
+  // Splitting on a captured group puts the placeholder names at the odd indexes.
+  return template
+    .split(/\{(\w+)\}/)
+    .map((part, i) => (i % 2 === 0 ? part : part in values ? values[part]! : `{${part}}`));
 }
 
 /** The same, as plain text (for announcements and labels). */

@@ -28,7 +28,7 @@ export async function requestJson<T>(
   timeoutMs: number,
   check: (data: unknown) => data is T,
   method = 'GET',
-  body?: unknown
+  body?: object
 ): Promise<T> {
   let status = 0;
   try {
@@ -36,9 +36,8 @@ export async function requestJson<T>(
       method,
       credentials: 'include',
       signal: AbortSignal.timeout(timeoutMs),
-      ...(body === undefined
-        ? {}
-        : {headers: {'content-type': 'application/json'}, body: JSON.stringify(body)}),
+      headers: body && {'content-type': 'application/json'},
+      body: body && JSON.stringify(body),
     });
     status = res.status;
     const data = await res.json();

@@ -20,24 +20,17 @@ export interface ConnectionOptions {
   fetch?: FetchLike;
   /** @default the page's WebSocket */
   WebSocket?: WebSocketFactory;
-  /** @default IndexedDB `moin-session`/`kv`, falling back to memory */
+  /** @default IndexedDB `moin-session`/`kv`, falling back to memory after 3 s without an answer */
   store?: KeyValueStore;
   timing?: Partial<Timing>;
   /** Jitter source. @default Math.random */
   random?: () => number;
-  /**
-   * How many pages a trail keeps when the browser adds a visit itself (the browser-only trail, and
-   * visits the server has not confirmed yet). Grows to the longest trail the server sends.
-   * @default 5 (the server's default `trail_size`)
-   */
-  trailSize?: number;
 }
 
 type Source = 'mirror' | 'http' | 'socket' | 'tab';
 
 const isUserList = (d: unknown): d is {users: {name: string}[]} =>
-  Array.isArray((d as {users?: unknown})?.users) &&
-  (d as {users: {name?: unknown}[]}).users.every((u) => typeof u?.name === 'string');
+  Array.isArray((d as {users?: unknown})?.users);
 
 // setTimeout overflows above 2^31-1 ms (about 24.8 days) and would fire at once.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -58,13 +51,19 @@ export class SessionConnection {
   readonly endpoint: string;
   readonly mirror: SessionMirror;
   readonly timing: Timing;
-  trailSize: number;
+  /**
+   * How many pages a trail keeps when the browser adds a visit itself (the browser-only trail, and
+   * visits the server has not confirmed yet): the server's default `trail_size`, grown to the
+   * longest trail the server sends.
+   */
+  trailSize = 5;
   readonly #fetch: FetchLike;
   readonly #WebSocket: WebSocketFactory;
   readonly #random: () => number;
   readonly #channel: TabChannel;
   readonly #listeners = new Set<() => void>();
-  readonly #ready: Promise<void>;
+  /** Resolves once the mirror has been read (painting can start). */
+  readonly ready: Promise<void>;
   #queue: Promise<unknown> = Promise.resolve();
   #http: Promise<unknown> = Promise.resolve();
   #users = 0;
@@ -75,10 +74,11 @@ export class SessionConnection {
   #identity: string | null = null;
   #serverView: SessionView | null = null;
   #pending: PendingVisit[] = [];
-  /** Acked visits shown until a view newer than the one current at the ack arrives. */
-  #acked: {page: string; rev: number}[] = [];
-  /** The last visits acked on this page (a login may have to send them again, see #accept). */
-  #landed: PendingVisit[] = [];
+  /**
+   * The last visits acked on this page, with the rev current at the ack. Shown until a newer view
+   * arrives (the ack comes before the push), and sent again if a login must carry them (#accept).
+   */
+  #landed: (PendingVisit & {rev: number})[] = [];
   #carry: {visits: PendingVisit[]; until: number} | null = null;
   /** Op ids of visits made on this page. */
   readonly #mine = new Set<string>();
@@ -103,28 +103,22 @@ export class SessionConnection {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#WebSocket = options.WebSocket ?? WebSocket;
     this.#random = options.random ?? Math.random;
-    this.trailSize = options.trailSize ?? 5;
-    const store = options.store ?? new FallbackKeyValueStore(this.timing.mirrorTimeoutMs);
-    this.mirror = new SessionMirror(this.endpoint, store);
+    this.mirror = new SessionMirror(this.endpoint, options.store ?? new FallbackKeyValueStore());
     this.#channel = new TabChannel(this.endpoint, (m) => this.#fromTab(m));
-    this.#ready = this.#run(() => this.#load());
+    this.ready = this.#run(() => this.#load());
   }
 
   /** The current snapshot (a new object after every change). */
   get state(): ConnectionState {
     const v = this.#view;
-    const pages = [...this.#acked, ...this.#pending].map((p) => p.page);
+    const shown = this.#landed.filter((l) => l.rev >= (v?.rev ?? 0));
+    const pages = [...shown, ...this.#pending].map((p) => p.page);
     return (this.#state ??= {
       trail: v && !v.stored ? this.#local : withVisits(v?.trail ?? [], pages, this.trailSize),
       view: v,
       serverView: this.#serverView,
       status: this.#status,
     });
-  }
-
-  /** Resolves once the mirror has been read (painting can start). */
-  get ready(): Promise<void> {
-    return this.#ready;
   }
 
   /** Calls `listener` after every change of {@link state}; returns the unsubscribe function. */
@@ -140,9 +134,9 @@ export class SessionConnection {
     const on = {signal: started.signal};
     addEventListener('online', this.#onWake, on);
     document.addEventListener('visibilitychange', this.#onWake, on);
-    // A page in the bfcache must not hold a socket; reconnect when it is shown again.
-    addEventListener('pagehide', (e) => e.persisted && this.#halt(), on);
-    addEventListener('pageshow', (e) => e.persisted && void this.#connect(), on);
+    // A page going into the bfcache must not hold a socket; shown again, it becomes visible and
+    // #onWake reconnects.
+    addEventListener('pagehide', (e) => e.persisted && this.#halt('offline'), on);
     void this.#connect();
   }
 
@@ -173,8 +167,6 @@ export class SessionConnection {
     void this.#run(async () => {
       // Only the server says nothing is stored: the mirror may be behind.
       if (this.#serverView && !this.#serverView.stored) {
-        this.#local = withVisits(this.#local, [name], this.trailSize);
-        this.#notify();
         await this.#save((r) => ({...r, local: withVisits(r.local, [name], this.trailSize)}));
         return;
       }
@@ -203,7 +195,6 @@ export class SessionConnection {
   /** `POST {endpoint}/logout`; also wipes the browser-only trail. */
   async logout(): Promise<SessionView> {
     const view = await this.#call('POST', '/logout');
-    this.#local = [];
     await this.#run(() => this.#save((r) => ({...r, local: []})));
     return view;
   }
@@ -227,10 +218,9 @@ export class SessionConnection {
 
   /** Stops everything for good (tests; a page normally keeps its connections). */
   dispose(): void {
-    this.#users = 0;
+    this.#users = 1;
     this.release();
     this.#channel.close();
-    this.#listeners.clear();
   }
 
   // ---- transport ----
@@ -244,7 +234,8 @@ export class SessionConnection {
   };
 
   /** Closes the socket and stops the timers (no element left, or the page went into the bfcache). */
-  #halt(): void {
+  #halt(status = this.#status): void {
+    this.#status = status;
     this.#gen++;
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#refreshTimer);
@@ -255,7 +246,7 @@ export class SessionConnection {
     const gen = ++this.#gen;
     clearTimeout(this.#retryTimer);
     this.#dropLink();
-    await this.#ready;
+    await this.ready;
     let view: SessionView;
     try {
       view = await this.#getSession();
@@ -370,8 +361,7 @@ export class SessionConnection {
     this.#settled.add(id);
     const visit = this.#pending.find((v) => v.id === id);
     if (visit && landed) {
-      this.#acked.push({page: visit.page, rev: this.#view?.rev ?? 0});
-      this.#landed = [...this.#landed.slice(-19), visit];
+      this.#landed = [...this.#landed.slice(-19), {...visit, rev: this.#view?.rev ?? 0}];
     }
     this.#setPending(this.#pending);
     this.#notify();
@@ -384,7 +374,7 @@ export class SessionConnection {
    * One API call at a time: every answer may set the cookie, and a `GET /session` sent before a
    * login but answered after it would leave the browser on the old session.
    */
-  #fetchView(method: string, path: string, body?: unknown): Promise<SessionView> {
+  #fetchView(method: string, path: string, body?: object): Promise<SessionView> {
     const url = this.endpoint + path;
     const call = () =>
       requestJson(this.#fetch, url, this.timing.requestTimeoutMs, isSessionView, method, body);
@@ -397,7 +387,7 @@ export class SessionConnection {
    * An API call whose answer is applied, and written to the mirror before the promise resolves:
    * a page that reloads right after `await login()` must find the new identity there.
    */
-  async #call(method: string, path: string, body?: unknown): Promise<SessionView> {
+  async #call(method: string, path: string, body?: object): Promise<SessionView> {
     const view = await this.#fetchView(method, path, body);
     this.#accept(view, 'http');
     await this.#queue;
@@ -432,7 +422,8 @@ export class SessionConnection {
     // identity. Every other change of identity drops them with the rest (privacy).
     const now = Date.now();
     if (changed && this.#identity === 's:') {
-      this.#carry = {visits: [...this.#landed, ...this.#pending], until: now + 10_000};
+      const visits = [...this.#landed, ...this.#pending].map(({id, page}) => ({id, page}));
+      this.#carry = {visits, until: now + 10_000};
     }
     // Visits of this page made before the server first answered belong to whoever the server
     // says the cookie is (the mirror may be behind: a page can unload mid-write).
@@ -448,14 +439,12 @@ export class SessionConnection {
     for (const v of carried) this.#settled.delete(v.id);
     if (changed) {
       this.#pending = [];
-      this.#acked = [];
       this.#landed = [];
       this.#local = [];
     }
     this.#view = view;
     this.#identity = identity;
     this.trailSize = Math.max(this.trailSize, view.trail.length);
-    this.#acked = this.#acked.filter((a) => a.rev >= view.rev);
     // Visits recorded before anything was known, now that the server turns out to store nothing,
     // join the browser-only trail and are never sent.
     const adopt = (r: {pending: PendingVisit[]; local: string[]}) => {

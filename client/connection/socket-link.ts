@@ -41,17 +41,14 @@ export class SocketLink {
     };
     // onerror is always followed by onclose; nothing to do twice.
     this.#ws.onclose = fail;
-    this.#timer = setInterval(
-      () => {
-        const now = Date.now();
-        if (now - this.#lastFrame >= deadAfterMs) fail();
-        else if (now - this.#lastFrame >= pingAfterMs && now - this.#lastPing >= pingAfterMs) {
-          this.#lastPing = now;
-          this.send({type: 'ping'});
-        }
-      },
-      Math.max(50, Math.min(pingAfterMs, deadAfterMs) / 4)
-    );
+    this.#timer = setInterval(() => {
+      const now = Date.now();
+      if (now - this.#lastFrame >= deadAfterMs) fail();
+      else if (now - this.#lastFrame >= pingAfterMs && now - this.#lastPing >= pingAfterMs) {
+        this.#lastPing = now;
+        this.send({type: 'ping'});
+      }
+    }, pingAfterMs / 4);
   }
 
   /** Is the socket open and past its first `session` message. */

@@ -12,8 +12,6 @@ export interface Timing {
   deadAfterMs: number;
   /** Give up on an HTTP request after this long. @default 10000 */
   requestTimeoutMs: number;
-  /** Give up on a mirror read or write (IndexedDB that hangs) and use memory. @default 3000 */
-  mirrorTimeoutMs: number;
 }
 
 /** The defaults (Logux's reconnect and ping numbers; see docs/client.md). */
@@ -24,7 +22,6 @@ export const DEFAULT_TIMING: Readonly<Timing> = {
   pingAfterMs: 10_000,
   deadAfterMs: 30_000,
   requestTimeoutMs: 10_000,
-  mirrorTimeoutMs: 3000,
 };
 
 /**

@@ -3,7 +3,7 @@ import {createStore, promisifyRequest} from 'idb-keyval';
 /**
  * The small key/value surface the mirror needs. `update` is an atomic read-modify-write (one
  * IndexedDB transaction, so two tabs updating one key never lose a write); returning `undefined`
- * from the updater deletes the key.
+ * from the updater deletes the key. Values are treated as immutable: callers build new ones.
  */
 export interface KeyValueStore {
   /** `indexeddb`, or `memory` once IndexedDB failed (private modes, a broken profile). */
@@ -16,23 +16,6 @@ export interface KeyValueStore {
 export const MIRROR_DB = 'moin-session';
 export const MIRROR_STORE = 'kv';
 
-/** A store in memory: the fallback, and for tests. Values are cloned as IndexedDB would. */
-export class MemoryKeyValueStore implements KeyValueStore {
-  readonly kind = 'memory' as const;
-  readonly #map = new Map<string, unknown>();
-
-  async get<T>(key: string): Promise<T | undefined> {
-    return structuredClone(this.#map.get(key)) as T | undefined;
-  }
-
-  async update<T>(key: string, updater: (old: T | undefined) => T | undefined) {
-    const next = updater(structuredClone(this.#map.get(key)) as T | undefined);
-    if (next === undefined) this.#map.delete(key);
-    else this.#map.set(key, structuredClone(next));
-    return next;
-  }
-}
-
 /**
  * IndexedDB through idb-keyval's `createStore('moin-session', 'kv')`, falling back to memory for
  * good at the first failure or hang: Firefox private mode rejects, some Safari versions never
@@ -40,18 +23,18 @@ export class MemoryKeyValueStore implements KeyValueStore {
  * synchronously. The connection keeps its own state, so losing persistence never stops the page.
  */
 export class FallbackKeyValueStore implements KeyValueStore {
-  #idb: ReturnType<typeof createStore> | null;
-  #memory: MemoryKeyValueStore | null = null;
+  #idb: ReturnType<typeof createStore> | null = null;
+  #memory: Map<string, unknown> | null = null;
   readonly #timeoutMs: number;
 
-  constructor(timeoutMs = 3000) {
+  /**
+   * @param timeoutMs how long an IndexedDB call may take before memory takes over. @default 3000
+   * @param persist use IndexedDB at all. @default true where the browser has it
+   */
+  constructor(timeoutMs = 3000, persist = typeof indexedDB !== 'undefined') {
     this.#timeoutMs = timeoutMs;
-    try {
-      this.#idb = typeof indexedDB === 'undefined' ? null : createStore(MIRROR_DB, MIRROR_STORE);
-    } catch {
-      this.#idb = null;
-    }
-    if (!this.#idb) this.#memory = new MemoryKeyValueStore();
+    if (persist) this.#idb = createStore(MIRROR_DB, MIRROR_STORE);
+    else this.#memory = new Map();
   }
 
   get kind(): 'indexeddb' | 'memory' {
@@ -62,7 +45,7 @@ export class FallbackKeyValueStore implements KeyValueStore {
     return this.#run(
       'readonly',
       (s) => promisifyRequest(s.get(key)) as Promise<T | undefined>,
-      (m) => m.get<T>(key)
+      (m) => m.get(key) as T | undefined
     );
   }
 
@@ -79,14 +62,19 @@ export class FallbackKeyValueStore implements KeyValueStore {
         };
         return promisifyRequest(s.transaction).then(() => next);
       },
-      (m) => m.update(key, updater)
+      (m) => {
+        const next = updater(m.get(key) as T | undefined);
+        if (next === undefined) m.delete(key);
+        else m.set(key, next);
+        return next;
+      }
     );
   }
 
   async #run<R>(
     mode: IDBTransactionMode,
     onIdb: (s: IDBObjectStore) => Promise<R>,
-    onMemory: (m: MemoryKeyValueStore) => Promise<R>
+    onMemory: (m: Map<string, unknown>) => R
   ): Promise<R> {
     if (this.#idb) {
       const idb = this.#idb;
@@ -104,11 +92,18 @@ export class FallbackKeyValueStore implements KeyValueStore {
         ]);
       } catch {
         this.#idb = null;
-        this.#memory = new MemoryKeyValueStore();
+        this.#memory = new Map();
       } finally {
         clearTimeout(timer);
       }
     }
     return onMemory(this.#memory!);
+  }
+}
+
+/** A store that is memory from the start (tests, and pages that must not persist anything). */
+export class MemoryKeyValueStore extends FallbackKeyValueStore {
+  constructor() {
+    super(0, false);
   }
 }

@@ -14,16 +14,12 @@ export type TabMessage =
  * the server.
  */
 export class TabChannel {
-  readonly #channel: BroadcastChannel | null;
+  readonly #channel: BroadcastChannel | null = null;
 
   constructor(endpoint: string, onMessage: (message: TabMessage) => void) {
-    this.#channel =
-      typeof BroadcastChannel === 'undefined'
-        ? null
-        : new BroadcastChannel(`moin-session|v1|${endpoint}`);
-    if (this.#channel) {
-      this.#channel.onmessage = (e: MessageEvent<TabMessage>) => onMessage(e.data);
-    }
+    if (typeof BroadcastChannel === 'undefined') return;
+    this.#channel = new BroadcastChannel(`moin-session|v1|${endpoint}`);
+    this.#channel.onmessage = (e: MessageEvent<TabMessage>) => onMessage(e.data);
   }
 
   post(message: TabMessage): void {

@@ -133,7 +133,10 @@ describe('with the server stopped', () => {
 
     await api.stop();
     await go(tab, 'WhileDown');
-    expect(await trailOf(tab)).toEqual(['FrontPage', 'HelpIndex', 'WhileDown']);
+    // From the mirror, with no server to ask: painted as soon as IndexedDB is read.
+    await expect
+      .poll(() => trailOf(tab), {timeout: 1000, interval: 20})
+      .toEqual(['FrontPage', 'HelpIndex', 'WhileDown']);
     await poll(() => offlineNotice(tab)).toBe('offline');
     const pending = JSON.parse(await dumpMirror(tab)) as [string, {pending?: {id: string}[]}][];
     const opId = pending.flatMap(([, v]) => v.pending ?? [])[0]!.id;
@@ -236,7 +239,9 @@ describe('a broken server', () => {
       const broken = await startBrokenApi(api.port, breakage, view, host.origin);
       cleanups.push(() => broken.stop());
       await go(tab);
-      expect(await trailOf(tab)).toEqual(['FrontPage', 'Kept']);
+      await expect
+        .poll(() => trailOf(tab), {timeout: 1000, interval: 20})
+        .toEqual(['FrontPage', 'Kept']);
       await poll(() => offlineNotice(tab)).toBe('offline');
       const status = tab.locator('moin-trail [role="status"]');
       expect(await status.getAttribute('role')).toBe('status');

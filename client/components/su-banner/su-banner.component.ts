@@ -40,10 +40,6 @@ export class MoinSuBanner extends LitElement {
     userLabel: {attribute: 'user-label'},
     changeText: {attribute: 'change-text'},
     errorMessages: {attribute: false},
-    _error: {state: true},
-    _busy: {state: true},
-    _suggestions: {state: true},
-    _announcement: {state: true},
   };
 
   /** The session API, absolute or relative to the page. @default "/api" */
@@ -67,15 +63,16 @@ export class MoinSuBanner extends LitElement {
    * codes not listed show the server's sentence. A property, not an attribute.
    */
   declare errorMessages: Record<string, string>;
-  declare _error: string;
-  declare _busy: boolean;
-  declare _suggestions: string[];
-  declare _announcement: string;
 
   readonly #session = new SessionController(this);
   /** Was a change of user on in the last server view; null before the first one. */
   #wasSwitched: boolean | null = null;
   #searchTimer?: ReturnType<typeof setTimeout>;
+  // Internal state, private rather than reactive: whoever changes it calls requestUpdate().
+  #error = '';
+  #busy = false;
+  #suggestions: string[] = [];
+  #announcement = '';
 
   constructor() {
     super();
@@ -88,10 +85,6 @@ export class MoinSuBanner extends LitElement {
     this.userLabel = 'Act as user';
     this.changeText = 'Change user';
     this.errorMessages = {};
-    this._error = '';
-    this._busy = false;
-    this._suggestions = [];
-    this._announcement = '';
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -102,8 +95,8 @@ export class MoinSuBanner extends LitElement {
     // Announce changes that happen while the page is open, not the state found at load (APG:
     // content present at load is not announced), and never move focus.
     if (this.#wasSwitched !== null && switched !== this.#wasSwitched) {
-      this._error = '';
-      this._announcement =
+      this.#error = '';
+      this.#announcement =
         switched && view.user && view.realUser
           ? fillText(this.message, {user: view.user.name, realUser: view.realUser.name})
           : fillText(this.returnedText, {realUser: view.user?.name ?? ''});
@@ -114,12 +107,12 @@ export class MoinSuBanner extends LitElement {
   protected override render() {
     // One outer template, so the live region stays the same node (a replaced region is not read).
     return html`${this.#content()}
-      <div class="visually-hidden" role="status">${this._announcement}</div>`;
+      <div class="visually-hidden" role="status">${this.#announcement}</div>`;
   }
 
   #content() {
     const view = this.#session.state?.serverView;
-    const error = html`<p part="error" aria-live="polite">${this._error}</p>`;
+    const error = html`<p part="error" aria-live="polite">${this.#error}</p>`;
     if (view?.realUser && view.user) {
       const realUser = view.realUser.name;
       const bold = (name: string) => html`<strong part="name" dir="auto">${name}</strong>`;
@@ -127,7 +120,7 @@ export class MoinSuBanner extends LitElement {
         <p part="message">
           ${fill(this.message, {user: bold(view.user.name), realUser: bold(realUser)})}
         </p>
-        <button part="button return" type="button" ?disabled=${this._busy} @click=${this.#return}>
+        <button part="button return" type="button" ?disabled=${this.#busy} @click=${this.#return}>
           ${fillText(this.returnText, {realUser})}
         </button>
         ${error}
@@ -146,9 +139,9 @@ export class MoinSuBanner extends LitElement {
             @input=${this.#suggest}
         /></label>
         <datalist id="users">
-          ${this._suggestions.map((name) => html`<option value=${name}></option>`)}
+          ${this.#suggestions.map((name) => html`<option value=${name}></option>`)}
         </datalist>
-        <button part="button change" type="submit" ?disabled=${this._busy}>
+        <button part="button change" type="submit" ?disabled=${this.#busy}>
           ${this.changeText}
         </button>
         ${error}
@@ -158,17 +151,19 @@ export class MoinSuBanner extends LitElement {
   }
 
   async #act(work: () => Promise<unknown>): Promise<boolean> {
-    this._busy = true;
-    this._error = '';
+    this.#busy = true;
+    this.#error = '';
+    this.requestUpdate();
     try {
       await work();
       return true;
     } catch (e) {
       const err = e as {code?: string; message?: string};
-      this._error = this.errorMessages[err.code ?? ''] ?? err.message ?? String(e);
+      this.#error = this.errorMessages[err.code ?? ''] ?? err.message ?? String(e);
       return false;
     } finally {
-      this._busy = false;
+      this.#busy = false;
+      this.requestUpdate();
     }
   }
 
@@ -194,10 +189,13 @@ export class MoinSuBanner extends LitElement {
       const connection = this.#session.connection;
       if (!prefix || !connection) return;
       // Suggestions are a convenience: a failed search shows none and says nothing.
-      connection.searchUsers(prefix).then(
-        (names) => (this._suggestions = names),
-        () => (this._suggestions = [])
-      );
+      connection
+        .searchUsers(prefix)
+        .catch(() => [])
+        .then((names) => {
+          this.#suggestions = names;
+          this.requestUpdate();
+        });
     }, 200);
   };
 }

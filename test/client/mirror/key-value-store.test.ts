@@ -63,13 +63,13 @@ describe('FallbackKeyValueStore', () => {
 });
 
 describe('MemoryKeyValueStore', () => {
-  it('hands out copies, as IndexedDB would', async () => {
+  beforeEach(clearMirror);
+
+  it('keeps values in memory only, never in IndexedDB', async () => {
     const s = new MemoryKeyValueStore();
-    const value = {list: [1]};
-    await s.update('k', () => value);
-    value.list.push(2);
-    const got = await s.get<{list: number[]}>('k');
-    got!.list.push(3);
-    expect(await s.get('k')).to.deep.equal({list: [1]});
+    await s.update('only-here', () => ({n: 1}));
+    expect(await s.get('only-here')).to.deep.equal({n: 1});
+    expect(s.kind).to.equal('memory');
+    expect(await new FallbackKeyValueStore().get('only-here')).to.equal(undefined);
   });
 });

@@ -1,0 +1,35 @@
+// `node scripts/check-client-size.mjs [FILE]`: the size of the client bundle (everything a page
+// loads for both elements) as served, gzip -9 and brotli 11 via node:zlib, against the budget of
+// issue 4 (12 KiB gzip). Exits 1 when over budget. test/e2e/bundle.test.ts runs the same check.
+import {readFileSync} from 'node:fs';
+import {pathToFileURL} from 'node:url';
+import {brotliCompressSync, constants, gzipSync} from 'node:zlib';
+
+/** The budget: bytes of gzip -9. */
+export const CLIENT_GZIP_BUDGET = 12 * 1024;
+
+/** Raw, gzip -9 and brotli 11 sizes of the bundle, in bytes. */
+export function clientSize(file = 'dist/client/moin-session.js') {
+  const raw = readFileSync(file);
+  return {
+    file,
+    raw: raw.length,
+    gzip: gzipSync(raw, {level: 9}).length,
+    brotli: brotliCompressSync(raw, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: 11,
+        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      },
+    }).length,
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const s = clientSize(process.argv[2]);
+  const ok = s.gzip <= CLIENT_GZIP_BUDGET;
+  console.log(
+    `${s.file}: ${s.raw} B raw, ${s.gzip} B gzip -9 (budget ${CLIENT_GZIP_BUDGET}: ` +
+      `${ok ? 'ok' : 'OVER'}), ${s.brotli} B brotli 11`
+  );
+  process.exit(ok ? 0 : 1);
+}
