@@ -1,6 +1,7 @@
 // `npm run screenshots`: starts the demo wiki (serve --demo, on a free port, with a throw-away
 // store and users file), drives it in headless Chromium and writes PNGs of the demo page to docs/:
-// anonymous, logged in with a trail, and switched (the change-user banner).
+// anonymous, logged in with a trail, a superuser's change-user form, and switched (the banner, in
+// light and dark).
 import {spawn} from 'node:child_process';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -84,6 +85,9 @@ try {
   await page.getByRole('button', {name: 'Log in'}).click();
   await page.getByText('Logged in as').waitFor();
   await visit(page, 'HelpIndex');
+  await page.getByLabel('Act as user').fill('B');
+  await page.locator('moin-su-banner datalist option').first().waitFor({state: 'attached'});
+  await shot(page, 'demo-picker.png');
   await page.getByLabel('Act as user').fill('Bob');
   await page.getByRole('button', {name: 'Change user'}).click();
   await page.getByRole('region', {name: 'Change of user'}).waitFor();

@@ -239,6 +239,10 @@ describe('<moin-su-banner>', () => {
         ).to.deep.equal(['Bob', 'Bea'])
       );
       expect(server.requests('GET /users')[0]!.credentials).to.equal('include');
+      // The suggestion list is referenced from inside the same shadow root (IDREFs cannot cross it).
+      expect(el.shadowRoot!.getElementById(input.getAttribute('list')!)!.tagName).to.equal(
+        'DATALIST'
+      );
       input.value = 'Bob';
       form.requestSubmit();
       await eventually(() => expect(region(el)).to.not.equal(null));
@@ -268,6 +272,16 @@ describe('<moin-su-banner>', () => {
       el.errorMessages = {unknown_user: 'Unbekannter Benutzer.'};
       form.requestSubmit();
       await eventually(() => expect(error().textContent).to.equal('Unbekannter Benutzer.'));
+    });
+
+    it('takes error texts as a property, never as an attribute', async () => {
+      const server = new FakeServer();
+      const el = await banner(server, (e) => html`<moin-su-banner endpoint=${e}></moin-su-banner>`);
+      el.errorMessages = {unknown_user: 'x'};
+      el.picker = true;
+      await el.updateComplete;
+      expect(el.getAttribute('error-messages')).to.equal(null);
+      expect(el.hasAttribute('errormessages')).to.equal(false);
     });
 
     it('is not offered to users who are not superusers, nor without `picker`', async () => {

@@ -179,6 +179,39 @@ describe('<moin-trail>', () => {
       await eventually(() => expect(names(el)).to.deep.equal(['P3', 'P2', 'P4', 'P5', 'P6']));
       expect(new Set(links(el).map((a) => a.href)).size).to.equal(5);
     });
+
+    it('is reachable by keyboard in visual order, with a visible focus ring', async () => {
+      const server = new FakeServer();
+      const {el} = await trail(
+        server,
+        (e) => html`<moin-trail endpoint=${e} page="B"></moin-trail>`
+      );
+      await online(server, el, userView('Alice', ['A', 'B', 'C']));
+      const all = links(el);
+      expect(shadow(el).querySelectorAll('[tabindex]').length).to.equal(0);
+      const xs = all.map((a) => a.getBoundingClientRect().left);
+      expect([...xs].sort((a, b) => a - b)).to.deep.equal(xs);
+      all[1]!.focus();
+      expect(shadow(el).activeElement).to.equal(all[1]);
+      const ring = getComputedStyle(all[1]!);
+      expect(ring.outlineStyle).to.equal('solid');
+      expect(parseFloat(ring.outlineWidth)).to.be.at.least(2);
+    });
+
+    it('keeps every ID reference inside its shadow root', async () => {
+      const server = new FakeServer();
+      const {el} = await trail(server, (e) => html`<moin-trail endpoint=${e}></moin-trail>`);
+      await online(server, el, userView('Alice', ['A']));
+      for (const node of shadow(el).querySelectorAll(
+        '[aria-labelledby],[aria-describedby],[list]'
+      )) {
+        for (const attr of ['aria-labelledby', 'aria-describedby', 'list']) {
+          for (const id of (node.getAttribute(attr) ?? '').split(/\s+/).filter(Boolean)) {
+            expect(shadow(el).getElementById(id), `${attr}=${id}`).to.not.equal(null);
+          }
+        }
+      }
+    });
   });
 
   describe('visits', () => {
