@@ -129,6 +129,7 @@ describe('with the server stopped', () => {
     await login(tab, 'Alice');
     await go(tab, 'HelpIndex');
     await poll(() => serverView(context).then((v) => v.trail)).toEqual(['FrontPage', 'HelpIndex']);
+    await poll(() => dumpMirror(tab)).toContain('"trail":["FrontPage","HelpIndex"]');
     const cookies = await asBrowser(context);
 
     await api.stop();
@@ -234,6 +235,8 @@ describe('a broken server', () => {
       await login(tab, 'Alice');
       await go(tab, 'Kept');
       await poll(() => serverView(context).then((v) => v.trail)).toEqual(['FrontPage', 'Kept']);
+      // The server's view with Kept reaches the mirror a moment after the ack.
+      await poll(() => dumpMirror(tab)).toContain('"trail":["FrontPage","Kept"]');
       const view = await serverView(context);
       await api.stop();
       const broken = await startBrokenApi(api.port, breakage, view, host.origin);
