@@ -119,6 +119,34 @@ describe('SessionConnection', () => {
       await eventually(() => expect(FakeSocket.all.length).to.equal(2));
     });
 
+    it('reconnects at once when the tab becomes visible again', async () => {
+      const server = new FakeServer();
+      server.session = userView('Alice');
+      const c = connect(server, {
+        timing: {minDelayMs: 60_000, maxDelayMs: 60_000, refusedMaxDelayMs: 60_000},
+      });
+      await socketSays(userView('Alice'));
+      FakeSocket.last.drop();
+      await eventually(() => expect(c.state.status).to.equal('offline'));
+      document.dispatchEvent(new Event('visibilitychange'));
+      await eventually(() => expect(FakeSocket.all.length).to.equal(2));
+    });
+
+    it('checks the cookie when the tab becomes visible while the socket is up', async () => {
+      const server = new FakeServer();
+      server.session = userView('Alice');
+      connect(server);
+      await socketSays(userView('Alice'));
+      const before = server.requests('GET /session').length;
+      // Another tab logged in as Bob with a plain form post: only the cookie knows.
+      server.session = userView('Bob');
+      document.dispatchEvent(new Event('visibilitychange'));
+      await eventually(() =>
+        expect(server.requests('GET /session').length).to.be.greaterThan(before)
+      );
+      await eventually(() => expect(FakeSocket.all.length).to.equal(2));
+    });
+
     it('pings after silence and gives a silent socket up', async () => {
       const server = new FakeServer();
       server.session = userView('Alice');
