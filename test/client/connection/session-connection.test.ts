@@ -158,6 +158,31 @@ describe('SessionConnection', () => {
       await eventually(() => expect(FakeSocket.all.length).to.equal(2));
     });
 
+    it('refreshes the cookie halfway to its expiry while the page stays open', async () => {
+      const server = new FakeServer();
+      const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+      server.session = {...userView('Alice'), expiresAt};
+      // Capture the long timers the connection schedules instead of waiting half an hour.
+      const long: {ms: number; run: () => void}[] = [];
+      const realSetTimeout = window.setTimeout;
+      window.setTimeout = ((fn: () => void, ms?: number, ...rest: unknown[]) => {
+        if ((ms ?? 0) >= 60_000) long.push({ms: ms!, run: fn});
+        return realSetTimeout(fn, ms, ...rest);
+      }) as typeof window.setTimeout;
+      try {
+        connect(server);
+        await socketSays(server.session);
+        await eventually(() => expect(long.length).to.be.greaterThan(0));
+      } finally {
+        window.setTimeout = realSetTimeout;
+      }
+      const refresh = long[long.length - 1]!;
+      expect(refresh.ms).to.be.within(1_790_000, 1_800_000);
+      const before = server.requests('GET /session').length;
+      refresh.run();
+      await eventually(() => expect(server.requests('GET /session').length).to.equal(before + 1));
+    });
+
     it('closes the socket when the last user releases it', async () => {
       const server = new FakeServer();
       server.session = userView('Alice');
