@@ -8,8 +8,9 @@
 import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
-import {brotliCompressSync, constants, gzipSync} from 'node:zlib';
 import {chromium} from 'playwright-core';
+import {clientSize} from '../scripts/check-client-size.mjs';
+import {CHROMIUM_ARGS, CHROMIUM_PATH} from '../scripts/chromium.mjs';
 import {startTarget} from './lib/child.mjs';
 import {BENCH_PAGES} from './lib/fixture.mjs';
 import {int, isMain, verdict} from './lib/format.mjs';
@@ -22,31 +23,10 @@ const BUNDLE = here('../dist/client/moin-session.js');
 /** Budgets: issue 4 (everything the page loads, gzip) and ANCHORS-CLIENT.md E1 (brotli). */
 export const CLIENT_BUDGETS = {gzipBytes: 12 * 1024, brotliBytes: 10 * 1024};
 
-/** The chromium flags of TOOLCHAIN.md. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** Raw, gzip -9 and brotli (quality 11, text mode) sizes of a file. */
+/** Raw, gzip -9 and brotli 11 sizes of the bundle: the same measure as the budget check. */
 export function bundleSizes(file = BUNDLE) {
-  const raw = readFileSync(file);
-  return {
-    file: 'dist/client/moin-session.js',
-    rawBytes: raw.length,
-    gzipBytes: gzipSync(raw, {level: 9}).length,
-    brotliBytes: brotliCompressSync(raw, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: 11,
-        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-        [constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
-      },
-    }).length,
-  };
+  const {raw, gzip, brotli} = clientSize(file);
+  return {file: 'dist/client/moin-session.js', rawBytes: raw, gzipBytes: gzip, brotliBytes: brotli};
 }
 
 // The measured page: t0 just before the module is imported; the trail counts as painted at the
@@ -88,9 +68,9 @@ export async function measureFirstPaint({runs = 10, timeoutMs = 10_000} = {}) {
   });
   files['/'] = {type: 'text/html', body: page(`${target.url}/api`, BENCH_PAGES.length)};
   const browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS],
   });
   try {
     const context = await browser.newContext();
