@@ -230,6 +230,12 @@ export class SessionEngine {
   ): Promise<void> {
     const user = await this.users.verify(name, password);
     if (!user) throw new MoinError('invalid_credentials');
+    // Read the session again after the (slow, scrypt) password check: visits a socket applied
+    // meanwhile then carry over too. The window left is one store round trip, not the hash.
+    if (ctx.record) {
+      ctx.record = (await this.store.get(ctx.record.key, this.now())) ?? null;
+      if (!ctx.record) ctx.sid = null;
+    }
     const old = ctx.record;
     const carry = old !== null && (old.user === null || old.user === user.name);
     const trail = carry ? old.trail : ctx.transientTrail;

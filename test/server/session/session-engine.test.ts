@@ -62,6 +62,20 @@ describe('SessionEngine', () => {
     expect(await store.get(key, Date.now())).toBeUndefined();
   });
 
+  it('carries a visit applied while the login checked the password into the new session', async () => {
+    const {engine, round} = setup({cookie_lifetime: [1, 12]});
+    const pending = await round(undefined);
+    const anon = await round(pending.cookie, (ctx) => engine.visit(ctx, 'Before'));
+    expect(anon.view.stored).toBe(true);
+    // The login request has loaded the anonymous session when a socket's visit lands.
+    const loginCtx = await engine.load({cookie: anon.cookie, secure: false, address: 'x'});
+    await round(anon.cookie, (ctx) => engine.visit(ctx, 'Meanwhile'));
+    await engine.login(loginCtx, 'Alice', 'b', false);
+    await engine.finish(loginCtx);
+    expect(engine.view(loginCtx).user).toEqual({name: 'Alice'});
+    expect(engine.view(loginCtx).trail).toEqual(['Before', 'Meanwhile']);
+  });
+
   it('publishes every change on the bus: login (old and new key), visits, logout', async () => {
     const {engine, published, round} = setup({cookie_lifetime: [1, 12]});
     const first = await round(undefined);
