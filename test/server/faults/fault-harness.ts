@@ -7,7 +7,7 @@ import {WebSocket} from 'ws';
 import {parseServerMessage, type ServerMessage, type SessionView} from '../../../shared/index.js';
 import {HttpClient} from '../../support/http-client.js';
 
-const FIXTURE = fileURLToPath(new URL('../../fixtures/fault-server.mjs', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../fixtures/service-child.mjs', import.meta.url));
 
 /** A service running in a child process. */
 export interface ChildServer {
@@ -27,7 +27,7 @@ export interface ChildOptions {
   as?: {uid: number; gid: number};
 }
 
-/** Starts test/fixtures/fault-server.mjs with a config; resolves once it listens. */
+/** Starts test/fixtures/service-child.mjs with a config; resolves once it listens. */
 export function startChild(
   config: Record<string, unknown>,
   options: ChildOptions = {}

@@ -1,9 +1,9 @@
-// Spawns test/fixtures/sync-server.mjs (the built service in a child process) for tests that kill
+// Spawns test/fixtures/service-child.mjs (the built service in a child process) for tests that kill
 // the server hard. Not a test file itself.
 import {spawn, type ChildProcess} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 
-const FIXTURE = fileURLToPath(new URL('../../fixtures/sync-server.mjs', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../fixtures/service-child.mjs', import.meta.url));
 
 /** A running child server. */
 export interface ChildServer {
