@@ -9,6 +9,7 @@ import {createSessionMiddleware} from './middleware/index.js';
 import {createLogger, type Logger} from './log.js';
 import {Metrics} from './metrics.js';
 import type {ServiceParts} from './service-parts.js';
+import {timeStoreCalls} from './store-timing.js';
 import {SessionEngine} from './session/session-engine.js';
 import {createStore} from './store/create-store.js';
 import type {SessionStore} from './store/types.js';
@@ -63,6 +64,7 @@ export function createSessionService(
     createBus(resolved, (event, fields) => logger.warn({event, ...fields}, event), store);
   const users = options.users ?? new FileUserDirectory(resolved.users_file);
   const metrics = new Metrics();
+  timeStoreCalls(store, metrics.storeLatency);
   const root = options.root ?? fileURLToPath(new URL('../..', import.meta.url));
   const engine = new SessionEngine({
     config: resolved,

@@ -8,7 +8,6 @@ import {corsHeaders, judgeOrigin, preflightHeaders} from './origin.js';
 import {API_HEADERS, sendError} from './respond.js';
 import {Router, type Dispatch} from './router.js';
 import {addStaticRoutes} from './static-routes.js';
-import {timeStoreCalls} from './store-timing.js';
 
 /** Methods that change state: they need an acceptable `Origin` (CONTRACT §4). */
 const STATE_CHANGING = new Set(['POST', 'DELETE', 'PUT', 'PATCH']);
@@ -22,7 +21,6 @@ export function createHttpHandler(
   parts: ServiceParts
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const {config, logger, metrics} = parts;
-  timeStoreCalls(parts.store, metrics.storeLatency);
   const throttle = new LoginThrottle({
     maxFailures: config.login_max_failures,
     windowSeconds: config.login_window_seconds,

@@ -1,5 +1,5 @@
 import type {Histogram} from 'prom-client';
-import type {SessionStore} from '../store/types.js';
+import type {SessionStore} from './store/types.js';
 
 const TIMED = Symbol.for('moin-session.store-timed');
 
@@ -10,6 +10,7 @@ const OPS = [
   'destroy',
   'revokeUser',
   'list',
+  'count',
   'purgeExpired',
   'appendAudit',
   'listAudit',
@@ -18,8 +19,8 @@ const OPS = [
 
 /**
  * Times every call of the store's operations into `histogram` (label `op`). The store object is
- * wrapped in place, once: the engine, the HTTP API and the socket hub all hold this same object,
- * and the HTTP handler is the first place that has both the store and the metrics.
+ * wrapped in place, once, by createSessionService before any part holds it, so the engine, the
+ * HTTP API and the socket hub are all timed alike.
  */
 export function timeStoreCalls(store: SessionStore, histogram: Histogram<'op'>): void {
   const target = store as unknown as Record<string | symbol, unknown>;
