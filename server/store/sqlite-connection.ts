@@ -31,9 +31,9 @@ export interface Connection {
   listAudit: Database.Statement<[], AuditEntry>;
   ping: Database.Statement<[], number>;
   dataVersion: Database.Statement<[], number>;
-  /** Runs write jobs, then `finish`, in one BEGIN IMMEDIATE … COMMIT (see GroupCommit). */
+  /** Runs `begin`, the write jobs, then `finish`, in one BEGIN IMMEDIATE … COMMIT (see GroupCommit). */
   batch: Database.Transaction<
-    (runs: readonly (() => unknown)[], finish: () => void) => JobOutcome[]
+    (runs: readonly (() => unknown)[], begin: () => void, finish: () => void) => JobOutcome[]
   >;
 }
 
@@ -93,21 +93,24 @@ function prepare(db: Database.Database): Connection {
     ),
     ping: db.prepare<[], number>('SELECT 1').pluck(),
     dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
-    batch: db.transaction((runs: readonly (() => unknown)[], finish: () => void) => {
-      const outcomes = runs.map((run): JobOutcome => {
-        try {
-          return {ok: true, value: run()};
-        } catch (error) {
-          // A backend failure ends the whole transaction: rethrown, rolled back, every job rejected.
-          // Anything else is a bad argument found before the job wrote (jobs check first), so
-          // only that job fails and the others still commit.
-          if (backendCode(error) !== undefined) throw error;
-          return {ok: false, error};
-        }
-      });
-      finish();
-      return outcomes;
-    }),
+    batch: db.transaction(
+      (runs: readonly (() => unknown)[], begin: () => void, finish: () => void) => {
+        begin();
+        const outcomes = runs.map((run): JobOutcome => {
+          try {
+            return {ok: true, value: run()};
+          } catch (error) {
+            // A backend failure ends the whole transaction: rethrown, rolled back, every job rejected.
+            // Anything else is a bad argument found before the job wrote (jobs check first), so
+            // only that job fails and the others still commit.
+            if (backendCode(error) !== undefined) throw error;
+            return {ok: false, error};
+          }
+        });
+        finish();
+        return outcomes;
+      }
+    ),
   };
 }
 

@@ -4,7 +4,8 @@ import {applyOp, isLive} from './ops.js';
 import {needsReopen, openConnection, storeError} from './sqlite-connection.js';
 import type {Connection, ConnectionSettings} from './sqlite-connection.js';
 import {GroupCommit} from './sqlite-group-commit.js';
-import type {CommitInfo} from './sqlite-group-commit.js';
+import type {CommitInfo, JobOutcome} from './sqlite-group-commit.js';
+import {RecordCache} from './record-cache.js';
 import {toRecord, toRow} from './sqlite-schema.js';
 import type {
   AuditEntry,
@@ -14,6 +15,7 @@ import type {
   SessionStore,
   SessionSummary,
 } from './types.js';
+import {WAL_HEADER_BYTES, WalStamp, onlyOurCommit} from './wal-stamp.js';
 
 /** Options of {@link SqliteStore}; every one has a default. */
 export interface SqliteStoreOptions {
@@ -29,6 +31,12 @@ export interface SqliteStoreOptions {
   groupCommit?: boolean;
   /** A cap on the file's size; writes beyond it fail with store_unavailable. @default no cap */
   maxSizeBytes?: number | null;
+  /**
+   * How many decoded sessions to keep in memory for reads; 0 reads every session from the file.
+   * A cached session is used only while no connection has committed since it was read (checked
+   * on every read, see {@link WalStamp}), so reads stay exact with the CLI writing. @default 4096
+   */
+  cacheSessions?: number;
   /** The clock the purge timer uses. @default Date.now */
   now?: () => number;
   /** Called after every transaction, e.g. to feed a latency histogram. */
@@ -40,8 +48,10 @@ export interface SqliteStoreOptions {
 /**
  * The default store: one SQLite file through better-sqlite3 (`store: "sqlite:PATH"`). Writes of one
  * event-loop turn are committed together (group commit) and each promise settles after COMMIT;
- * reads are direct prepared statements. Other processes may write the same file: their commits
- * are noticed by polling `PRAGMA data_version` and reported through {@link onExternalChange}.
+ * reads are direct prepared statements behind a cache of decoded sessions that is dropped whenever
+ * another connection has committed (one 48-byte read of the wal-index header per read). Other
+ * processes may write the same file: reads see their commits at once, and open sockets learn of
+ * them by polling `PRAGMA data_version` through {@link onExternalChange}.
  */
 export class SqliteStore implements SessionStore {
   readonly kind = 'sqlite';
@@ -56,6 +66,19 @@ export class SqliteStore implements SessionStore {
   #conn: Connection;
   /** Sessions changed by the current batch and not yet written (see #writeBack). */
   readonly #changed = new Map<string, SessionRecord>();
+  /** Decoded sessions as of {@link #seen}; null when caching is off or not possible. */
+  #cache: RecordCache | null = null;
+  /** Always set while #cache is. */
+  #stamp: WalStamp | null = null;
+  /** The wal-index header the cache is valid for; all zero (never a real header) when unknown. */
+  readonly #seen = Buffer.alloc(WAL_HEADER_BYTES);
+  readonly #header = Buffer.alloc(WAL_HEADER_BYTES);
+  /** What the running batch did to sessions: a record, null for deleted, or all of them. */
+  readonly #batchEffects = new Map<string, SessionRecord | null>();
+  #batchClears = false;
+  #batchWrote = false;
+  /** Was the cache checked against the file at the running batch's BEGIN (#seen is that header). */
+  #batchChecked = false;
   #reopen = false;
   #closed = false;
   #dataVersion: number;
@@ -86,6 +109,10 @@ export class SqliteStore implements SessionStore {
       throw storeError(this.file, error, 'opened');
     }
     this.#dataVersion = this.#conn.dataVersion.get() as number;
+    const cacheSessions = nonNegative(options.cacheSessions, 4096, 'cacheSessions', 'sessions');
+    // No readable -shm file (another journal mode, exclusive locking): no cache, every read exact.
+    this.#stamp = cacheSessions > 0 ? WalStamp.open(this.file) : null;
+    if (this.#stamp) this.#cache = new RecordCache(cacheSessions);
     this.#writes = new GroupCommit(
       (runs) => this.#commit(runs),
       options.groupCommit ?? true,
@@ -99,8 +126,8 @@ export class SqliteStore implements SessionStore {
 
   get(key: string, now: number): Promise<SessionRecord | undefined> {
     return this.#read(() => {
-      const row = this.#conn.get.get(key, now);
-      return row === undefined ? undefined : toRecord(row);
+      const current = this.#cacheIsCurrent();
+      return (current ? this.#cache!.get(key, now) : undefined) ?? this.#readRow(key, now, current);
     });
   }
 
@@ -108,8 +135,10 @@ export class SqliteStore implements SessionStore {
     return this.#write(() => {
       const row = toRow(record);
       this.#writeBack();
-      if (oldKey) this.#conn.destroy.run(oldKey);
+      if (oldKey && this.#conn.destroy.run(oldKey).changes > 0) this.#wrote(oldKey, null);
       this.#conn.insert.run(row);
+      // A copy: the cache freezes what it keeps, and the caller's object stays the caller's.
+      this.#wrote(record.key, structuredClone(record));
     });
   }
 
@@ -119,9 +148,8 @@ export class SqliteStore implements SessionStore {
       // or another, can slip in between, so no update is lost. An expired row is left alone.
       let record = this.#changed.get(key);
       if (record === undefined) {
-        const row = this.#conn.get.get(key, now);
-        if (row === undefined) return undefined;
-        record = toRecord(row);
+        record = this.#batchRead(key, now);
+        if (record === undefined) return undefined;
       } else if (!isLive(record, now)) {
         return undefined;
       }
@@ -139,7 +167,9 @@ export class SqliteStore implements SessionStore {
   destroy(key: string): Promise<boolean> {
     return this.#write(() => {
       this.#writeBack();
-      return this.#conn.destroy.run(key).changes > 0;
+      const gone = this.#conn.destroy.run(key).changes > 0;
+      if (gone) this.#wrote(key, null);
+      return gone;
     });
   }
 
@@ -147,7 +177,7 @@ export class SqliteStore implements SessionStore {
     return this.#write(() => {
       this.#writeBack();
       const keys = this.#conn.userKeys.all(user);
-      this.#conn.destroyUser.run(user);
+      if (this.#conn.destroyUser.run(user).changes > 0) this.#wroteMany();
       return keys;
     });
   }
@@ -165,13 +195,16 @@ export class SqliteStore implements SessionStore {
   purgeExpired(now: number): Promise<number> {
     return this.#write(() => {
       this.#writeBack();
-      return this.#conn.purge.run(now).changes;
+      const purged = this.#conn.purge.run(now).changes;
+      if (purged > 0) this.#wroteMany();
+      return purged;
     });
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {
     return this.#write(() => {
       this.#conn.appendAudit.run(entry);
+      this.#batchWrote = true;
     });
   }
 
@@ -208,6 +241,8 @@ export class SqliteStore implements SessionStore {
     if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
     this.#purgeTimer = this.#pollTimer = null;
     this.#listeners.clear();
+    this.#stamp?.close();
+    this.#cache?.clear();
     this.#conn.db.close();
   }
 
@@ -226,14 +261,112 @@ export class SqliteStore implements SessionStore {
   }
 
   #commit(runs: readonly (() => unknown)[]) {
+    let outcomes: JobOutcome[];
     try {
       if (this.#reopen) this.#reopenConnection();
-      return this.#conn.batch.immediate(runs, () => this.#writeBack());
+      outcomes = this.#conn.batch.immediate(
+        runs,
+        () => this.#beginBatch(),
+        () => this.#writeBack()
+      );
     } catch (error) {
       this.#changed.clear();
+      this.#endBatch(false);
       if (needsReopen(error)) this.#reopen = true;
       throw storeError(this.file, error, 'written');
     }
+    // Outside the try: once COMMIT returned, nothing may turn the batch into a failure.
+    this.#endBatch(true);
+    return outcomes;
+  }
+
+  /** A row from the file, decoded; `keep`: the cache was just found current, so it may keep it. */
+  #readRow(key: string, now: number, keep: boolean): SessionRecord | undefined {
+    const row = this.#conn.get.get(key, now);
+    if (row === undefined) return undefined;
+    const record = toRecord(row);
+    return keep && this.#cache ? this.#cache.set(record) : record;
+  }
+
+  // A read inside the batch's transaction. The cache was checked against the file at BEGIN,
+  // under the write lock, so it holds for every session this batch has not written yet; the
+  // rest come from the file (which shows this transaction's own writes) and are not cached
+  // here: #endBatch caches what the batch wrote once it is committed.
+  #batchRead(key: string, now: number): SessionRecord | undefined {
+    const useCache = this.#batchChecked && !this.#batchClears && !this.#batchEffects.has(key);
+    return (useCache ? this.#cache!.get(key, now) : undefined) ?? this.#readRow(key, now, false);
+  }
+
+  // Is the cache valid for the file as it is now? Outside a transaction: one read of the
+  // wal-index header. Any commit since the cache was last validated (by another process, or a
+  // header we could not read) empties it and makes the header now seen the new reference; a row
+  // read after this check is at least as new as that header, so caching it is safe.
+  #cacheIsCurrent(): boolean {
+    if (this.#cache === null || this.#stamp === null) return false;
+    if (!this.#stamp.read(this.#header)) {
+      this.#forget();
+      return false;
+    }
+    if (!this.#header.equals(this.#seen)) {
+      this.#cache.clear();
+      this.#header.copy(this.#seen);
+    }
+    return true;
+  }
+
+  // Inside BEGIN IMMEDIATE: nobody else can commit until our COMMIT, so the header read now is
+  // the one our commit will build on.
+  #beginBatch(): void {
+    this.#batchEffects.clear();
+    this.#batchClears = false;
+    this.#batchWrote = false;
+    this.#batchChecked = this.#cacheIsCurrent();
+  }
+
+  // After COMMIT (or a rollback): the cache may take the batch's effects only when the header
+  // shows exactly our commit on top of the one seen at BEGIN (or nothing, if we wrote nothing).
+  // Anything else, e.g. another process committing in the moment after our COMMIT, drops it.
+  #endBatch(committed: boolean): void {
+    const cache = this.#cache;
+    const effects = this.#batchEffects;
+    try {
+      if (cache === null || this.#stamp === null) return;
+      if (!committed || !this.#batchChecked || !this.#stamp.read(this.#header)) {
+        this.#forget();
+        return;
+      }
+      const ours = onlyOurCommit(this.#seen, this.#header, this.#batchWrote);
+      this.#header.copy(this.#seen);
+      if (!ours || this.#batchClears) {
+        cache.clear();
+        return;
+      }
+      for (const [key, record] of effects) {
+        if (record === null) cache.delete(key);
+        else cache.set(record);
+      }
+    } finally {
+      effects.clear();
+      this.#batchChecked = false;
+    }
+  }
+
+  // A session the running batch wrote (null: deleted).
+  #wrote(key: string, record: SessionRecord | null): void {
+    this.#batchWrote = true;
+    this.#batchEffects.set(key, record);
+  }
+
+  // The running batch deleted sessions it cannot name one by one.
+  #wroteMany(): void {
+    this.#batchWrote = true;
+    this.#batchClears = true;
+  }
+
+  // Drops the cache and any reference header: the next read starts afresh from the file.
+  #forget(): void {
+    this.#cache?.clear();
+    this.#seen.fill(0);
   }
 
   // Writes the sessions mutated so far in this batch, once each however many ops they took (one
@@ -241,7 +374,10 @@ export class SqliteStore implements SessionStore {
   // Runs before any other write touches the table and at the end of every batch, so the
   // cache never outlives its transaction.
   #writeBack(): void {
-    for (const record of this.#changed.values()) this.#conn.update.run(toRow(record));
+    for (const record of this.#changed.values()) {
+      this.#conn.update.run(toRow(record));
+      this.#wrote(record.key, record);
+    }
     this.#changed.clear();
   }
 
@@ -252,6 +388,12 @@ export class SqliteStore implements SessionStore {
     const old = this.#conn;
     this.#conn = fresh;
     this.#reopen = false;
+    this.#forget();
+    if (this.#stamp) {
+      this.#stamp.close();
+      this.#stamp = WalStamp.open(this.file);
+      if (!this.#stamp) this.#cache = null;
+    }
     try {
       old.db.close();
     } catch {
@@ -294,10 +436,17 @@ export class SqliteStore implements SessionStore {
   }
 }
 
-function nonNegative(value: number | undefined, fallback: number, name: string): number {
+function nonNegative(
+  value: number | undefined,
+  fallback: number,
+  name: string,
+  unit: 'ms' | 'sessions' = 'ms'
+): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0) {
-    throw new TypeError(`SqliteStore: ${name} must be a number of ms, 0 or more`);
+  const whole = unit === 'sessions';
+  if (!Number.isFinite(value) || value < 0 || (whole && !Number.isInteger(value))) {
+    const what = whole ? 'a whole number of sessions' : 'a number of ms';
+    throw new TypeError(`SqliteStore: ${name} must be ${what}, 0 or more`);
   }
   return value;
 }

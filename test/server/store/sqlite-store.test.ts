@@ -1,6 +1,7 @@
 import {chmod, readdir, writeFile} from 'node:fs/promises';
 import {relative} from 'node:path';
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {DEFAULT_CONFIG, isMoinError} from '../../../shared/index.js';
 import {createStore} from '../../../server/store/create-store.js';
@@ -18,6 +19,18 @@ import {describeStoreConformance} from './store-conformance.js';
 describeStoreConformance('sqlite', async () => {
   const dir = await makeTempDir('moin-sqlite-');
   const store = new SqliteStore(dir.file('sessions.db'));
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      await dir.cleanup();
+    },
+  };
+});
+
+describeStoreConformance('sqlite without the read cache', async () => {
+  const dir = await makeTempDir('moin-sqlite-');
+  const store = new SqliteStore(dir.file('sessions.db'), {cacheSessions: 0});
   return {
     store,
     async cleanup() {
@@ -183,6 +196,142 @@ describe('SqliteStore', () => {
       const after = await a.get('k1', now);
       expect(after?.rev).toBe(21);
       expect(after?.trail).toHaveLength(20);
+    });
+  });
+
+  describe('the read cache', () => {
+    // Another process writing the file behind the store's back, with plain SQL.
+    const otherProcess = () => {
+      const db = new Database(file, {timeout: 5000});
+      return {
+        setTrail: (key: string, trail: string[]) =>
+          db
+            .prepare('UPDATE sessions SET trail = ?, rev = rev + 1 WHERE key = ?')
+            .run(JSON.stringify(trail), key),
+        remove: (key: string) => db.prepare('DELETE FROM sessions WHERE key = ?').run(key),
+        trail: (key: string) => {
+          const t = db.prepare('SELECT trail FROM sessions WHERE key = ?').pluck().get(key);
+          return t === undefined ? undefined : (JSON.parse(t as string) as string[]);
+        },
+        close: () => db.close(),
+      };
+    };
+
+    it('shows a change another process committed after the session was read', async () => {
+      const store = open();
+      await store.insert(session('k1', {trail: ['A']}));
+      expect((await store.get('k1', now))?.trail).toEqual(['A']);
+      expect((await store.get('k1', now))?.trail).toEqual(['A']);
+      const other = otherProcess();
+      try {
+        other.setTrail('k1', ['A', 'B']);
+        expect((await store.get('k1', now))?.trail).toEqual(['A', 'B']);
+        other.remove('k1');
+        expect(await store.get('k1', now)).toBeUndefined();
+      } finally {
+        other.close();
+      }
+    });
+
+    it("builds a write on another process's change, never on its own cached copy", async () => {
+      const store = open();
+      await store.insert(session('k1', {trail: ['A']}));
+      await store.get('k1', now);
+      const other = otherProcess();
+      try {
+        other.setTrail('k1', ['A', 'B']);
+        const result = await store.mutate('k1', {type: 'visit', page: 'C', trailSize: 5}, now);
+        expect(result?.record.trail).toEqual(['A', 'B', 'C']);
+        expect(other.trail('k1')).toEqual(['A', 'B', 'C']);
+      } finally {
+        other.close();
+      }
+    });
+
+    it('never brings back a session destroyed earlier in the same batch', async () => {
+      const store = open();
+      await store.insert(session('k1', {trail: ['A']}));
+      await store.get('k1', now);
+      const [gone, after] = await Promise.all([
+        store.destroy('k1'),
+        store.mutate('k1', {type: 'visit', page: 'B', trailSize: 5}, now),
+      ]);
+      expect(gone).toBe(true);
+      expect(after).toBeUndefined();
+      expect(await store.get('k1', now)).toBeUndefined();
+      expect(rowCount()).toBe(0);
+    });
+
+    it('agrees with the file after any mix of its own and other writers', async () => {
+      const store = open();
+      const peer = open(); // a second store with its own cache: the CLI, or another server
+      const other = otherProcess();
+      const keys = ['k1', 'k2', 'k3'];
+      const step = fc.oneof(
+        fc.record({by: fc.constantFrom('store', 'peer'), what: fc.constant('visit' as const)}),
+        fc.record({by: fc.constantFrom('store', 'peer'), what: fc.constant('destroy' as const)}),
+        fc.record({by: fc.constantFrom('store', 'peer'), what: fc.constant('insert' as const)}),
+        fc.record({by: fc.constant('sql'), what: fc.constantFrom('visit', 'destroy')}),
+        fc.record({by: fc.constant('store'), what: fc.constant('read' as const)})
+      );
+      try {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.tuple(step, fc.constantFrom(...keys), fc.boolean()), {maxLength: 30}),
+            async (steps) => {
+              for (const key of keys) await store.insert(session(key, {trail: []}));
+              let n = 0;
+              // Steps flagged `together` are issued in the same turn: one batch of writes.
+              let turn: Promise<unknown>[] = [];
+              for (const [{by, what}, key, together] of steps) {
+                const page = `P${n++}`;
+                const s = by === 'peer' ? peer : store;
+                let p: Promise<unknown>;
+                if (by === 'sql') {
+                  const t = other.trail(key);
+                  if (what === 'visit' && t) other.setTrail(key, [...t, page].slice(-5));
+                  if (what === 'destroy') other.remove(key);
+                  p = Promise.resolve();
+                } else if (what === 'read') p = store.get(key, now);
+                else if (what === 'visit')
+                  p = s.mutate(key, {type: 'visit', page, trailSize: 5}, now);
+                else if (what === 'destroy') p = s.destroy(key);
+                else p = s.insert(session(key, {trail: [page]}));
+                turn.push(p);
+                if (!together) {
+                  await Promise.all(turn);
+                  turn = [];
+                }
+              }
+              await Promise.all(turn);
+              for (const key of keys) {
+                expect((await store.get(key, now))?.trail).toEqual(other.trail(key));
+                expect((await peer.get(key, now))?.trail).toEqual(other.trail(key));
+              }
+            }
+          ),
+          {numRuns: 150}
+        );
+      } finally {
+        other.close();
+      }
+    });
+
+    it('reads every session from the file when turned off', async () => {
+      const store = open({cacheSessions: 0});
+      await store.insert(session('k1', {trail: ['A']}));
+      await store.get('k1', now);
+      const other = otherProcess();
+      try {
+        other.setTrail('k1', ['A', 'B']);
+        expect((await store.get('k1', now))?.trail).toEqual(['A', 'B']);
+      } finally {
+        other.close();
+      }
+    });
+
+    it('refuses a cache size that is not a number of sessions', () => {
+      expect(() => open({cacheSessions: -1})).toThrow('cacheSessions must be a whole number of sessions');
     });
   });
 
