@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url';
 import {resolveConfig, type Config} from '../shared/index.js';
 import {createBus} from './bus/index.js';
 import type {SessionBus} from './bus/types.js';
-import {createHttpHandler} from './http/index.js';
+import {createHttpHandler, drainingResponse} from './http/index.js';
 import {createSessionMiddleware} from './middleware/index.js';
 import {createLogger, type Logger} from './log.js';
 import {Metrics} from './metrics.js';
@@ -78,7 +78,7 @@ export function createSessionService(
   const handle = createHttpHandler(parts);
   const sync = createSyncHub(parts);
   let server: Server | null = null;
-  const inFlight = new Set<ServerResponse>();
+  const drain = {draining: false};
 
   return {
     ...parts,
@@ -90,13 +90,9 @@ export function createSessionService(
     },
     listen(port = resolved.port, host = resolved.host) {
       return new Promise((resolve, reject) => {
-        // Responses in flight are tracked so close() can tell their clients not to reuse the
-        // connection (a keep-alive connection would otherwise outlive the drain).
-        const s = createServer((req, res) => {
-          inFlight.add(res);
-          res.once('close', () => inFlight.delete(res));
-          handle(req, res);
-        });
+        // Once close() starts, responses still to be written tell their clients not to reuse
+        // the connection (a keep-alive connection would otherwise outlive the drain).
+        const s = createServer({ServerResponse: drainingResponse(drain)}, handle);
         s.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
         s.once('error', reject);
         s.listen(port, host, () => {
@@ -116,8 +112,7 @@ export function createSessionService(
         // close() only closes connections idle at that moment; a keep-alive connection whose
         // request is still in flight goes idle later. Keep sweeping idle ones, ask clients not to
         // reuse connections, and cut whatever is left after DRAIN_TIMEOUT_MS.
-        s.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
-        for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+        drain.draining = true;
         const sweep = setInterval(() => s.closeIdleConnections(), 50);
         const force = setTimeout(() => s.closeAllConnections(), DRAIN_TIMEOUT_MS);
         sweep.unref();
