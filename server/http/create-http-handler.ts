@@ -95,17 +95,18 @@ export function createHttpHandler(
         : d.kind === 'method_not_allowed'
           ? d.route
           : d.match.route;
-    res.once('finish', () => {
-      metrics.httpRequests.inc({route, status: String(res.statusCode)});
-    });
-    req.once('error', () => res.destroy());
-    dispatch(req, res, d).catch((err: unknown) => {
+    // Counted once the answer is decided (its status set), not on 'finish': a listener per
+    // request costs more than the count. No 'error' listener on req either: without one Node
+    // destroys the socket of an aborted request and emits nothing; body reads listen themselves.
+    const count = () => metrics.httpRequests.inc({route, status: String(res.statusCode)});
+    dispatch(req, res, d).then(count, (err: unknown) => {
       try {
         fail(req, res, err);
       } catch (inner) {
         logger.error({event: 'internal_error', err: inner}, 'could not answer an error');
         res.destroy();
       }
+      count();
     });
   };
 }

@@ -43,14 +43,32 @@ export function ownOrigin(
   return `${isSecure(req, config) ? 'https' : 'http'}://${host.toLowerCase()}`;
 }
 
-/** What the session engine needs to know about an HTTP request. */
+/**
+ * What the session engine needs to know about an HTTP request. The address is worked out when
+ * first asked for: only logins, audit entries and logs need it, not the read of a session.
+ */
 export function requestInfo(
   req: IncomingMessage,
   config: Pick<Config, 'trust_proxy'>
 ): RequestInfo {
-  return {
-    cookie: req.headers.cookie,
-    secure: isSecure(req, config),
-    address: clientAddress(req, config),
-  };
+  return new HttpRequestInfo(req, config);
+}
+
+class HttpRequestInfo implements RequestInfo {
+  readonly cookie: string | undefined;
+  readonly secure: boolean;
+  readonly #req: IncomingMessage;
+  readonly #config: Pick<Config, 'trust_proxy'>;
+  #address: string | undefined;
+
+  constructor(req: IncomingMessage, config: Pick<Config, 'trust_proxy'>) {
+    this.cookie = req.headers.cookie;
+    this.secure = isSecure(req, config);
+    this.#req = req;
+    this.#config = config;
+  }
+
+  get address(): string {
+    return (this.#address ??= clientAddress(this.#req, this.#config));
+  }
 }

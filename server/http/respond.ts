@@ -22,13 +22,22 @@ export function sendJson(
   body: unknown,
   headers: HeaderMap = {}
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...BASE_HEADERS,
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-  });
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** Sends text that already is JSON, like {@link sendJson}. */
+export function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: HeaderMap = {}
+): void {
+  // One flat list: no merged header objects to build per answer.
+  const list: (string | string[])[] = ['x-content-type-options', 'nosniff'];
+  for (const name in headers) list.push(name, headers[name]!);
+  list.push('content-type', 'application/json; charset=utf-8');
+  list.push('content-length', String(Buffer.byteLength(text)));
+  res.writeHead(status, list);
   res.end(text);
 }
 

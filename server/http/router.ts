@@ -31,38 +31,62 @@ export type Dispatch =
  * `not_found` and known paths with another method `method_not_allowed` with the `Allow` list.
  */
 export class Router {
-  readonly #routes = new Map<string, Partial<Record<Method, Handler>>>();
+  readonly #routes = new Map<
+    string,
+    {handlers: Partial<Record<Method, Handler>>; allow: string[]}
+  >();
 
   /** Adds the handlers of one path. */
   add(path: string, handlers: Partial<Record<Exclude<Method, 'HEAD' | 'OPTIONS'>, Handler>>): this {
-    this.#routes.set(path, {...this.#routes.get(path), ...handlers});
+    const all = {...this.#routes.get(path)?.handlers, ...handlers};
+    // The Allow list is worked out here, once, not for every request.
+    const allow = Object.keys(all);
+    if (all.GET) allow.push('HEAD');
+    allow.push('OPTIONS');
+    this.#routes.set(path, {handlers: all, allow});
     return this;
   }
 
   /** The methods a path answers, for `Allow`. */
   allowed(path: string): string[] {
-    const handlers = this.#routes.get(path);
-    if (!handlers) return [];
-    const methods = Object.keys(handlers);
-    if (handlers.GET) methods.push('HEAD');
-    methods.push('OPTIONS');
-    return methods;
+    return [...(this.#routes.get(path)?.allow ?? [])];
   }
 
   /** Finds what to do with a request. */
   match(method: string | undefined, url: string | undefined): Dispatch {
     const target = splitTarget(url);
     if (!target) return {kind: 'not_found'};
-    const handlers = this.#routes.get(target.path);
-    if (!handlers) return {kind: 'not_found'};
-    const match: RouteMatch = {route: target.path, query: target.query};
-    const allow = this.allowed(target.path);
-    if (method === 'OPTIONS') return {kind: 'options', allow, match};
+    const route = this.#routes.get(target.path);
+    if (!route) return {kind: 'not_found'};
+    const {handlers, allow} = route;
+    if (method === 'OPTIONS') return {kind: 'options', allow: [...allow], match: target};
     const handler =
       handlers[method as Exclude<Method, 'OPTIONS'>] ??
       (method === 'HEAD' ? handlers.GET : undefined);
-    if (!handler) return {kind: 'method_not_allowed', allow, route: target.path};
-    return {kind: 'found', handler, match};
+    if (!handler) return {kind: 'method_not_allowed', allow: [...allow], route: target.path};
+    return {kind: 'found', handler, match: target};
+  }
+}
+
+/** A split request target, which is also the handler's match: the query is parsed only when asked for. */
+export class Target implements RouteMatch {
+  readonly path: string;
+  readonly #search: string;
+  #query: URLSearchParams | undefined;
+
+  constructor(path: string, search: string) {
+    this.path = path;
+    this.#search = search;
+  }
+
+  /** The query string's parameters. */
+  get query(): URLSearchParams {
+    return (this.#query ??= new URLSearchParams(this.#search));
+  }
+
+  /** The route's path (the metrics label): the path itself, routes are exact. */
+  get route(): string {
+    return this.path;
   }
 }
 
@@ -70,19 +94,16 @@ export class Router {
  * Splits a request target into path and query. Origin-form (`/path?q`) is the norm; absolute-form
  * (`http://host/path`, sent to proxies) is accepted too. Paths are compared undecoded.
  */
-export function splitTarget(
-  url: string | undefined
-): {path: string; query: URLSearchParams} | null {
+export function splitTarget(url: string | undefined): Target | null {
   if (!url) return null;
   if (!url.startsWith('/')) {
     try {
       const u = new URL(url);
-      return {path: u.pathname, query: u.searchParams};
+      return new Target(u.pathname, u.search.slice(1));
     } catch {
       return null;
     }
   }
   const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  return {path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1))};
+  return q < 0 ? new Target(url, '') : new Target(url.slice(0, q), url.slice(q + 1));
 }

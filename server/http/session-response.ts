@@ -3,7 +3,7 @@ import {isMoinError, type MoinError} from '../../shared/index.js';
 import type {ServiceParts} from '../service-parts.js';
 import type {SessionContext} from '../session/session-engine.js';
 import {requestInfo} from './request-info.js';
-import {API_HEADERS, sendJson, type HeaderMap} from './respond.js';
+import {API_HEADERS, sendJson, sendJsonText, type HeaderMap} from './respond.js';
 
 /** What an action may answer instead of the session view. */
 export interface ActionResult {
@@ -46,5 +46,6 @@ export async function answerWithSession(
     sendJson(res, result.error.status, result.error.toBody(), headers);
     return;
   }
-  sendJson(res, 200, result.body ?? engine.view(ctx), headers);
+  if (result.body !== undefined) sendJson(res, 200, result.body, headers);
+  else sendJsonText(res, 200, engine.viewJson(ctx), headers);
 }

@@ -85,6 +85,8 @@ export class SessionEngine {
   readonly cookieName: string;
   readonly now: () => number;
   readonly #log: (event: string, fields: Record<string, unknown>) => void;
+  /** JSON views by record object (see viewJson); records are values, never changed in place. */
+  readonly #viewTexts = new WeakMap<SessionRecord, {superuser: boolean; text: string}>();
 
   constructor(deps: EngineDeps) {
     this.config = deps.config;
@@ -139,8 +141,16 @@ export class SessionEngine {
       transientUser: null,
       ended: false,
     };
-    if (ctx.record) await this.#revalidate(ctx);
-    else if (pending && options.storePending !== false && this.#lifetimeFor(null) > 0) {
+    // The check is synchronous; only a session that fails it costs an await (the common read
+    // of a valid session goes through without one).
+    const problem = ctx.record ? this.#problemOf(ctx.record) : null;
+    if (problem) await this.#revalidate(ctx, problem);
+    else if (
+      !ctx.record &&
+      pending &&
+      options.storePending !== false &&
+      this.#lifetimeFor(null) > 0
+    ) {
       // 1.9: "Not storing any state until you send a cookie". It came back: store now, fresh id.
       await this.#create(ctx, null, false, [], null);
     }
@@ -176,6 +186,22 @@ export class SessionEngine {
       return anonymousView(ctx.transientTrail);
     }
     return viewOf(r, this.isSuperuser(r.user));
+  }
+
+  /**
+   * {@link view} as JSON text. A stored session's text is kept with its record object, so an
+   * unchanged session read again (the SQLite store hands out the same frozen record until it
+   * changes) is not built and encoded again; the superuser flag is checked every time.
+   */
+  viewJson(ctx: SessionContext): string {
+    const r = ctx.record;
+    if (!r) return JSON.stringify(this.view(ctx));
+    const superuser = this.isSuperuser(r.user);
+    const kept = this.#viewTexts.get(r);
+    if (kept?.superuser === superuser) return kept.text;
+    const text = JSON.stringify(viewOf(r, superuser));
+    this.#viewTexts.set(r, {superuser, text});
+    return text;
   }
 
   /** The view of a stored record (for pushes). */
@@ -324,17 +350,12 @@ export class SessionEngine {
     return [sessionCookie(opts, newPendingToken(), lifetime, expiresAt)];
   }
 
-  async #revalidate(ctx: SessionContext): Promise<void> {
-    const r = ctx.record!;
+  // What is wrong with a stored session as of now, if anything: its user is gone or disabled,
+  // or its change of user is no longer allowed (not a superuser any more, target gone).
+  #problemOf(r: SessionRecord): 'user_invalid' | 'su_invalid' | null {
     if (r.user !== null) {
       const u = this.users.get(r.user);
-      if (!u || u.disabled) {
-        // 1.9: a user that is gone or disabled is not valid; the session is killed.
-        if (r.suTarget) await this.#audit(ctx, 'su_end_revoked', r.user, r.suTarget);
-        await this.#destroy(ctx, 'user_invalid');
-        ctx.ended = true;
-        return;
-      }
+      if (!u || u.disabled) return 'user_invalid';
     }
     if (r.suTarget !== null) {
       const t = this.users.get(r.suTarget);
@@ -343,12 +364,23 @@ export class SessionEngine {
         t !== undefined &&
         !t.disabled &&
         !this.config.superuser.includes(t.name);
-      if (!ok) {
-        const target = r.suTarget;
-        await this.mutate(ctx, {type: 'return'});
-        await this.#audit(ctx, 'su_end_revoked', r.user ?? '', target);
-      }
+      if (!ok) return 'su_invalid';
     }
+    return null;
+  }
+
+  async #revalidate(ctx: SessionContext, problem: 'user_invalid' | 'su_invalid'): Promise<void> {
+    const r = ctx.record!;
+    if (problem === 'user_invalid') {
+      // 1.9: a user that is gone or disabled is not valid; the session is killed.
+      if (r.suTarget) await this.#audit(ctx, 'su_end_revoked', r.user!, r.suTarget);
+      await this.#destroy(ctx, 'user_invalid');
+      ctx.ended = true;
+      return;
+    }
+    const target = r.suTarget!;
+    await this.mutate(ctx, {type: 'return'});
+    await this.#audit(ctx, 'su_end_revoked', r.user ?? '', target);
   }
 
   async #create(

@@ -331,7 +331,9 @@ describe('SqliteStore', () => {
     });
 
     it('refuses a cache size that is not a number of sessions', () => {
-      expect(() => open({cacheSessions: -1})).toThrow('cacheSessions must be a whole number of sessions');
+      expect(() => open({cacheSessions: -1})).toThrow(
+        'cacheSessions must be a whole number of sessions'
+      );
     });
   });
 
