@@ -124,44 +124,62 @@ export async function runHttpBench({
         rounds: s.map((m) => m.reqPerSec),
       };
     }
-    const moin = targets.moin.reqPerSec;
-    const ratio = (id) => (moin && targets[id].reqPerSec ? moin / targets[id].reqPerSec : null);
-    const ratios = {
-      vsExpressSqlite: ratio('expressSqlite'),
-      vsExpressMemory: ratio('expressMemory'),
-      vsRaw: ratio('raw'),
-    };
-    // The same comparisons by CPU per request (theirs / ours): what req/s would show on an
-    // otherwise idle machine where every target is CPU-bound.
-    const cpu = targets.moin.cpuUsPerReq;
-    const cpuRatio = (id) =>
-      cpu && targets[id].cpuUsPerReq ? targets[id].cpuUsPerReq / cpu : null;
-    const cpuRatios = {
-      vsExpressSqlite: cpuRatio('expressSqlite'),
-      vsExpressMemory: cpuRatio('expressMemory'),
-      vsRaw: cpuRatio('raw'),
-    };
+    // Ratios are taken within each round (the targets of one round run back to back) and the
+    // median of those is reported: on a shared machine whose speed drifts over minutes, a ratio
+    // of neighbours is steadier than a ratio of medians taken at different times.
+    const moinSamples = running.find((r) => r.target.id === 'moin')?.samples ?? [];
+    const samplesOf = (id) => running.find((r) => r.target.id === id)?.samples ?? [];
+    const perRound = (id, pick, ours) =>
+      moinSamples
+        .map((m, i) => {
+          const theirs = samplesOf(id)[i];
+          return theirs ? (ours ? pick(m) / pick(theirs) : pick(theirs) / pick(m)) : NaN;
+        })
+        .filter((v) => Number.isFinite(v) && v > 0);
+    const ratioOf = (values) => (values.length ? median(values) : null);
+    const ids = ['expressSqlite', 'expressMemory', 'raw'];
+    const keys = {expressSqlite: 'vsExpressSqlite', expressMemory: 'vsExpressMemory', raw: 'vsRaw'};
+    const ratios = {};
+    const cpuRatios = {};
+    const ratioRounds = {};
+    for (const id of ids) {
+      const byReq = perRound(id, (m) => m.reqPerSec, true);
+      // By CPU per request (theirs / ours): what req/s would show on an otherwise idle machine
+      // where every target is CPU-bound.
+      const byCpu = perRound(id, (m) => m.cpuUsPerReq, false);
+      ratios[keys[id]] = ratioOf(byReq);
+      cpuRatios[keys[id]] = ratioOf(byCpu);
+      ratioRounds[keys[id]] = {reqPerSec: byReq, cpu: byCpu};
+    }
     for (const {target} of running) {
       const r = targets[target.id];
-      const rel =
-        target.id !== 'moin' && moin ? `  moin-session = ${times(moin / r.reqPerSec)}` : '';
+      const v = ratios[keys[target.id]];
+      const rel = target.id !== 'moin' && v ? `  moin-session = ${times(v)}` : '';
       print(
         `  ${pad(target.label, 48)} ${pad(int(r.reqPerSec), 7)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  ` +
           `${r.cpuUsPerReq} µs CPU/req${rel}`
       );
     }
+    const range = (values) =>
+      values.length > 1
+        ? ` (rounds ${times(Math.min(...values))}–${times(Math.max(...values))})`
+        : '';
     const goal = (key, text) => {
       const v = ratios[key];
       const c = cpuRatios[key];
       print(
         `  goal moin-session ≥ ${HTTP_GOALS[key]}× ${text}: ` +
-          (v === null ? 'not measured' : `${times(v)} ${verdict(v, HTTP_GOALS[key])}`) +
-          (c === null ? '' : `; by CPU per request ${times(c)} ${verdict(c, HTTP_GOALS[key])}`)
+          (v === null
+            ? 'not measured'
+            : `${times(v)}${range(ratioRounds[key].reqPerSec)} ${verdict(v, HTTP_GOALS[key])}`) +
+          (c === null
+            ? ''
+            : `; by CPU per request ${times(c)}${range(ratioRounds[key].cpu)} ${verdict(c, HTTP_GOALS[key])}`)
       );
     };
     goal('vsExpressSqlite', 'express-session on SQLite');
     goal('vsRaw', 'raw node:http');
-    return {load, rounds, targets, ratios, cpuRatios, goals: HTTP_GOALS};
+    return {load, rounds, targets, ratios, cpuRatios, ratioRounds, goals: HTTP_GOALS};
   } finally {
     await Promise.all(running.map((r) => r.t.stop()));
     if (profile) {
