@@ -34,3 +34,40 @@ export function sessionCookie(
 export function deletionCookie(opts: CookieOptions): string {
   return `${opts.name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT${attributes(opts)}`;
 }
+
+/**
+ * The session cookies of one engine: the attribute tail is built once per config (and per
+ * secure/insecure request), and the `Max-Age`/`Expires` part once per expiry minute, so a
+ * response only joins `NAME=VALUE` to a prepared tail. Nothing secret is kept: the id is joined
+ * per call and never stored.
+ */
+export class SessionCookies {
+  readonly #name: string;
+  readonly #tails: readonly [insecure: string, secure: string];
+  readonly #deletions: readonly [insecure: string, secure: string];
+  #lastKey = '';
+  #lastTail = '';
+
+  constructor(name: string, config: Config) {
+    const opts = (secure: boolean): CookieOptions => ({name, config, secure});
+    this.#name = name;
+    this.#tails = [attributes(opts(false)), attributes(opts(true))];
+    this.#deletions = [deletionCookie(opts(false)), deletionCookie(opts(true))];
+  }
+
+  /** Same as {@link sessionCookie}. */
+  session(value: string, lifetime: number, expiresAtMs: number, secure: boolean): string {
+    const key = `${lifetime}/${expiresAtMs}/${secure ? 1 : 0}`;
+    if (key !== this.#lastKey) {
+      const expires = new Date(expiresAtMs).toUTCString();
+      this.#lastTail = `; Max-Age=${lifetime}; Expires=${expires}${this.#tails[secure ? 1 : 0]}`;
+      this.#lastKey = key;
+    }
+    return `${this.#name}=${value}${this.#lastTail}`;
+  }
+
+  /** Same as {@link deletionCookie}. */
+  deletion(secure: boolean): string {
+    return this.#deletions[secure ? 1 : 0];
+  }
+}

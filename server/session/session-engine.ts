@@ -11,7 +11,7 @@ import {
 import type {SessionBus} from '../bus/types.js';
 import type {AuditEntry, SessionOp, SessionRecord, SessionStore} from '../store/types.js';
 import type {UserDirectory} from '../users/types.js';
-import {deletionCookie, sessionCookie, type CookieOptions} from './cookie.js';
+import {SessionCookies} from './cookie.js';
 import {
   classifyCookieValue,
   newPendingToken,
@@ -85,6 +85,7 @@ export class SessionEngine {
   readonly cookieName: string;
   readonly now: () => number;
   readonly #log: (event: string, fields: Record<string, unknown>) => void;
+  readonly #cookies: SessionCookies;
   /** JSON views by record object (see viewJson); records are values, never changed in place. */
   readonly #viewTexts = new WeakMap<SessionRecord, {superuser: boolean; text: string}>();
 
@@ -96,6 +97,7 @@ export class SessionEngine {
     this.now = deps.now ?? Date.now;
     this.#log = deps.log ?? (() => {});
     this.cookieName = cookieNameFor(deps.config);
+    this.#cookies = new SessionCookies(this.cookieName, deps.config);
   }
 
   /** Is this user name a superuser right now (config list and an enabled account). */
@@ -325,29 +327,26 @@ export class SessionEngine {
    * browsers that have no stored session yet.
    */
   async finish(ctx: SessionContext): Promise<string[]> {
-    const opts: CookieOptions = {
-      name: this.cookieName,
-      config: this.config,
-      secure: ctx.request.secure,
-    };
+    const secure = ctx.request.secure;
+    const cookies = this.#cookies;
     const now = this.now();
-    if (ctx.ended && !ctx.record) return ctx.carriedCookie ? [deletionCookie(opts)] : [];
+    if (ctx.ended && !ctx.record) return ctx.carriedCookie ? [cookies.deletion(secure)] : [];
     const r = ctx.record;
     const lifetime = this.#lifetimeFor(
       r ? {user: r.user, rememberMe: r.rememberMe} : ctx.transientUser
     );
     if (lifetime === 0) {
       if (r) await this.#destroy(ctx, 'lifetime0');
-      return ctx.carriedCookie ? [deletionCookie(opts)] : [];
+      return ctx.carriedCookie ? [cookies.deletion(secure)] : [];
     }
     const expiresAt = expiryFor(now, lifetime);
     if (r && ctx.sid) {
       if (expiresAt !== r.expiresAt) await this.mutate(ctx, {type: 'touch', expiresAt});
-      if (!ctx.record) return ctx.carriedCookie ? [deletionCookie(opts)] : [];
-      return [sessionCookie(opts, ctx.sid, lifetime, expiresAt)];
+      if (!ctx.record) return ctx.carriedCookie ? [cookies.deletion(secure)] : [];
+      return [cookies.session(ctx.sid, lifetime, expiresAt, secure)];
     }
-    if (ctx.transientUser) return ctx.carriedCookie ? [deletionCookie(opts)] : [];
-    return [sessionCookie(opts, newPendingToken(), lifetime, expiresAt)];
+    if (ctx.transientUser) return ctx.carriedCookie ? [cookies.deletion(secure)] : [];
+    return [cookies.session(newPendingToken(), lifetime, expiresAt, secure)];
   }
 
   // What is wrong with a stored session as of now, if anything: its user is gone or disabled,
