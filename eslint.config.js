@@ -5,7 +5,8 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  {ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**']},
+  // bench/results: what the benchmarks write (ignored by git too).
+  {ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'bench/results/**']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
