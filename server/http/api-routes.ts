@@ -23,7 +23,7 @@ export function addApiRoutes(router: Router, parts: ServiceParts, throttle: Logi
   const {engine, config, users, logger} = parts;
 
   router.add('/api/session', {
-    GET: (req, res) => answerWithSession(parts, req, res, async () => {}),
+    GET: (req, res) => answerWithSession(parts, req, res),
   });
 
   router.add('/api/login', {

@@ -28,13 +28,14 @@ export async function answerWithSession(
   parts: ServiceParts,
   req: IncomingMessage,
   res: ServerResponse,
-  action: SessionAction
+  action?: SessionAction
 ): Promise<void> {
   const {engine} = parts;
   const ctx = await engine.load(requestInfo(req, parts.config));
-  let result: ActionResult;
+  let result: ActionResult = {};
   try {
-    result = (await action(ctx)) ?? {};
+    // No action (a plain read, the wiki back end's GET): no await for it either.
+    if (action) result = (await action(ctx)) ?? {};
   } catch (err) {
     if (!isMoinError(err) || err.status >= 500) throw err;
     result = {error: err};
