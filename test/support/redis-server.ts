@@ -3,6 +3,8 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {Redis} from 'ioredis';
+import {afterAll, afterEach, beforeAll} from 'vitest';
 
 /** How a spawned redis-server persists (the defaults keep nothing on disk). */
 export interface RedisServerOptions {
@@ -152,4 +154,34 @@ function missingBinary(err: unknown): Error {
     );
   }
   return e instanceof Error ? e : new Error(String(e));
+}
+
+/** What {@link useRedisServer} gives a test file. */
+export interface RedisSuite {
+  /** The file's redis-server (set in beforeAll). */
+  server: RedisServer;
+  /** A plain client on it, to look at keys the way another process would. */
+  raw: Redis;
+  /** Buses and stores to close after each test. */
+  open: {close(): Promise<void>}[];
+}
+
+/**
+ * One spawned redis-server for a whole test file, with a plain client on it, both stopped after
+ * the file; whatever was pushed to `open` is closed after each test.
+ */
+export function useRedisServer(): RedisSuite {
+  const suite = {open: []} as unknown as RedisSuite;
+  beforeAll(async () => {
+    suite.server = await startRedisServer();
+    suite.raw = new Redis(suite.server.url);
+  });
+  afterAll(async () => {
+    suite.raw.disconnect();
+    await suite.server.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(suite.open.splice(0).map((x) => x.close()));
+  });
+  return suite;
 }

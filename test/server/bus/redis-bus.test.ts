@@ -1,5 +1,4 @@
-import {Redis} from 'ioredis';
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {resolveConfig} from '../../../shared/index.js';
 import {
   createBus,
@@ -10,27 +9,12 @@ import {
 } from '../../../server/bus/index.js';
 import {RedisStore} from '../../../server/store/redis-store.js';
 import {sessionRecord} from '../store/session-record.js';
-import {freePort, startRedisServer, type RedisServer} from '../../support/redis-server.js';
+import {freePort, startRedisServer, useRedisServer} from '../../support/redis-server.js';
 
-let redis: RedisServer;
-let raw: Redis;
-const open: {close(): Promise<void>}[] = [];
+const suite = useRedisServer();
+const {open} = suite;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-  raw = new Redis(redis.url);
-});
-
-afterAll(async () => {
-  raw.disconnect();
-  await redis.stop();
-});
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((b) => b.close()));
-});
-
-async function newBus(prefix: string, url = redis.url): Promise<RedisBus> {
+async function newBus(prefix: string, url = suite.server.url): Promise<RedisBus> {
   const bus = new RedisBus(url, {prefix});
   open.push(bus);
   await bus.ready();
@@ -70,8 +54,8 @@ describe('RedisBus across two connections', () => {
     const a = await newBus('x3:');
     await newBus('x3:');
     for (const k of ['s1', 's2', 's3']) await a.publish(k);
-    expect(await raw.pubsub('CHANNELS', 'x3:*')).toEqual(['x3:changes']);
-    expect(await raw.pubsub('NUMSUB', 'x3:changes')).toEqual(['x3:changes', 2]);
+    expect(await suite.raw.pubsub('CHANNELS', 'x3:*')).toEqual(['x3:changes']);
+    expect(await suite.raw.pubsub('NUMSUB', 'x3:changes')).toEqual(['x3:changes', 2]);
   });
 
   it('does not hear another prefix', async () => {
@@ -86,7 +70,7 @@ describe('RedisBus across two connections', () => {
   it('delivers revocations that the store publishes from its script (the CLI path)', async () => {
     const bus = await newBus('x5:');
     const got = record(bus);
-    const store = new RedisStore(redis.url, {prefix: 'x5:'});
+    const store = new RedisStore(suite.server.url, {prefix: 'x5:'});
     open.push(store);
     await store.insert(sessionRecord('revoked', {user: 'Zed'}));
     await store.revokeUser('Zed');
@@ -96,7 +80,7 @@ describe('RedisBus across two connections', () => {
   it('publishes a change made before its first connection is up (a short-lived CLI)', async () => {
     const listener = await newBus('x7:');
     const got = record(listener);
-    const cli = new RedisBus(redis.url, {prefix: 'x7:'});
+    const cli = new RedisBus(suite.server.url, {prefix: 'x7:'});
     open.push(cli);
     await cli.publish('from-cli');
     await expect.poll(() => got.keys).toEqual(['from-cli']);
@@ -107,7 +91,7 @@ describe('RedisBus across two connections', () => {
   it('resyncs every instance when asked to', async () => {
     const a = await newBus('x6:');
     const got = record(a);
-    await raw.publish('x6:changes', RESYNC_MESSAGE);
+    await suite.raw.publish('x6:changes', RESYNC_MESSAGE);
     await expect.poll(() => got.resyncs()).toBe(1);
     expect(got.keys).toEqual([]);
   });
@@ -118,7 +102,7 @@ describe('RedisBus after the subscriber reconnects', () => {
     const a = await newBus('r1:');
     const b = await newBus('r1:');
     const got = record(b);
-    await raw.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await suite.raw.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await expect.poll(() => got.resyncs(), {timeout: 10_000}).toBeGreaterThanOrEqual(1);
     await a.publish('after');
     await expect.poll(() => got.keys).toEqual(['after']);
@@ -193,7 +177,7 @@ describe('RedisBus after the subscriber reconnects', () => {
 
 describe('createBus', () => {
   it('gives a redis:// store a RedisBus on the same URL and prefix', async () => {
-    const bus = createBus(resolveConfig({store: redis.url, redis_prefix: 'cb:'}));
+    const bus = createBus(resolveConfig({store: suite.server.url, redis_prefix: 'cb:'}));
     open.push(bus);
     expect(bus).toBeInstanceOf(RedisBus);
     expect((bus as RedisBus).channel).toBe('cb:changes');

@@ -1,34 +1,19 @@
 import {Redis} from 'ioredis';
-import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
+import {beforeEach, describe, expect, it} from 'vitest';
 import {isMoinError, resolveConfig} from '../../../shared/index.js';
 import {createStore} from '../../../server/store/create-store.js';
 import {RedisStore} from '../../../server/store/redis-store.js';
 import type {SessionRecord} from '../../../server/store/types.js';
-import {freePort, startRedisServer, type RedisServer} from '../../support/redis-server.js';
+import {freePort, startRedisServer, useRedisServer} from '../../support/redis-server.js';
 import {sessionRecord} from './session-record.js';
 import {describeStoreConformance} from './store-conformance.js';
 
-let redis: RedisServer;
-let raw: Redis;
+const suite = useRedisServer();
+const {open} = suite;
 let prefixSeq = 0;
-const open: RedisStore[] = [];
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  raw = new Redis(redis.url);
-});
-
-afterAll(async () => {
-  raw.disconnect();
-  await redis.stop();
-});
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
 
 /** A store on the suite's Redis with a prefix of its own, so tests never see each other's keys. */
-function newStore(prefix = `t${++prefixSeq}:`, url = redis.url): RedisStore {
+function newStore(prefix = `t${++prefixSeq}:`, url = suite.server.url): RedisStore {
   const s = new RedisStore(url, {prefix});
   open.push(s);
   return s;
@@ -37,13 +22,13 @@ function newStore(prefix = `t${++prefixSeq}:`, url = redis.url): RedisStore {
 describeStoreConformance('redis', async () => {
   // A fresh prefix per test is an empty store; cleanup removes every key under it.
   const prefix = `conf${++prefixSeq}:`;
-  const store = new RedisStore(redis.url, {prefix});
+  const store = new RedisStore(suite.server.url, {prefix});
   return {
     store,
     async cleanup() {
       await store.close();
-      const keys = await raw.keys(`${prefix}*`);
-      if (keys.length > 0) await raw.del(...keys);
+      const keys = await suite.raw.keys(`${prefix}*`);
+      if (keys.length > 0) await suite.raw.del(...keys);
     },
   };
 });
@@ -64,9 +49,9 @@ describe('RedisStore key layout', () => {
     const s = newStore('lay:');
     const r = record('k1', {user: 'Alice'});
     await s.insert(r);
-    expect(await raw.exists('lay:s:k1')).toBe(1);
-    expect(await raw.pexpiretime('lay:s:k1')).toBe(r.expiresAt);
-    expect(await raw.zscore('lay:u:Alice', 'k1')).toBe(String(r.expiresAt));
+    expect(await suite.raw.exists('lay:s:k1')).toBe(1);
+    expect(await suite.raw.pexpiretime('lay:s:k1')).toBe(r.expiresAt);
+    expect(await suite.raw.zscore('lay:u:Alice', 'k1')).toBe(String(r.expiresAt));
   });
 
   it('moves the Redis expiry with a touch', async () => {
@@ -76,8 +61,8 @@ describe('RedisStore key layout', () => {
     const later = r.expiresAt + 600_000;
     const res = await s.mutate('k1', {type: 'touch', expiresAt: later}, Date.now());
     expect(res?.changed).toBe(true);
-    expect(await raw.pexpiretime('touch:s:k1')).toBe(later);
-    expect(await raw.zscore('touch:u:Alice', 'k1')).toBe(String(later));
+    expect(await suite.raw.pexpiretime('touch:s:k1')).toBe(later);
+    expect(await suite.raw.zscore('touch:u:Alice', 'k1')).toBe(String(later));
   });
 
   it('keeps sessions of different prefixes apart', async () => {
@@ -90,12 +75,12 @@ describe('RedisStore key layout', () => {
   });
 
   it('is what createStore opens for a redis:// store, with the configured prefix', async () => {
-    const config = resolveConfig({store: redis.url, redis_prefix: 'cfg:'});
+    const config = resolveConfig({store: suite.server.url, redis_prefix: 'cfg:'});
     const s = createStore(config);
     try {
       expect(s.kind).toBe('redis');
       await s.insert(record('viaConfig'));
-      expect(await raw.exists('cfg:s:viaConfig')).toBe(1);
+      expect(await suite.raw.exists('cfg:s:viaConfig')).toBe(1);
     } finally {
       await s.close();
     }
@@ -107,7 +92,7 @@ describe('RedisStore expiry', () => {
     const s = newStore();
     await s.insert(record('short', {expiresAt: Date.now() + 150}));
     await new Promise((r) => setTimeout(r, 400));
-    expect(await raw.exists(s.recordKey('short'))).toBe(0);
+    expect(await suite.raw.exists(s.recordKey('short'))).toBe(0);
     expect(await s.get('short', Date.now())).toBeUndefined();
     expect(await s.mutate('short', {type: 'return'}, Date.now())).toBeUndefined();
   });
@@ -117,12 +102,12 @@ describe('RedisStore expiry', () => {
     await s.insert(record('gone', {user: 'Bob', expiresAt: Date.now() + 100}));
     await s.insert(record('stays', {user: 'Bob'}));
     await new Promise((r) => setTimeout(r, 300));
-    expect(await raw.zcard('pur:u:Bob')).toBe(2);
+    expect(await suite.raw.zcard('pur:u:Bob')).toBe(2);
     // Redis removed the record itself, so purge finds no record to remove, only index entries.
     expect(await s.purgeExpired(Date.now())).toBe(0);
-    expect(await raw.zrange('pur:u:Bob', '0', '-1')).toEqual(['stays']);
-    expect(await raw.zrange('pur:x', '0', '-1')).toEqual(['stays']);
-    expect(await raw.hkeys('pur:o')).toEqual(['stays']);
+    expect(await suite.raw.zrange('pur:u:Bob', '0', '-1')).toEqual(['stays']);
+    expect(await suite.raw.zrange('pur:x', '0', '-1')).toEqual(['stays']);
+    expect(await suite.raw.hkeys('pur:o')).toEqual(['stays']);
     expect((await s.list(Date.now(), 'Bob')).map((r) => r.ref)).toEqual(['stays']);
   });
 
@@ -131,7 +116,7 @@ describe('RedisStore expiry', () => {
     const now = Date.now();
     for (let i = 0; i < 1_200; i++) await s.insert(record(`m${i}`, {expiresAt: now + 60_000}));
     expect(await s.purgeExpired(now + 120_000)).toBe(1_200);
-    expect(await raw.zcard('many:x')).toBe(0);
+    expect(await suite.raw.zcard('many:x')).toBe(0);
   });
 });
 
@@ -141,7 +126,7 @@ describe('RedisStore indexes', () => {
     await s.insert(record('k', {user: 'Carol'}));
     expect(await s.destroy('k')).toBe(true);
     expect(await s.destroy('k')).toBe(false);
-    expect(await raw.exists('des:u:Carol', 'des:x', 'des:o')).toBe(0);
+    expect(await suite.raw.exists('des:u:Carol', 'des:x', 'des:o')).toBe(0);
   });
 
   it('insert with an old key rotates in one step and moves the index', async () => {
@@ -149,8 +134,8 @@ describe('RedisStore indexes', () => {
     await s.insert(record('anon'));
     await s.insert(record('logged', {user: 'Dave'}), 'anon');
     expect(await s.get('anon', Date.now())).toBeUndefined();
-    expect(await raw.zrange('rot:x', '0', '-1')).toEqual(['logged']);
-    expect(await raw.zrange('rot:u:Dave', '0', '-1')).toEqual(['logged']);
+    expect(await suite.raw.zrange('rot:x', '0', '-1')).toEqual(['logged']);
+    expect(await suite.raw.zrange('rot:u:Dave', '0', '-1')).toEqual(['logged']);
   });
 
   it('revokeUser publishes every revoked key on <prefix>changes', async () => {
@@ -158,7 +143,7 @@ describe('RedisStore indexes', () => {
     await s.insert(record('r1', {user: 'Eve'}));
     await s.insert(record('r2', {user: 'Eve'}));
     await s.insert(record('r3', {user: 'Frank'}));
-    const sub = new Redis(redis.url);
+    const sub = new Redis(suite.server.url);
     try {
       const got: string[] = [];
       sub.on('message', (_ch: string, m: string) => got.push(m));
@@ -166,8 +151,8 @@ describe('RedisStore indexes', () => {
       expect((await s.revokeUser('Eve')).sort()).toEqual(['r1', 'r2']);
       await expect.poll(() => got.sort()).toEqual(['r1', 'r2']);
       expect(await s.get('r3', Date.now())).toMatchObject({user: 'Frank'});
-      expect(await raw.exists('rev:u:Eve')).toBe(0);
-      expect(await raw.zrange('rev:x', '0', '-1')).toEqual(['r3']);
+      expect(await suite.raw.exists('rev:u:Eve')).toBe(0);
+      expect(await suite.raw.zrange('rev:x', '0', '-1')).toEqual(['r3']);
     } finally {
       sub.disconnect();
     }
@@ -201,14 +186,14 @@ describe('RedisStore atomicity across instances', () => {
 
   it('writes 50 parallel changes of one session from one instance with a few compare-and-sets', async () => {
     const now = Date.now();
-    await raw.config('RESETSTAT');
+    await suite.raw.config('RESETSTAT');
     const results = await Promise.all(
       Array.from({length: 50}, (_, i) =>
         a.mutate('hot', {type: 'visit', page: `B${i}`, trailSize: 5}, now)
       )
     );
     expect(results.map((r) => r!.record.rev)).toEqual(Array.from({length: 50}, (_, i) => 11 + i));
-    const stats = (await raw.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/);
+    const stats = (await suite.raw.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/);
     expect(Number(stats?.[1] ?? 0)).toBeLessThanOrEqual(5);
     expect((await b.get('hot', now))!.rev).toBe(60);
   });
@@ -248,14 +233,14 @@ describe('RedisStore atomicity across instances', () => {
     await b.destroy('hot');
     await Promise.all(pending);
     expect(await a.get('hot', now)).toBeUndefined();
-    expect(await raw.exists(a.recordKey('hot'))).toBe(0);
+    expect(await suite.raw.exists(a.recordKey('hot'))).toBe(0);
   });
 });
 
 describe('RedisStore reading bad data', () => {
   it('reads a value that is not JSON as no session', async () => {
     const s = newStore('bad:');
-    await raw.set('bad:s:junk', '{not json', 'PX', 60_000);
+    await suite.raw.set('bad:s:junk', '{not json', 'PX', 60_000);
     expect(await s.get('junk', Date.now())).toBeUndefined();
   });
 });
