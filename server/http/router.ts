@@ -47,11 +47,6 @@ export class Router {
     return this;
   }
 
-  /** The methods a path answers, for `Allow`. */
-  allowed(path: string): string[] {
-    return [...(this.#routes.get(path)?.allow ?? [])];
-  }
-
   /** Finds what to do with a request. */
   match(method: string | undefined, url: string | undefined): Dispatch {
     const target = splitTarget(url);

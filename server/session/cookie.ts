@@ -27,7 +27,11 @@ export function sessionCookie(
   lifetime: number,
   expiresAtMs: number
 ): string {
-  return `${opts.name}=${value}; Max-Age=${lifetime}; Expires=${new Date(expiresAtMs).toUTCString()}${attributes(opts)}`;
+  return `${opts.name}=${value}${lifetimeTail(lifetime, expiresAtMs, attributes(opts))}`;
+}
+
+function lifetimeTail(lifetime: number, expiresAtMs: number, attributes: string): string {
+  return `; Max-Age=${lifetime}; Expires=${new Date(expiresAtMs).toUTCString()}${attributes}`;
 }
 
 /** The cookie that deletes the session cookie (same Path and Domain, as browsers require). */
@@ -43,7 +47,7 @@ export function deletionCookie(opts: CookieOptions): string {
  */
 export class SessionCookies {
   readonly #name: string;
-  readonly #tails: readonly [insecure: string, secure: string];
+  readonly #attributes: readonly [insecure: string, secure: string];
   readonly #deletions: readonly [insecure: string, secure: string];
   #lastKey = '';
   #lastTail = '';
@@ -51,7 +55,7 @@ export class SessionCookies {
   constructor(name: string, config: Config) {
     const opts = (secure: boolean): CookieOptions => ({name, config, secure});
     this.#name = name;
-    this.#tails = [attributes(opts(false)), attributes(opts(true))];
+    this.#attributes = [attributes(opts(false)), attributes(opts(true))];
     this.#deletions = [deletionCookie(opts(false)), deletionCookie(opts(true))];
   }
 
@@ -59,8 +63,7 @@ export class SessionCookies {
   session(value: string, lifetime: number, expiresAtMs: number, secure: boolean): string {
     const key = `${lifetime}/${expiresAtMs}/${secure ? 1 : 0}`;
     if (key !== this.#lastKey) {
-      const expires = new Date(expiresAtMs).toUTCString();
-      this.#lastTail = `; Max-Age=${lifetime}; Expires=${expires}${this.#tails[secure ? 1 : 0]}`;
+      this.#lastTail = lifetimeTail(lifetime, expiresAtMs, this.#attributes[secure ? 1 : 0]);
       this.#lastKey = key;
     }
     return `${this.#name}=${value}${this.#lastTail}`;
