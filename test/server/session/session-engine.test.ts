@@ -59,7 +59,7 @@ describe('SessionEngine', () => {
     const key = slow.record!.key;
     const set = await engine.finish(slow);
     expect(set[0]).toMatch(/^MOIN_SESSION=; Max-Age=0/);
-    expect(await store.get(key, Date.now())).toBeUndefined();
+    expect(await store.get(key, clock.ms)).toBeUndefined();
   });
 
   it('carries a visit applied while the login checked the password into the new session', async () => {
