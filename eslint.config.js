@@ -10,7 +10,12 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // Tests, benchmarks and scripts run in Node and drive browsers: both sets of globals. The
+    // runtime folders get only their own below (tsconfig.{shared,client,server}.json agree).
+    ignores: ['shared/**', 'client/**', 'server/**'],
     languageOptions: {globals: {...globals.node, ...globals.browser}},
+  },
+  {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -26,7 +31,9 @@ export default tseslint.config(
   },
   {
     files: ['shared/**/*.ts'],
+    languageOptions: {globals: {structuredClone: 'readonly'}},
     rules: {
+      'no-undef': 'error',
       'no-restricted-imports': [
         'error',
         {
@@ -39,11 +46,21 @@ export default tseslint.config(
   },
   {
     files: ['server/**/*.ts'],
-    rules: {'no-restricted-imports': ['error', {patterns: ['../client/*', '../../client/*']}]},
+    // no-undef sees type names too: Node's `NodeJS` namespace is one.
+    languageOptions: {globals: {...globals.node, NodeJS: 'readonly'}},
+    rules: {
+      'no-undef': 'error',
+      'no-restricted-imports': ['error', {patterns: ['../client/*', '../../client/*']}],
+    },
   },
   {
     files: ['client/**/*.ts'],
+    // no-undef sees type names too: these DOM ones are types only.
+    languageOptions: {
+      globals: {...globals.browser, IDBTransactionMode: 'readonly', RequestInit: 'readonly'},
+    },
     rules: {
+      'no-undef': 'error',
       'no-restricted-imports': ['error', {patterns: ['node:*', '../server/*', '../../server/*']}],
     },
   },

@@ -52,6 +52,9 @@ for (const need of ['/usr/bin/chromium', 'redis-server']) {
 
 gate('eslint', bin('eslint'), ['.']);
 gate('prettier', bin('prettier'), ['--check', '.']);
+// Each runtime folder alone first (shared: no DOM and no Node types; client: DOM only; server:
+// Node only), then everything together with the tests.
+gate('typecheck runtimes', bin('tsc'), ['-b', 'tsconfig.runtimes.json']);
 gate('typecheck', bin('tsc'), ['-p', '.']);
 
 rmSync(`${root}.vitest-report.json`, {force: true});
