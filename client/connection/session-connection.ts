@@ -262,16 +262,27 @@ export class SessionConnection {
       url.href,
       this.#WebSocket,
       (m) => {
-        if (m.type === 'session') this.#onSession(link, m.session);
-        else if (m.type === 'ack') this.#settle(m.id, true);
-        else if (m.type === 'error' && m.id) {
-          // A page the server refuses is dropped. Anything else (rate_limited, no_session after a
-          // login moved the session, store_unavailable) keeps the visit pending for a later try.
-          if (m.code === 'invalid_page' || m.code === 'bad_message') this.#settle(m.id, false);
-          else {
+        // Every server message type is handled here: a new one fails to compile until it is.
+        switch (m.type) {
+          case 'session':
+            return this.#onSession(link, m.session);
+          case 'ack':
+            return this.#settle(m.id, true);
+          case 'error':
+            // A page the server refuses is dropped. Anything else (rate_limited, no_session after
+            // a login moved the session, store_unavailable) keeps the visit pending for a later
+            // try. An error without an id is about no visit of ours.
+            if (!m.id) return;
+            if (m.code === 'invalid_page' || m.code === 'bad_message')
+              return this.#settle(m.id, false);
             link.sent.delete(m.id);
             setTimeout(() => this.#flush(), this.timing.minDelayMs);
-          }
+            return;
+          case 'pong':
+            // Any frame counts as life (SocketLink); nothing else to do.
+            return;
+          default:
+            return m satisfies never;
         }
       },
       () => {
