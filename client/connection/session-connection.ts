@@ -5,7 +5,7 @@ import {TabChannel, type TabMessage} from '../tabs/tab-channel.js';
 import {requestJson, type SessionRequestError} from './request.js';
 import {SocketLink} from './socket-link.js';
 import {DEFAULT_TIMING, backoffDelay, type Timing} from './timing.js';
-import {identityOf, withVisits} from './trail-view.js';
+import {ANONYMOUS_STORED, identityOf, withVisits} from './trail-view.js';
 import type {
   ConnectionState,
   ConnectionStatus,
@@ -28,6 +28,14 @@ export interface ConnectionOptions {
 }
 
 type Source = 'mirror' | 'http' | 'socket' | 'tab';
+
+/** Acked visits kept to show until the push that reflects them (and to carry through a login). */
+const LANDED_KEPT = 20;
+/** How long visits of an anonymous session wait for the login that carries them. */
+const CARRY_MS = 10_000;
+/** Socket rebinds allowed per window before the connection stops forcing them. */
+const MAX_REBINDS = 5;
+const REBIND_WINDOW_MS = 60_000;
 
 const isUserList = (d: unknown): d is {users: {name: string}[]} =>
   Array.isArray((d as {users?: unknown})?.users);
@@ -351,9 +359,9 @@ export class SessionConnection {
 
   #rebind(): void {
     const now = Date.now();
-    this.#rebinds = this.#rebinds.filter((t) => now - t < 60_000);
+    this.#rebinds = this.#rebinds.filter((t) => now - t < REBIND_WINDOW_MS);
     // HTTP and the socket keep disagreeing (a cookie the upgrade does not carry?): stop forcing.
-    if (this.#rebinds.push(now) <= 5) void this.#connect();
+    if (this.#rebinds.push(now) <= MAX_REBINDS) void this.#connect();
   }
 
   /** Sends every pending visit not yet sent on this socket, oldest first. */
@@ -372,7 +380,10 @@ export class SessionConnection {
     this.#settled.add(id);
     const visit = this.#pending.find((v) => v.id === id);
     if (visit && landed) {
-      this.#landed = [...this.#landed.slice(-19), {...visit, rev: this.#view?.rev ?? 0}];
+      this.#landed = [
+        ...this.#landed.slice(1 - LANDED_KEPT),
+        {...visit, rev: this.#view?.rev ?? 0},
+      ];
     }
     this.#setPending(this.#pending);
     this.#notify();
@@ -429,12 +440,12 @@ export class SessionConnection {
     // Logging in copies an anonymous session's trail (and applied op ids) to the new session.
     // Visits not sent yet go along, and so do recent acked ones: one applied to the old session
     // after the copy would be lost, and one applied before it is a duplicate the server ignores.
-    // The old session's socket may first say it ended, so they wait (10 s) for the next stored
+    // The old session's socket may first say it ended, so they wait (CARRY_MS) for the next stored
     // identity. Every other change of identity drops them with the rest (privacy).
     const now = Date.now();
-    if (changed && this.#identity === 's:') {
+    if (changed && this.#identity === ANONYMOUS_STORED) {
       const visits = [...this.#landed, ...this.#pending].map(({id, page}) => ({id, page}));
-      this.#carry = {visits, until: now + 10_000};
+      this.#carry = {visits, until: now + CARRY_MS};
     }
     // Visits of this page made before the server first answered belong to whoever the server
     // says the cookie is (the mirror may be behind: a page can unload mid-write).

@@ -6,8 +6,12 @@ import {addToTrail, type SessionView} from '../shared.js';
  * session across a change of user); login, logout, expiry and revocation change it.
  */
 export function identityOf(view: SessionView): string {
+  // Keep in step with ANONYMOUS_STORED below.
   return `${view.stored ? 's' : 'n'}:${(view.realUser ?? view.user)?.name ?? ''}`;
 }
+
+/** The identity of a stored anonymous session (the one whose visits a login carries over). */
+export const ANONYMOUS_STORED = 's:';
 
 /** The trail with visits the server has not reflected yet applied on top, as the server will. */
 export function withVisits(trail: readonly string[], pages: readonly string[], size: number) {
