@@ -34,7 +34,7 @@ class MoinSessionData(dict):
 
     def __init__(self, data, view, new, sid, cookie):
         dict.__init__(self, data)
-        dict.__setitem__(self, 'trail', list(view.get('trail', [])))
+        self._show_trail(view)
         self.view = view
         self.new = new
         # 1.9's wikiutil.createTicket (line 2498) binds form tickets to session.sid.
@@ -104,7 +104,16 @@ class MoinSessionData(dict):
             deleted = 'max-age=0' in header.lower().replace(' ', '')
             self.cookie = replace_cookie(self.cookie, cookie_name, None if deleted else value)
             self.sid = None if deleted else value
-        dict.__setitem__(self, 'trail', list(view.get('trail', [])))
+        self._show_trail(view)
+
+    def _show_trail(self, view):
+        # 'trail' as 1.9 keeps it (user.getTrail, line 1194): absent while empty, so an empty
+        # session stays falsy for wikiutil.createTicket's `if request.session`.
+        trail = list(view.get('trail', []))
+        if trail:
+            dict.__setitem__(self, 'trail', trail)
+        else:
+            dict.pop(self, 'trail', None)
 
 
 def cookie_value(header, name):
@@ -184,6 +193,8 @@ class MoinSessionService(SessionService):
         else:
             real = user
         view = session.view
+        # What addTrail left in the session; the calls below show moin-session's trail again.
+        trail = list(dict.get(session, 'trail') or [])
         shown = (view.get('realUser') or view.get('user') or {}).get('name')
         real_valid = real is not None and real.valid
         if not real_valid and shown is not None:
@@ -193,7 +204,7 @@ class MoinSessionService(SessionService):
             if real_valid and real.name != shown:
                 self.login(request, session, real)
             self._change_user(session, user, real)
-            self._record_trail(session)
+            self._record_trail(session, trail)
             if session.modified and not session.new:
                 body = {'set': session.changed, 'delete': sorted(session.deleted)}
                 self._call(session, 'POST', '/api/backend/session/data', body)
@@ -213,8 +224,7 @@ class MoinSessionService(SessionService):
             # 1.9: logout while switched returns to the superuser (auth handle_logout 439-455).
             self._call(session, 'DELETE', '/api/su', None, bearer=False)
 
-    def _record_trail(self, session):
-        trail = dict.get(session, 'trail') or []
+    def _record_trail(self, session, trail):
         # user.addTrail (line 1162) appends the page it shows; moin-session records the visit,
         # except while new: 1.9 never persists the trail of a browser's first request either.
         if trail and not session.new and trail != list(session.view.get('trail', [])):

@@ -206,8 +206,9 @@ class KitTest(unittest.TestCase):
     def test_change_user_runs_on_moin_session(self):
         browser = Browser()
         self.serve(browser, login='Admin')
-        request, _ = self.serve(browser, su='Bob')
+        request, _ = self.serve(browser, su='Bob', page='UserPreferences')
         self.assertEqual(request.session.view['user'], {'name': 'Bob'})
+        self.assertEqual(request.session.view['trail'][-1], 'UserPreferences')
         self.assertEqual(request.session.view['realUser'], {'name': 'Admin'})
         request, _ = self.serve(browser)
         self.assertEqual(request.user.name, 'Bob')
@@ -240,6 +241,11 @@ class KitTest(unittest.TestCase):
         browser.take(request.headers)
         answer, _ = self.client.call('GET', '/api/backend/session', browser.header())
         self.assertEqual(answer['data'], {'b': 'x'})
+
+    def test_an_empty_session_is_falsy_as_in_1_9(self):
+        request, _ = self.serve(Browser())
+        self.assertFalse(request.session)
+        self.assertTrue(request.session.is_new)
 
     def test_cleansessions_finds_nothing_to_do(self):
         request = Request(self.cfg, '')
