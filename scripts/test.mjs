@@ -37,7 +37,7 @@ function gate(name, cmd, args) {
   }
 }
 
-for (const need of ['/usr/bin/chromium', 'redis-server']) {
+for (const need of ['/usr/bin/chromium', 'redis-server', 'python3']) {
   const found = need.startsWith('/')
     ? existsSync(process.env.CHROMIUM_PATH ?? need)
     : spawnSync('which', [need]).status === 0;

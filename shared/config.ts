@@ -52,6 +52,9 @@ export interface Config {
   visit_burst: number;
   /** (ours) Seconds between WebSocket pings; a socket that misses one is dropped. @default 30 */
   ping_interval_seconds: number;
+  // issue 14: the wiki back end's API
+  /** File holding the secret of `/api/backend/*` (≥ 32 characters, mode 0600); null → no such API. @default null */
+  backend_token_file: string | null;
 }
 
 /** The defaults, frozen. */
@@ -79,6 +82,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   visit_rate: 20,
   visit_burst: 60,
   ping_interval_seconds: 30,
+  // issue 14
+  backend_token_file: null,
 } satisfies Config);
 
 /** A configuration problem; `key` names the offending key. */
@@ -210,6 +215,12 @@ const CHECKS: {[K in keyof Config]: Check} = {
   visit_rate: intRange(1, 100_000),
   visit_burst: intRange(1, 100_000),
   ping_interval_seconds: intRange(1, 3600),
+  // issue 14: the file itself is read (length, mode) when the service starts.
+  backend_token_file: (v, k) => {
+    const s = nullableStr(v, k);
+    if (s === '') throw new ConfigError(k, 'must not be empty (use null to turn the API off)');
+    return s;
+  },
 };
 
 /** The keys a config file may hold. */

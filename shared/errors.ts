@@ -31,6 +31,12 @@ export const ERROR_CODES = {
   bad_message: {status: 400, message: 'The frame is not a valid message.'},
   no_session: {status: 401, message: 'There is no stored session to record this in.'},
   too_many_sockets: {status: 429, message: 'This session has too many open sockets.'},
+  // issue 14: the back-end API (/api/backend/*).
+  bad_token: {
+    status: 401,
+    message: 'The back-end API needs the right Authorization: Bearer secret.',
+  },
+  data_too_large: {status: 413, message: 'The session values would be larger than 64 KiB.'},
 } as const satisfies Record<string, {status: number; message: string}>;
 
 /** A stable error code. */

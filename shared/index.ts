@@ -30,6 +30,13 @@ export type {
   SessionMessage,
   VisitMessage,
 } from './protocol.js';
+// issue 14
+export {
+  MAX_SESSION_DATA_BYTES,
+  MAX_SESSION_KEY_LENGTH,
+  sessionDataBytes,
+  sessionKeyProblem,
+} from './session-data.js';
 export {addToTrail, shortenPageName} from './trail.js';
 export {isSessionView, parseClientMessage, parseServerMessage} from './validate.js';
 export type {FrameProblem, Parsed} from './validate.js';

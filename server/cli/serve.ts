@@ -1,3 +1,4 @@
+import {ConfigError} from '../../shared/index.js';
 import {LOG_LEVELS, createLogger} from '../log.js';
 import {answerClientError} from '../http/client-error.js';
 import {createSessionService} from '../service.js';
@@ -63,7 +64,8 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   try {
     service = createSessionService(config, {logger});
   } catch (err) {
-    if (err instanceof UsersFileError) throw new UsageError(err.message);
+    if (err instanceof UsersFileError || err instanceof ConfigError)
+      throw new UsageError(err.message);
     throw err;
   }
   let server;

@@ -2,6 +2,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http';
 import {MoinError, isMoinError} from '../../shared/index.js';
 import type {ServiceParts} from '../service-parts.js';
 import {addApiRoutes} from './api-routes.js';
+import {addBackendRoutes} from './backend-routes.js';
 import {LoginThrottle} from './login-throttle.js';
 import {addOpsRoutes} from './ops-routes.js';
 import {corsHeaders, judgeOrigin, preflightHeaders} from './origin.js';
@@ -28,6 +29,7 @@ export function createHttpHandler(
   });
   const router = new Router();
   addApiRoutes(router, parts, throttle);
+  addBackendRoutes(router, parts);
   addOpsRoutes(router, parts);
   addStaticRoutes(router, parts.root);
 

@@ -9,6 +9,8 @@ import {API_HEADERS, sendJson, sendJsonText, type HeaderMap} from './respond.js'
 export interface ActionResult {
   /** A body other than the view (e.g. the user search). */
   body?: unknown;
+  /** A body built after `finish` (so a view in it shows the current expiry); wins over `body`. */
+  bodyAfterFinish?: () => unknown;
   /** An error answered after the session was finished (its cookie still refreshed). */
   error?: MoinError;
   /** Extra headers (e.g. Retry-After). */
@@ -47,6 +49,7 @@ export async function answerWithSession(
     sendJson(res, result.error.status, result.error.toBody(), headers);
     return;
   }
-  if (result.body !== undefined) sendJson(res, 200, result.body, headers);
+  const body = result.bodyAfterFinish ? result.bodyAfterFinish() : result.body;
+  if (body !== undefined) sendJson(res, 200, body, headers);
   else sendJsonText(res, 200, engine.viewJson(ctx), headers);
 }

@@ -1,4 +1,9 @@
-import type {UserRef} from '../../shared/index.js';
+import {
+  MAX_SESSION_DATA_BYTES,
+  sessionDataBytes,
+  sessionKeyProblem,
+  type UserRef,
+} from '../../shared/index.js';
 import type {SessionContext, SessionEngine} from '../session/session-engine.js';
 import {assertJsonValue, copyJson} from './json-value.js';
 
@@ -57,11 +62,21 @@ export class RequestSession {
     return this.#values.has(checkKey(key));
   }
 
-  /** Sets a value; it must be JSON data (else TypeError). Saved when the response ends. */
+  /**
+   * Sets a value; it must be JSON data (else TypeError) and all values together at most 64 KiB of
+   * JSON (else RangeError, nothing changed). Saved when the response ends.
+   */
   set(key: string, value: unknown): this {
     checkKey(key);
     assertJsonValue(value, `req.session.set("${key}")`);
     const copy = copyJson(value);
+    const after = Object.fromEntries(this.#values);
+    after[key] = copy;
+    if (sessionDataBytes(after) > MAX_SESSION_DATA_BYTES) {
+      throw new RangeError(
+        `req.session.set("${key}"): the values would be larger than ${MAX_SESSION_DATA_BYTES / 1024} KiB`
+      );
+    }
     this.#values.set(key, copy);
     this.#set.set(key, copy);
     this.#del.delete(key);
@@ -90,8 +105,7 @@ export class RequestSession {
 }
 
 function checkKey(key: unknown): string {
-  if (typeof key !== 'string' || key === '') {
-    throw new TypeError('req.session: keys must be non-empty strings');
-  }
-  return key;
+  const problem = sessionKeyProblem(key);
+  if (problem !== null) throw new TypeError(`req.session: ${problem}`);
+  return key as string;
 }

@@ -10,7 +10,7 @@ import {
 } from '../../shared/index.js';
 import type {SessionBus} from '../bus/types.js';
 import type {AuditEntry, SessionOp, SessionRecord, SessionStore} from '../store/types.js';
-import type {UserDirectory} from '../users/types.js';
+import type {UserDirectory, UserInfo} from '../users/types.js';
 import {SessionCookies} from './cookie.js';
 import {
   classifyCookieValue,
@@ -258,6 +258,15 @@ export class SessionEngine {
   ): Promise<void> {
     const user = await this.users.verify(name, password);
     if (!user) throw new MoinError('invalid_credentials');
+    await this.loginAs(ctx, user, rememberMe);
+  }
+
+  /**
+   * Logs in a user whose identity was checked elsewhere (the password above, or the wiki's own
+   * login through `POST /api/backend/login`): a new id, the anonymous trail carried over, the same
+   * lifetime rule. The caller has checked that the user exists and is enabled.
+   */
+  async loginAs(ctx: SessionContext, user: UserInfo, rememberMe: boolean): Promise<void> {
     // Read the session again after the (slow, scrypt) password check: visits a socket applied
     // meanwhile then carry over too. The window left is one store round trip, not the hash.
     if (ctx.record) {

@@ -1,0 +1,57 @@
+import {afterEach, describe, expect, it} from 'vitest';
+import {ConfigError} from '../../../shared/index.js';
+import {readBackendToken} from '../../../server/http/backend-token.js';
+import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
+import {SECRET, writeTokenFile} from './backend-client.js';
+
+let dir: TempDir;
+afterEach(() => dir?.cleanup());
+
+function refusal(file: string): ConfigError {
+  try {
+    readBackendToken(file);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('accepted');
+}
+
+describe('readBackendToken', () => {
+  it('is off with null', () => {
+    expect(readBackendToken(null)).toBeNull();
+  });
+
+  it('accepts a 0600 file of 32 characters and a trailing newline', async () => {
+    dir = await makeTempDir('moin-token-');
+    const token = readBackendToken(await writeTokenFile(dir, `${'s'.repeat(32)}\n`));
+    expect(token?.matches('s'.repeat(32))).toBe(true);
+    expect(token?.matches('s'.repeat(31))).toBe(false);
+    expect(token?.matches('s'.repeat(33))).toBe(false);
+    expect(JSON.stringify({token})).not.toContain('sss');
+  });
+
+  it('refuses a secret of 31 characters, naming the key but not the secret', async () => {
+    dir = await makeTempDir('moin-token-');
+    const err = refusal(await writeTokenFile(dir, `${'q'.repeat(31)}\n`));
+    expect(err.key).toBe('backend_token_file');
+    expect(err.message).toContain('shorter than 32 characters');
+    expect(err.message).not.toContain('qqq');
+  });
+
+  it.each([0o644, 0o640, 0o604, 0o620])('refuses a file with mode %o', async (mode) => {
+    dir = await makeTempDir('moin-token-');
+    const err = refusal(await writeTokenFile(dir, SECRET, mode));
+    expect(err.message).toContain('group and others must have no access');
+    expect(err.message).not.toContain(SECRET);
+  });
+
+  it('refuses a missing file, a folder and an unreadable file', async () => {
+    dir = await makeTempDir('moin-token-');
+    expect(refusal(dir.file('nope')).message).toContain('cannot be read (ENOENT)');
+    expect(refusal(dir.path).message).toContain('is not a regular file');
+    const locked = await writeTokenFile(dir, SECRET, 0o000);
+    // root reads any file; the mode check is what this machine's CI user meets otherwise.
+    if (process.getuid?.() !== 0) expect(refusal(locked).message).toContain('cannot be read');
+  });
+});
