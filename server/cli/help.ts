@@ -23,7 +23,8 @@ Starts the HTTP API, the WebSocket, the demo page and the client bundle. Prints
 "moin-session listening on http://HOST:PORT" when ready (--port 0 takes a free port).
 SIGTERM or SIGINT: stop accepting, finish requests, close sockets (1001), exit 0.
 --demo: demo defaults (superuser Admin, cookie_lifetime [1, 12]) and, when the users file
-does not exist, the users Admin/admin, Alice/alice and Bob/bob.
+does not exist, the users Admin/admin, Alice/alice and Bob/bob; prints the logins and
+readable log lines instead of JSON.
 `,
   users: `moin-session users add NAME | passwd NAME | remove NAME | disable NAME | enable NAME | list
   [--config FILE] [--demo]
