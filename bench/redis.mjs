@@ -179,7 +179,7 @@ async function visitBench(redisUrl, load, started) {
       runs[id] = {label, ...r};
       console.log(
         `  ${pad(label, 36)} ${pad(int(r.visitsPerSec), 7)} visits/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms` +
-          `  ${r.failures} failed; answered ${r.answered}, applied ${r.applied}, lost ${r.lost}`
+          `  ${r.failures} failed; ${appliedNote(r)}`
       );
     }
     const hotRatio = runs.twoInstancesHot.visitsPerSec / runs.oneInstanceHot.visitsPerSec;
@@ -249,6 +249,19 @@ async function visitRun(targets, cookies, load) {
     applied: revDelta,
     lost: Math.max(0, allOk - revDelta),
   };
+}
+
+/**
+ * `answered 1,200, applied 1,300 (100 more: in flight when the load stopped, applied but never
+ * answered), lost 0`: every answered visit is a new page, so it grew its session's rev by one.
+ */
+export function appliedNote(r) {
+  const extra = r.applied - r.answered;
+  const why =
+    extra > 0
+      ? ` (${int(extra)} more: in flight when the load stopped, applied but never answered)`
+      : '';
+  return `answered ${int(r.answered)}, applied ${int(r.applied)}${why}, lost ${int(r.lost)}`;
 }
 
 function run(opts) {

@@ -1,5 +1,5 @@
 // `npm run bench`: every figure of issue 6 in one run on one machine, side by side with its anchor,
-// then a JSON summary (also written to bench/results/latest.json). Loopback only; about 3-5 minutes.
+// then the README's summary table (the full figures go to bench/results/latest.json). Loopback only; about 3-5 minutes.
 // Options are passed on: `npm run bench -- --rounds 1 --duration 3 --runs 5` for a quick look.
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
@@ -9,6 +9,7 @@ import {runHttpBench} from './http.mjs';
 import {LOAD_OPTIONS, httpOptionsFrom} from './lib/load.mjs';
 import {machineInfo} from './lib/machine.mjs';
 import {runSubBench} from './lib/sub-bench.mjs';
+import {summaryTable} from './lib/summary-table.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const {values} = parseArgs({options: {...LOAD_OPTIONS, runs: {type: 'string', default: '10'}}});
@@ -54,5 +55,5 @@ const summary = {
 mkdirSync(here('./results'), {recursive: true});
 writeFileSync(here('./results/latest.json'), JSON.stringify(summary, null, 2) + '\n');
 console.log(`\n${machine.line}`);
-console.log(JSON.stringify(summary, null, 2));
-console.log(`bench: done in ${summary.seconds} s; written to bench/results/latest.json`);
+for (const line of summaryTable(summary)) console.log(line);
+console.log(`bench: done in ${summary.seconds} s; every figure is in bench/results/latest.json`);

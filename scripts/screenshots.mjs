@@ -1,7 +1,7 @@
 // `npm run screenshots`: starts the demo wiki (serve --demo, on a free port, with a throw-away
 // store and users file), drives it in headless Chromium and writes PNGs of the demo page to docs/:
-// anonymous, logged in with a trail, a superuser's change-user form, and switched (the banner, in
-// light and dark).
+// anonymous, logged in with a trail, a superuser's change-user form, and switched (the banner); each
+// state but the form in light and dark, at desktop (960 px) and phone (390 px) width.
 import {spawn} from 'node:child_process';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -55,14 +55,33 @@ async function shot(page, file) {
   console.log(`screenshots: docs/${file}`);
 }
 
+const DESKTOP = {width: 960, height: 640};
+const PHONE = {width: 390, height: 800};
+
+/** `NAME.png`, `NAME-dark.png`, `NAME-phone.png`, `NAME-phone-dark.png`; leaves desktop light. */
+async function shots(page, name) {
+  for (const [size, suffix] of [
+    [DESKTOP, ''],
+    [PHONE, '-phone'],
+  ]) {
+    await page.setViewportSize(size);
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMedia({colorScheme: scheme});
+      await shot(page, `${name}${suffix}${scheme === 'dark' ? '-dark' : ''}.png`);
+    }
+  }
+  await page.setViewportSize(DESKTOP);
+  await page.emulateMedia({colorScheme: 'light'});
+}
+
 try {
-  const context = await browser.newContext({viewport: {width: 960, height: 640}});
+  const context = await browser.newContext({viewport: DESKTOP});
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   page.on('console', (m) => m.type() === 'error' && console.error(`page: ${m.text()}`));
 
   for (const name of ['FrontPage', 'HelpOnSessions', 'WikiSandBox']) await visit(page, name);
-  await shot(page, 'demo-anonymous.png');
+  await shots(page, 'demo-anonymous');
 
   await page.getByLabel('Name').fill('Alice');
   await page.getByLabel('Password').fill('alice');
@@ -77,7 +96,7 @@ try {
   ]) {
     await visit(page, name);
   }
-  await shot(page, 'demo-logged-in.png');
+  await shots(page, 'demo-logged-in');
 
   await page.getByRole('button', {name: 'Log out'}).click();
   await page.getByLabel('Name').fill('Admin');
@@ -93,10 +112,7 @@ try {
   await page.getByRole('region', {name: 'Change of user'}).waitFor();
   await visit(page, 'WikiSandBox');
   await page.getByRole('region', {name: 'Change of user'}).waitFor();
-  await shot(page, 'demo-switched.png');
-
-  await page.emulateMedia({colorScheme: 'dark'});
-  await shot(page, 'demo-switched-dark.png');
+  await shots(page, 'demo-switched');
 } finally {
   await browser.close();
   server.kill('SIGTERM');

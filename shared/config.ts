@@ -3,6 +3,7 @@
  * wikiconfig names; extra keys of ours are marked. Unknown keys and wrong types are errors naming
  * the key, never silently ignored.
  */
+import {closestName} from './closest-name.js';
 
 /** The fully resolved configuration the rest of the code sees. */
 export interface Config {
@@ -237,7 +238,7 @@ export function resolveConfig(input: unknown = {}): Config {
   const record = input as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     // Own keys only: "toString" or "constructor" are inherited by every object, not config keys.
-    if (!Object.hasOwn(CHECKS, key)) throw new ConfigError(key, 'is not a known configuration key');
+    if (!Object.hasOwn(CHECKS, key)) throw new ConfigError(key, unknownKey(key));
   }
   const out: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
@@ -251,6 +252,12 @@ export function resolveConfig(input: unknown = {}): Config {
     );
   }
   return config;
+}
+
+/** `is not a known configuration key; did you mean cookie_lifetime?` */
+function unknownKey(key: string): string {
+  const near = closestName(key, CONFIG_KEYS);
+  return `is not a known configuration key${near === undefined ? '' : `; did you mean ${near}?`}`;
 }
 
 /** The full cookie name for a config. */

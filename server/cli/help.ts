@@ -5,7 +5,7 @@ Usage:
   moin-session serve [--config FILE] [--port N] [--host H] [--log-level L] [--demo]
   moin-session users add|passwd NAME [--config FILE]      password: one line on stdin, or a prompt
   moin-session users remove|disable|enable NAME [--config FILE]
-  moin-session users list [--config FILE]
+  moin-session users list [--config FILE] [--demo]
   moin-session sessions list [--user NAME] [--config FILE]
   moin-session sessions revoke --user NAME [--config FILE]
   moin-session sessions purge [--config FILE]
@@ -23,14 +23,16 @@ Starts the HTTP API, the WebSocket, the demo page and the client bundle. Prints
 "moin-session listening on http://HOST:PORT" when ready (--port 0 takes a free port).
 SIGTERM or SIGINT: stop accepting, finish requests, close sockets (1001), exit 0.
 --demo: demo defaults (superuser Admin, cookie_lifetime [1, 12]) and, when the users file
-does not exist, the users Admin/admin, Alice/alice and Bob/bob.
+does not exist, the users Admin/admin, Alice/alice and Bob/bob; prints the logins and
+readable log lines instead of JSON.
 `,
   users: `moin-session users add NAME | passwd NAME | remove NAME | disable NAME | enable NAME | list
-  [--config FILE]
+  [--config FILE] [--demo]
 
 Edits the users file (users_file). add and passwd read the password as one line from stdin
 when it is not a terminal, else they prompt twice. passwd also ends the user's sessions.
 A running server notices the changes at its next request.
+--demo: the demo defaults, as for serve --demo (list then shows Admin as superuser).
 `,
   sessions: `moin-session sessions list [--user NAME] | revoke --user NAME | purge  [--config FILE]
 

@@ -1,11 +1,12 @@
 import {ConfigError} from '../../shared/index.js';
+import {humanLogDestination} from '../human-log.js';
 import {LOG_LEVELS, createLogger} from '../log.js';
 import {answerClientError} from '../http/client-error.js';
 import {createSessionService} from '../service.js';
 import {UsersFileError} from '../users/file-user-directory.js';
 import {parseCommandArgs, portArg, stringArg} from './args.js';
 import {loadConfig, type ConfigOverrides} from './config-file.js';
-import {DEMO_CONFIG, seedDemoUsers} from './demo.js';
+import {DEMO_CONFIG, demoBanner, seedDemoUsers} from './demo.js';
 import {COMMAND_HELP} from './help.js';
 import {CommandError, UsageError, type CliIo} from './io.js';
 
@@ -53,8 +54,13 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   const signalled = io.waitForSignal();
   const demo = values['demo'] === true;
   const config = loadConfig(stringArg(values['config']), overrides, demo ? DEMO_CONFIG : {});
-  const logger = createLogger(config.log_level);
-  if (demo && (await seedDemoUsers(config.users_file))) {
+  // The demo is read by a person at a terminal: one readable line per event instead of JSON.
+  const logger = createLogger(
+    config.log_level,
+    demo ? {destination: humanLogDestination(io.stderr)} : {}
+  );
+  const seeded = demo && (await seedDemoUsers(config.users_file));
+  if (seeded) {
     logger.info({event: 'demo_users', file: config.users_file}, 'created the demo users');
   }
   if (config.store === 'memory:') {
@@ -87,6 +93,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   const realPort = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
   io.stdout.write(`moin-session listening on http://${shownHost}:${realPort}\n`);
+  if (demo) io.stdout.write(demoBanner(`http://${shownHost}:${realPort}`, config, seeded));
   logger.info({event: 'listening', host: config.host, port: realPort}, 'listening');
 
   const signal = await signalled;

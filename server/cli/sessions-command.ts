@@ -1,9 +1,10 @@
+import {FileUserDirectory, UsersFileError} from '../users/file-user-directory.js';
 import {validateUserName} from '../users/user-name.js';
 import type {SessionSummary} from '../store/types.js';
 import {parseCommandArgs, stringArg} from './args.js';
 import {loadConfig} from './config-file.js';
 import {COMMAND_HELP} from './help.js';
-import {UsageError, type CliIo} from './io.js';
+import {CommandError, UsageError, type CliIo} from './io.js';
 import {withStore} from './open-store.js';
 
 const ACTIONS = ['list', 'revoke', 'purge'];
@@ -38,14 +39,20 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
     throw new UsageError('sessions revoke: --user NAME is required');
   }
   const config = loadConfig(stringArg(values['config']));
+  // An unknown user is an error, as for `users remove`: a name that is neither in the users file
+  // nor behind any session (a removed user's sessions may outlive the entry) is most likely a typo.
+  const known = user === undefined || userExists(config.users_file, user);
+  const unknown = () => new CommandError(`sessions ${action}: there is no user named "${user}".`);
   const out = (line: string) => io.stdout.write(line + '\n');
   return withStore(config, `sessions ${action}`, async (store, announce) => {
     const now = Date.now();
     if (action === 'list') {
       const rows = (await store.list(now, user)).sort((a, b) => a.createdAt - b.createdAt);
+      if (!known && rows.length === 0) throw unknown();
       out(formatTable(rows));
     } else if (action === 'revoke') {
       const keys = await store.revokeUser(user!);
+      if (!known && keys.length === 0) throw unknown();
       await announce(keys);
       out(`ended ${keys.length} session${keys.length === 1 ? '' : 's'} of ${user}`);
     } else {
@@ -54,6 +61,15 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
     }
     return 0;
   });
+}
+
+function userExists(file: string, name: string): boolean {
+  try {
+    return new FileUserDirectory(file).get(name) !== undefined;
+  } catch (err) {
+    if (err instanceof UsersFileError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 function iso(ms: number): string {

@@ -1,7 +1,8 @@
-import {MoinError} from '../../shared/index.js';
-import {FileUserDirectory, UsersFileError} from '../users/file-user-directory.js';
+import {MoinError, type Config} from '../../shared/index.js';
+import {FileUserDirectory, UserChangeError, UsersFileError} from '../users/file-user-directory.js';
 import {parseCommandArgs, stringArg} from './args.js';
 import {loadConfig} from './config-file.js';
+import {DEMO_CONFIG} from './demo.js';
 import {COMMAND_HELP} from './help.js';
 import {UsageError, type CliIo} from './io.js';
 import {withStore} from './open-store.js';
@@ -23,14 +24,18 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
   const {values, positionals} = parseCommandArgs(
     `users ${action}`,
     rest,
-    {config: {type: 'string'}},
+    {config: {type: 'string'}, demo: {type: 'boolean'}},
     list ? {min: 0, max: 0, names: ''} : {min: 1, max: 1, names: 'NAME'}
   );
   if (values['help']) {
     io.stdout.write(COMMAND_HELP['users']!);
     return 0;
   }
-  const config = loadConfig(stringArg(values['config']));
+  const config = loadConfig(
+    stringArg(values['config']),
+    {},
+    values['demo'] === true ? DEMO_CONFIG : {}
+  );
   let users: FileUserDirectory;
   try {
     users = new FileUserDirectory(config.users_file);
@@ -38,7 +43,27 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
     if (err instanceof UsersFileError) throw new UsageError(err.message);
     throw err;
   }
-  const name = positionals[0] ?? '';
+  try {
+    return await runAction(action, positionals[0] ?? '', users, config, io);
+  } catch (err) {
+    // One line that names the command, like every other CLI error.
+    if (err instanceof UserChangeError) throw new UserChangeError(err.kind, named(action, err));
+    throw err;
+  }
+}
+
+/** `users ACTION: there is no user named "X".` */
+function named(action: string, err: Error): string {
+  return `users ${action}: ${err.message.charAt(0).toLowerCase()}${err.message.slice(1)}`;
+}
+
+async function runAction(
+  action: string,
+  name: string,
+  users: FileUserDirectory,
+  config: Config,
+  io: CliIo
+): Promise<number> {
   const out = (line: string) => io.stdout.write(line + '\n');
   switch (action) {
     case 'list': {

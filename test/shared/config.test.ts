@@ -141,6 +141,15 @@ describe('resolveConfig', () => {
       expect(configError(JSON.parse('{"__proto__": {"port": 1}}')).key).toBe('__proto__');
     });
 
+    it('suggests the nearest key for a misspelled one, and nothing for a far one', () => {
+      expect(configError({cookie_lifetme: [0, 12]}).message).toBe(
+        'config: cookie_lifetme: is not a known configuration key; did you mean cookie_lifetime?'
+      );
+      expect(configError({databse: 'x'}).message).toBe(
+        'config: databse: is not a known configuration key'
+      );
+    });
+
     it.each([[[]], [null], ['cookie_lifetime'], [42]])('rejects %j as a whole file', (input) => {
       expect(configError(input).key).toBe('(file)');
     });

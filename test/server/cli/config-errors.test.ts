@@ -25,7 +25,7 @@ describe('bad configuration and arguments', {timeout: 60_000}, () => {
     [
       'an unknown key',
       '{"cookie_lifetim": [0, 12]}',
-      'config: cookie_lifetim: is not a known configuration key',
+      'config: cookie_lifetim: is not a known configuration key; did you mean cookie_lifetime?',
     ],
     ['a bad store', '{"store": "mysql://x"}', 'config: store: must be'],
     [

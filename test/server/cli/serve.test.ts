@@ -1,7 +1,7 @@
 import {request} from 'node:http';
 import {connect} from 'node:net';
 import {existsSync} from 'node:fs';
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, vi} from 'vitest';
 import type {SessionView} from '../../../shared/index.js';
 import {HttpClient} from '../../support/http-client.js';
 import {cliTest, runCli} from './spawn-cli.js';
@@ -105,6 +105,49 @@ describe('moin-session serve --demo', {timeout: 60_000}, () => {
     expect(admin.json).toMatchObject({user: {name: 'Admin'}, superuser: true});
     const su = await c.post<SessionView>('/api/su', {name: 'Bob'});
     expect(su.json).toMatchObject({user: {name: 'Bob'}, realUser: {name: 'Admin'}});
+  });
+
+  it('prints the URL, the demo logins, how to stop and reset, and readable log lines', async () => {
+    const plain = await test.emptyDir();
+    const served = await test.serve(['--demo', '--port', '0'], plain.path);
+    await vi.waitFor(() => expect(served.stdout()).toContain('resets'));
+    expect(served.stdout()).toBe(
+      [
+        served.readyLine,
+        '',
+        `  The demo wiki: ${served.url}/`,
+        '  Demo logins (created just now, for local use only):',
+        '    Admin / admin  superuser: may act as Alice or Bob',
+        '    Alice / alice',
+        '    Bob   / bob',
+        '  Ctrl-C stops; `rm -rf data` resets the demo.',
+        '',
+        '',
+      ].join('\n')
+    );
+    const c = new HttpClient(served.url);
+    await c.post('/api/login', {name: 'Alice', password: 'alice'});
+    expect(await served.stop('SIGINT')).toMatchObject({code: 0});
+    const lines = served.stderr().trimEnd().split('\n');
+    // One line per event, `HH:MM:SS message key=value`: no JSON, no session id.
+    for (const line of lines) expect(line).toMatch(/^\d\d:\d\d:\d\d [a-z_]/);
+    expect(lines.join('\n')).not.toContain('{"');
+    expect(lines[0]).toMatch(/ demo_users: created the demo users file=\.\/data\/users\.json$/);
+    expect(
+      lines.find((l) => / login user=Alice session=\S{12} address=127\.0\.0\.1$/.test(l))
+    ).toBeDefined();
+    expect(lines.at(-1)).toMatch(/ stopped$/);
+  });
+
+  it('says the logins may differ when the users file already existed', async () => {
+    const plain = await test.emptyDir();
+    await (await test.serve(['--demo', '--port', '0'], plain.path)).stop();
+    const again = await test.serve(['--demo', '--port', '0', '--log-level', 'warn'], plain.path);
+    await vi.waitFor(() => expect(again.stdout()).toContain('resets'));
+    expect(again.stdout()).toContain(
+      '  Demo logins (unless ./data/users.json was changed since it was created):\n'
+    );
+    expect(again.stderr()).toBe('');
   });
 
   it('leaves an existing users file alone', async () => {

@@ -96,6 +96,36 @@ describe('moin-session sessions', {timeout: 60_000}, () => {
     expect(r.stderr).toBe(`moin-session: ${message}\n`);
   });
 
+  it.each([['revoke'], ['list']])(
+    'sessions %s --user of an unknown user exits 1, as users remove does',
+    async (action) => {
+      fx = await test.fixture();
+      await withUsers();
+      const r = await cli('sessions', action, '--user', 'Nobody');
+      expect(r).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: `moin-session: sessions ${action}: there is no user named "Nobody".\n`,
+      });
+      const remove = await cli('users', 'remove', 'Nobody');
+      expect(remove.code).toBe(1);
+      expect(remove.stderr).toBe('moin-session: users remove: there is no user named "Nobody".\n');
+    }
+  );
+
+  it('still revokes the lingering sessions of a user removed from the users file', async () => {
+    fx = await test.fixture();
+    const store = new SqliteStore(fx.dbFile);
+    await store.insert(sessionRecord(sessionKey('gone'), {user: 'Gone'}));
+    await store.close();
+    expect((await cli('sessions', 'list', '--user', 'Gone')).stdout).toContain('1 session\n');
+    expect(await cli('sessions', 'revoke', '--user', 'Gone')).toMatchObject({
+      code: 0,
+      stdout: 'ended 1 session of Gone\n',
+    });
+    expect((await cli('sessions', 'revoke', '--user', 'Gone')).code).toBe(1);
+  });
+
   it('refuses the memory store, which only a server process can see', async () => {
     fx = await test.fixture({store: 'memory:'});
     const r = await cli('sessions', 'list');

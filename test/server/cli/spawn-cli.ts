@@ -42,6 +42,8 @@ export interface Served {
   readyLine: string;
   /** Everything on stderr so far (JSON log lines). */
   stderr(): string;
+  /** Everything on stdout so far, the ready line included. */
+  stdout(): string;
   /** Sends a signal and resolves with the exit code (and signal, if killed). */
   stop(signal?: NodeJS.Signals): Promise<{code: number | null; signal: NodeJS.Signals | null}>;
   /** Resolves when the process has exited, without sending anything. */
@@ -73,6 +75,7 @@ export function startServe(args: string[], cwd: string): Promise<Served> {
         child,
         readyLine,
         stderr: () => err,
+        stdout: () => out,
         exited,
         stop: (signal = 'SIGTERM') => {
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -40,11 +40,12 @@ describe('moin-session users', {timeout: 60_000}, () => {
   });
 
   it.each([
-    [['add', 'A/B'], 'pw\n', 2, 'The user name must not contain "/".'],
+    [['add', 'A/B'], 'pw\n', 2, 'users add: the user name must not contain "/".'],
     [['add', 'Alice'], '', 2, 'password: stdin gave no password (send one line)'],
     [['add'], 'pw\n', 2, 'users add: missing NAME'],
     [['add', 'A', 'B'], 'pw\n', 2, 'users add: unexpected argument "B"'],
-    [['remove', 'Nobody'], undefined, 1, 'There is no user named "Nobody".'],
+    [['remove', 'Nobody'], undefined, 1, 'users remove: there is no user named "Nobody".'],
+    [['disable', 'Nobody'], undefined, 1, 'users disable: there is no user named "Nobody".'],
     [['frobnicate', 'X'], undefined, 2, 'users: unknown action "frobnicate"'],
   ])('users %j exits with one clear line', async (args, input, code, message) => {
     fx = await test.fixture();
@@ -55,13 +56,20 @@ describe('moin-session users', {timeout: 60_000}, () => {
     expect(r.stdout).toBe('');
   });
 
+  it('marks Admin as superuser under --demo, as serve --demo treats it', async () => {
+    fx = await test.fixture();
+    await users(fx, 'add', 'Admin')('pw\n');
+    expect((await users(fx, 'list')()).stdout).toBe('Admin  enabled\n');
+    expect((await users(fx, 'list', '--demo')()).stdout).toBe('Admin  enabled   superuser\n');
+  });
+
   it('exits 1 for a duplicate name', async () => {
     fx = await test.fixture();
     await users(fx, 'add', 'Alice')('a\n');
     const r = await users(fx, 'add', 'Alice')('b\n');
     expect(r).toMatchObject({
       code: 1,
-      stderr: 'moin-session: There is already a user named "Alice".\n',
+      stderr: 'moin-session: users add: there is already a user named "Alice".\n',
     });
   });
 
