@@ -9,7 +9,7 @@ import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {chromium} from 'playwright-core';
-import {clientSize} from '../scripts/check-client-size.mjs';
+import {CLIENT_ENTRY, clientModule, clientSize} from '../scripts/check-client-size.mjs';
 import {CHROMIUM_ARGS, CHROMIUM_PATH} from '../scripts/chromium.mjs';
 import {startTarget} from './lib/child.mjs';
 import {BENCH_PAGES} from './lib/fixture.mjs';
@@ -18,26 +18,37 @@ import {median} from './lib/load.mjs';
 import {serveStatic} from './lib/static-server.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const BUNDLE = here('../dist/client/moin-session.js');
+const BUNDLE = here(`../${CLIENT_ENTRY}`);
+
+/** The stable entry and the hashed module it imports, as a static site serves them. */
+export function bundleFiles() {
+  const module = clientModule(BUNDLE);
+  const type = 'text/javascript';
+  return {
+    '/moin-session.js': {type, body: readFileSync(BUNDLE)},
+    [`/${module.split('/').pop()}`]: {type, body: readFileSync(module)},
+  };
+}
 
 /** Budgets: issue 4 (everything the page loads, gzip) and ANCHORS-CLIENT.md E1 (brotli). */
 export const CLIENT_BUDGETS = {gzipBytes: 12 * 1024, brotliBytes: 10 * 1024};
 
 /** Raw, gzip -9 and brotli 11 sizes of the bundle: the same measure as the budget check. */
-export function bundleSizes(file = BUNDLE) {
+export function bundleSizes(file = clientModule(BUNDLE)) {
   const {raw, gzip, brotli} = clientSize(file);
-  return {file: 'dist/client/moin-session.js', rawBytes: raw, gzipBytes: gzip, brotliBytes: brotli};
+  const name = `dist/client/${file.split('/').pop()}`;
+  return {file: name, rawBytes: raw, gzipBytes: gzip, brotliBytes: brotli};
 }
 
 // The measured page: t0 just before the module is imported; the trail counts as painted at the
 // first animation frame after its shadow root holds every seeded entry.
-const page = (endpoint, expected) => `<!doctype html>
+export const page = (endpoint, expected, bundle = '/moin-session.js') => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>bench</title></head>
 <body><moin-trail endpoint="${endpoint}"></moin-trail>
 <script type="module">
 const t0 = performance.now();
 const expected = ${expected};
-await import('/moin-session.js');
+await import('${bundle}');
 const tModule = performance.now();
 await customElements.whenDefined('moin-trail');
 const el = document.querySelector('moin-trail');
@@ -61,7 +72,7 @@ requestAnimationFrame(() => {
  * Throws when the elements never paint the seeded trail.
  */
 export async function measureFirstPaint({runs = 10, timeoutMs = 10_000} = {}) {
-  const files = {'/moin-session.js': {type: 'text/javascript', body: readFileSync(BUNDLE)}};
+  const files = bundleFiles();
   const site = await serveStatic(files);
   const target = await startTarget(here('./lib/moin-target.mjs'), [], {
     env: {MOIN_BENCH_ORIGINS: JSON.stringify([site.url])},

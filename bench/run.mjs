@@ -4,6 +4,7 @@
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {runClientCacheBench} from './client-cache.mjs';
 import {runClientBench} from './client.mjs';
 import {runHttpBench} from './http.mjs';
 import {LOAD_OPTIONS, httpOptionsFrom} from './lib/load.mjs';
@@ -37,6 +38,9 @@ const ws = await section('ws', async () => {
   return runSubBench(here('./ws.mjs'));
 });
 const client = await section('client', () => runClientBench({runs: Number(values.runs)}));
+const clientCache = await section('client-cache', () =>
+  runClientCacheBench({runs: Math.min(5, Number(values.runs))})
+);
 const redis = await section('redis', async () => {
   console.log('redis: bench/redis.mjs');
   // Fewer, shorter rounds than its default: the whole of npm run bench stays near 5 minutes.
@@ -50,6 +54,7 @@ const summary = {
   http,
   ws,
   client,
+  clientCache,
   redis,
 };
 mkdirSync(here('./results'), {recursive: true});

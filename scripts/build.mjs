@@ -1,5 +1,7 @@
 // Builds everything the bin, the package exports and the served bundle need:
-// dist/server + dist/shared (tsc) and dist/client/moin-session.js (vite library build).
+// dist/server + dist/shared (tsc), then the client (vite library build) as it is served:
+// dist/client/moin-session.<hash>.js, the stable entry dist/client/moin-session.js, and their
+// .br/.gz (writeClientAssets in server/http/client-assets.ts, compiled by the tsc step).
 import {spawnSync} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 
@@ -16,4 +18,7 @@ const started = Date.now();
 // dist/ is not wiped first: tests running in parallel may be reading it. CI builds a clean clone.
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 run(bin('vite'), ['build', '--logLevel', 'warn']);
+const {writeClientAssets} = await import(`${root}dist/server/http/client-assets.js`);
+const {module} = writeClientAssets(`${root}dist/client`);
+console.log(`build: dist/client/moin-session.js → ${module} (+ .br, .gz)`);
 console.log(`build: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

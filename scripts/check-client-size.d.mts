@@ -7,3 +7,7 @@ export declare function clientSize(file?: string): {
   gzip: number;
   brotli: number;
 };
+/** The stable entry a page loads. */
+export declare const CLIENT_ENTRY: string;
+/** The hashed module the stable entry imports. */
+export declare function clientModule(entry?: string): string;

@@ -37,9 +37,13 @@ function gate(name, cmd, args) {
   }
 }
 
-for (const need of ['/usr/bin/chromium', 'redis-server', 'python3']) {
+const overrides = {
+  '/usr/bin/chromium': process.env.CHROMIUM_PATH,
+  '/usr/bin/firefox-esr': process.env.FIREFOX_PATH,
+};
+for (const need of ['/usr/bin/chromium', '/usr/bin/firefox-esr', 'redis-server', 'python3']) {
   const found = need.startsWith('/')
-    ? existsSync(process.env.CHROMIUM_PATH ?? need)
+    ? existsSync(overrides[need] ?? need)
     : spawnSync('which', [need]).status === 0;
   if (!found) {
     console.error(

@@ -10,6 +10,7 @@ Usage:
   moin-session sessions revoke --user NAME [--config FILE]
   moin-session sessions purge [--config FILE]
   moin-session audit [--config FILE]
+  moin-session assets --out DIR                             the client bundle, for self-hosting
   moin-session --help | --version
 
 Exit codes: 0 done, 1 the operation failed, 2 bad arguments or configuration.
@@ -43,5 +44,15 @@ purge: removes expired sessions.
   audit: `moin-session audit [--config FILE]
 
 Prints the change-user log, oldest first: time, action, actor → target, address.
+`,
+  assets: `moin-session assets --out DIR
+
+Writes the client bundle into DIR (a wiki's static folder, e.g. MoinMoin's htdocs), so the
+elements load even while the session service is unreachable: the hashed module
+moin-session.<hash>.js (with .map, .br, .gz) and, last, the stable entry moin-session.js
+that pages load with <script type="module" src=".../moin-session.js">. Serve the hashed
+module with Cache-Control: public, max-age=31536000, immutable and the entry with a short
+max-age. Modules of earlier releases in DIR are kept (pages may still hold an older entry).
+Prints the files written. Needs \`npm run build\` first.
 `,
 };

@@ -33,6 +33,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await (await import('./sessions-command.js')).sessionsCommand(rest, io);
       case 'audit':
         return await (await import('./audit-command.js')).auditCommand(rest, io);
+      case 'assets':
+        return await (await import('./assets-command.js')).assetsCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"; run moin-session --help`);
     }

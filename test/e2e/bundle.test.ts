@@ -3,7 +3,12 @@ import type {AddressInfo} from 'node:net';
 import {readFileSync} from 'node:fs';
 import type {Browser} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {CLIENT_GZIP_BUDGET, clientSize} from '../../scripts/check-client-size.mjs';
+import {
+  CLIENT_ENTRY,
+  CLIENT_GZIP_BUDGET,
+  clientModule,
+  clientSize,
+} from '../../scripts/check-client-size.mjs';
 import {launchChromium} from '../support/e2e-browser.js';
 
 // The built bundle (dist/client/moin-session.js, made by the global setup) as pages load it.
@@ -12,8 +17,13 @@ describe('dist/client/moin-session.js', () => {
   it('stays within the 12 KiB gzip budget for everything both elements load', () => {
     const size = clientSize();
     expect(size.gzip).toBeLessThanOrEqual(CLIENT_GZIP_BUDGET);
-    // It is one self-contained module: no imports left for the page to resolve.
+    // The code is one self-contained module: no imports left for the page to resolve.
     expect(readFileSync(size.file, 'utf8')).not.toMatch(/\bimport\s*[{*'"]|from\s*['"]/);
+    // The stable entry only names it.
+    expect(size.file).toMatch(/moin-session\.[0-9a-f]{12}\.js$/);
+    expect(readFileSync(CLIENT_ENTRY, 'utf8')).toMatch(
+      /^export \* from '\.\/moin-session\.[0-9a-f]{12}\.js';\n$/
+    );
   });
 
   describe('in a page', () => {
@@ -22,10 +32,18 @@ describe('dist/client/moin-session.js', () => {
     let origin: string;
     beforeAll(async () => {
       browser = await launchChromium();
-      const bundle = readFileSync('dist/client/moin-session.js');
+      const entry = readFileSync(CLIENT_ENTRY);
+      const module = clientModule();
+      const code = readFileSync(module);
       server = createServer((req, res) => {
-        if (req.url === '/moin-session.js') {
-          res.writeHead(200, {'content-type': 'text/javascript'}).end(bundle);
+        const body =
+          req.url === '/moin-session.js'
+            ? entry
+            : req.url === `/${module.split('/').pop()}`
+              ? code
+              : null;
+        if (body) {
+          res.writeHead(200, {'content-type': 'text/javascript'}).end(body);
           return;
         }
         res.writeHead(200, {'content-type': 'text/html'}).end(`<!doctype html>

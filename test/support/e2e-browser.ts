@@ -20,24 +20,27 @@ export function offlineNotice(page: Page): Promise<string> {
 
 /** Everything in the mirror database, as one JSON string. */
 export function dumpMirror(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('moin-session');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    try {
-      if (!db.objectStoreNames.contains('kv')) return '[]';
-      const store = db.transaction('kv').objectStore('kv');
-      const read = <T>(r: IDBRequest<T>) =>
-        new Promise<T>((resolve, reject) => {
-          r.onsuccess = () => resolve(r.result);
-          r.onerror = () => reject(r.error);
-        });
-      const [keys, values] = await Promise.all([read(store.getAllKeys()), read(store.getAll())]);
-      return JSON.stringify(keys.map((k, i) => [k, values[i]]));
-    } finally {
-      db.close();
-    }
+  return page.evaluate(readMirror);
+}
+
+/** {@link dumpMirror}'s work, run in the page (any driver's `evaluate` takes it). */
+export async function readMirror(): Promise<string> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open('moin-session');
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
   });
+  try {
+    if (!db.objectStoreNames.contains('kv')) return '[]';
+    const store = db.transaction('kv').objectStore('kv');
+    const read = <T>(r: IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+    const [keys, values] = await Promise.all([read(store.getAllKeys()), read(store.getAll())]);
+    return JSON.stringify(keys.map((k, i) => [k, values[i]]));
+  } finally {
+    db.close();
+  }
 }

@@ -1,20 +1,31 @@
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import {createServer} from 'node:http';
+import {join} from 'node:path';
 import type {AddressInfo} from 'node:net';
 
 /**
  * A wiki on a second origin: `GET /?page=Name` is a page with a trail (recording a visit of Name)
  * and the change-user banner talking to the API on its own origin, with `window.session` set to
  * the shared connection (for login and logout from the test). The bundle comes from the API's
- * origin (`/moin-session.js` there), or with `?bundle=local` from this origin (a copy of
- * dist/client), for pages that must load while the API is down.
+ * origin (`/moin-session.js` there: the README's "Another origin" recipe), or with
+ * `?bundle=local` from this origin (the self-hosted recipe: the files of `moin-session assets`,
+ * from `assets`, by default dist/client, served as a plain static folder would).
  */
-export async function startHost(apiUrl: string): Promise<{origin: string; stop(): Promise<void>}> {
+export async function startHost(
+  apiUrl: string,
+  assets = 'dist/client'
+): Promise<{origin: string; stop(): Promise<void>}> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://host');
-    if (url.pathname === '/moin-session.js') {
+    const file = /^\/(moin-session(\.[0-9a-f]{12})?\.js)$/.exec(url.pathname)?.[1];
+    if (file) {
+      const path = join(assets, file);
+      if (!existsSync(path)) {
+        res.writeHead(404).end();
+        return;
+      }
       res.writeHead(200, {'content-type': 'text/javascript; charset=utf-8'});
-      res.end(readFileSync('dist/client/moin-session.js'));
+      res.end(readFileSync(path));
       return;
     }
     if (url.pathname !== '/') {

@@ -116,34 +116,6 @@ describe('GET /metrics', () => {
   });
 });
 
-describe('GET /moin-session.js', () => {
-  it('serves the built bundle as a module any origin may load, with an ETag', async () => {
-    t = await startService({}, {files: {'dist/client/moin-session.js': 'export const x = 1;\n'}});
-    const c = t.client();
-    const res = await c.get('/moin-session.js', {origin: 'https://wiki.example.org'});
-    expect(res.status).toBe(200);
-    expect(res.text).toBe('export const x = 1;\n');
-    expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect(res.headers['access-control-allow-origin']).toBe('*');
-    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
-    expect(res.setCookies).toEqual([]);
-    const etag = String(res.headers['etag']);
-    const again = await c.get('/moin-session.js', {headers: {'if-none-match': etag}});
-    expect(again.status).toBe(304);
-    expect(again.text).toBe('');
-  });
-
-  it('answers 503 not_built with what to do when the bundle is missing', async () => {
-    t = await startService();
-    const res = await t.client().get<ErrorBody>('/moin-session.js');
-    expect(res.status).toBe(503);
-    expect(res.json.error).toEqual({
-      code: 'not_built',
-      message: 'The client bundle is not built; run `npm run build`.',
-    });
-  });
-});
-
 describe('GET /', () => {
   it('serves index.html as HTML, also for HEAD', async () => {
     t = await startService({}, {files: {'index.html': '<!doctype html><title>Demo</title>'}});
