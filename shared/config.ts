@@ -52,6 +52,13 @@ export interface Config {
   visit_burst: number;
   /** (ours) Seconds between WebSocket pings; a socket that misses one is dropped. @default 30 */
   ping_interval_seconds: number;
+  // issue 10a: login concurrency, stored-session budget per address.
+  /** (ours) Password checks that run at once (each holds a libuv pool thread). @default 2 */
+  login_concurrent_checks: number;
+  /** (ours) Password checks that may wait for a place; past it a login is 503 login_busy. @default 64 */
+  login_queue_size: number;
+  /** (ours) New anonymous sessions one address may have stored per minute (burst and rate). @default 120 */
+  new_sessions_per_address: number;
 }
 
 /** The defaults, frozen. */
@@ -79,6 +86,10 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   visit_rate: 20,
   visit_burst: 60,
   ping_interval_seconds: 30,
+  // issue 10a
+  login_concurrent_checks: 2,
+  login_queue_size: 64,
+  new_sessions_per_address: 120,
 } satisfies Config);
 
 /** A configuration problem; `key` names the offending key. */
@@ -210,6 +221,10 @@ const CHECKS: {[K in keyof Config]: Check} = {
   visit_rate: intRange(1, 100_000),
   visit_burst: intRange(1, 100_000),
   ping_interval_seconds: intRange(1, 3600),
+  // issue 10a
+  login_concurrent_checks: intRange(1, 64),
+  login_queue_size: intRange(0, 100_000),
+  new_sessions_per_address: intRange(1, 1_000_000),
 };
 
 /** The keys a config file may hold. */
