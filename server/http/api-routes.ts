@@ -93,7 +93,13 @@ export function addApiRoutes(
         );
       }
       await answerWithSession(parts, req, res, async (ctx) => {
+        // The session's WebSocket bucket: HTTP is no way around visit_rate.
+        if (ctx.record && !parts.visitBuckets.for(ctx.record.key).take()) {
+          logger.debug({event: 'trail_rate_limited'}, 'trail_rate_limited');
+          return {error: new MoinError('rate_limited'), headers: {'retry-after': '1'}};
+        }
         await engine.visit(ctx, page.name, id);
+        return undefined;
       });
     },
   });
