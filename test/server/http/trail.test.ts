@@ -27,23 +27,6 @@ describe('POST /api/trail', () => {
     expect((await other.post('/api/trail', {page: 'B'})).status).toBe(200);
   });
 
-  it('shares the bucket with the session’s WebSocket', async () => {
-    t = await startService({trail_size: 100, visit_burst: 3, visit_rate: 1});
-    const c = t.client();
-    const login = await c.post<SessionView>('/api/login', {
-      name: 'Alice',
-      password: PASSWORDS.Alice,
-    });
-    expect(login.status).toBe(200);
-    const {record} = await t.service.engine.load({
-      cookie: c.cookieHeader(),
-      secure: false,
-      address: '',
-    });
-    for (let i = 0; i < 3; i++) expect(t.service.visitBuckets.for(record!.key).take()).toBe(true);
-    expect((await c.post('/api/trail', {page: 'X'})).status).toBe(429);
-  });
-
   it('trims the page name', async () => {
     t = await startService();
     const c = t.client();
