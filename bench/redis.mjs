@@ -146,7 +146,14 @@ async function visitBench(redisUrl, load, started) {
     const configFile = join(dir, 'config.json');
     writeFileSync(
       configFile,
-      JSON.stringify({store: redisUrl, users_file: join(dir, 'users.json'), log_level: 'warn'})
+      // The visit bench posts trail visits flat out: no per-session visit rate limit in the way.
+      JSON.stringify({
+        store: redisUrl,
+        users_file: join(dir, 'users.json'),
+        log_level: 'warn',
+        visit_rate: 100_000,
+        visit_burst: 100_000,
+      })
     );
     const add = spawnSync(
       process.execPath,

@@ -4,6 +4,7 @@ import type {Logger} from './log.js';
 import type {Metrics} from './metrics.js';
 import type {SessionEngine} from './session/session-engine.js';
 import type {SessionStore} from './store/types.js';
+import type {SessionBuckets} from './sync/session-buckets.js';
 import type {UserDirectory} from './users/types.js';
 
 /** The collaborators every part of the service (HTTP, sync, middleware) is built from. */
@@ -15,6 +16,8 @@ export interface ServiceParts {
   users: UserDirectory;
   logger: Logger;
   metrics: Metrics;
+  /** Visit rate limits per session, shared by the WebSocket and `POST /api/trail`. */
+  visitBuckets: SessionBuckets;
   /** The package root: index.html and dist/client live under it. */
   root: string;
 }

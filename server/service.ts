@@ -9,6 +9,7 @@ import {createSessionMiddleware} from './middleware/index.js';
 import {createLogger, type Logger} from './log.js';
 import {Metrics} from './metrics.js';
 import type {ServiceParts} from './service-parts.js';
+import {SessionBuckets} from './sync/session-buckets.js';
 import {timeStoreCalls} from './store-timing.js';
 import {SessionEngine} from './session/session-engine.js';
 import {createStore} from './store/create-store.js';
@@ -74,7 +75,18 @@ export function createSessionService(
     ...(options.now ? {now: options.now} : {}),
     log: (event, fields) => logger.info({event, ...fields}, event),
   });
-  const parts: ServiceParts = {config: resolved, engine, store, bus, users, logger, metrics, root};
+  const visitBuckets = new SessionBuckets(resolved.visit_rate, resolved.visit_burst);
+  const parts: ServiceParts = {
+    config: resolved,
+    engine,
+    store,
+    bus,
+    users,
+    logger,
+    metrics,
+    root,
+    visitBuckets,
+  };
   const handle = createHttpHandler(parts);
   const sync = createSyncHub(parts);
   let server: Server | null = null;

@@ -56,6 +56,13 @@ export interface Config {
   // issue 14: the wiki back end's API
   /** File holding the secret of `/api/backend/*` (≥ 32 characters, mode 0600); null → no such API. @default null */
   backend_token_file: string | null;
+  // issue 10a: login concurrency, stored-session budget per address.
+  /** (ours) Password checks that run at once (each holds a libuv pool thread). @default 2 */
+  login_concurrent_checks: number;
+  /** (ours) Password checks that may wait for a place; past it a login is 503 login_busy. @default 64 */
+  login_queue_size: number;
+  /** (ours) New anonymous sessions one address may have stored per minute (burst and rate). @default 120 */
+  new_sessions_per_address: number;
 }
 
 /** The defaults, frozen. */
@@ -85,6 +92,10 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   ping_interval_seconds: 30,
   // issue 14
   backend_token_file: null,
+  // issue 10a
+  login_concurrent_checks: 2,
+  login_queue_size: 64,
+  new_sessions_per_address: 120,
 } satisfies Config);
 
 /** A configuration problem; `key` names the offending key. */
@@ -222,6 +233,10 @@ const CHECKS: {[K in keyof Config]: Check} = {
     if (s === '') throw new ConfigError(k, 'must not be empty (use null to turn the API off)');
     return s;
   },
+  // issue 10a
+  login_concurrent_checks: intRange(1, 64),
+  login_queue_size: intRange(0, 100_000),
+  new_sessions_per_address: intRange(1, 1_000_000),
 };
 
 /** The keys a config file may hold. */

@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   internal_error: {status: 500, message: 'Something went wrong on the server.'},
   not_built: {status: 503, message: 'The client bundle is not built; run `npm run build`.'},
   store_unavailable: {status: 503, message: 'The session store is unreachable; try again shortly.'},
+  login_busy: {status: 503, message: 'Too many logins are being checked; try again in a moment.'},
   // WebSocket-only codes (sent in error frames).
   bad_message: {status: 400, message: 'The frame is not a valid message.'},
   no_session: {status: 401, message: 'There is no stored session to record this in.'},

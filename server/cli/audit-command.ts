@@ -24,8 +24,20 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
   });
 }
 
-/** `TIME ACTION ACTOR → TARGET ADDRESS session=REF`. */
+/**
+ * `TIME ACTION ACTOR → TARGET ADDRESS session=REF`. A field that holds a space, a quote, a
+ * backslash or a control character is written as a JSON string, so no stored value (an address
+ * written before addresses were checked, an odd user name) can pass for another field or line.
+ */
 export function formatAuditEntry(e: AuditEntry): string {
-  const ref = e.session ? ` session=${e.session}` : '';
-  return `${new Date(e.at).toISOString()} ${e.action} ${e.actor} → ${e.target} ${e.address || '-'}${ref}`;
+  const ref = e.session ? ` session=${field(e.session)}` : '';
+  const address = e.address ? field(e.address) : '-';
+  return `${new Date(e.at).toISOString()} ${field(e.action)} ${field(e.actor)} → ${field(e.target)} ${address}${ref}`;
+}
+
+// Printable, no space, quote or backslash: written as is; anything else is quoted.
+const PLAIN = /^[^\s"\\\p{Cc}\p{Cf}\p{Z}]+$/u;
+
+function field(value: string): string {
+  return value !== '' && PLAIN.test(value) ? value : JSON.stringify(value);
 }

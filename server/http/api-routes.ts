@@ -7,6 +7,7 @@ import {
 } from '../../shared/index.js';
 import type {ServiceParts} from '../service-parts.js';
 import {booleanField, readBody, stringField} from './body.js';
+import type {LoginQueue} from './login-queue.js';
 import type {LoginThrottle} from './login-throttle.js';
 import {requestInfo} from './request-info.js';
 import type {Router} from './router.js';
@@ -19,7 +20,12 @@ const MAX_QUERY_LENGTH = 100;
  * The session endpoints of CONTRACT §4. The body is read and checked before the session is touched,
  * so bad input is answered without any cookie or store write.
  */
-export function addApiRoutes(router: Router, parts: ServiceParts, throttle: LoginThrottle): void {
+export function addApiRoutes(
+  router: Router,
+  parts: ServiceParts,
+  throttle: LoginThrottle,
+  queue: LoginQueue
+): void {
   const {engine, config, users, logger} = parts;
 
   router.add('/api/session', {
@@ -35,7 +41,8 @@ export function addApiRoutes(router: Router, parts: ServiceParts, throttle: Logi
       const rememberMe = booleanField(body, 'remember_me', false);
       const address = requestInfo(req, config).address;
       await answerWithSession(parts, req, res, async (ctx) => {
-        const wait = throttle.retryAfter(name, address);
+        // Counted before the check runs (see LoginThrottle): concurrent guesses cannot slip past.
+        const wait = throttle.begin(name, address);
         if (wait > 0) {
           logger.warn({event: 'login_throttled', address}, 'login_throttled');
           return {
@@ -43,16 +50,24 @@ export function addApiRoutes(router: Router, parts: ServiceParts, throttle: Logi
             headers: {'retry-after': String(wait)},
           };
         }
+        let ok = true;
         try {
-          await engine.login(ctx, name, password, rememberMe);
+          await queue.run(() => engine.login(ctx, name, password, rememberMe));
         } catch (err) {
           if (isMoinError(err) && err.code === 'invalid_credentials') {
-            throttle.fail(name, address);
+            ok = false;
             logger.debug({event: 'login_failed', address}, 'login_failed');
           }
+          if (isMoinError(err) && err.code === 'login_busy') {
+            logger.warn({event: 'login_busy', address}, 'login_busy');
+            return {error: err, headers: {'retry-after': '1'}};
+          }
           throw err;
+        } finally {
+          // Only a wrong password stays counted; a refusal by the queue or a store error did not
+          // find one.
+          throttle.end(name, address, ok);
         }
-        throttle.succeed(name);
         return undefined;
       });
     },
@@ -78,7 +93,13 @@ export function addApiRoutes(router: Router, parts: ServiceParts, throttle: Logi
         );
       }
       await answerWithSession(parts, req, res, async (ctx) => {
+        // The session's WebSocket bucket: HTTP is no way around visit_rate.
+        if (ctx.record && !parts.visitBuckets.for(ctx.record.key).take()) {
+          logger.debug({event: 'trail_rate_limited'}, 'trail_rate_limited');
+          return {error: new MoinError('rate_limited'), headers: {'retry-after': '1'}};
+        }
         await engine.visit(ctx, page.name, id);
+        return undefined;
       });
     },
   });

@@ -3,6 +3,7 @@ import {MoinError, isMoinError} from '../../shared/index.js';
 import type {ServiceParts} from '../service-parts.js';
 import {addApiRoutes} from './api-routes.js';
 import {addBackendRoutes} from './backend-routes.js';
+import {LoginQueue} from './login-queue.js';
 import {LoginThrottle} from './login-throttle.js';
 import {addOpsRoutes} from './ops-routes.js';
 import {corsHeaders, judgeOrigin, preflightHeaders} from './origin.js';
@@ -28,7 +29,8 @@ export function createHttpHandler(
     now: () => parts.engine.now(),
   });
   const router = new Router();
-  addApiRoutes(router, parts, throttle);
+  const queue = new LoginQueue(config.login_concurrent_checks, config.login_queue_size);
+  addApiRoutes(router, parts, throttle, queue);
   addBackendRoutes(router, parts);
   addOpsRoutes(router, parts);
   addStaticRoutes(router, parts.root);

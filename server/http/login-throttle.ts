@@ -2,7 +2,7 @@
 export interface LoginThrottleOptions {
   /** Failures per name or per address before logins are refused. */
   maxFailures: number;
-  /** Length of the window, counted from the first failure, in seconds. */
+  /** Length of the window, counted from the first attempt, in seconds. */
   windowSeconds: number;
   now?: () => number;
   /** Keys kept at most; the oldest are forgotten first. @default 100_000 */
@@ -11,15 +11,28 @@ export interface LoginThrottleOptions {
 
 interface Window {
   start: number;
+  /** Checks that failed inside the window. */
   failures: number;
+  /** Checks started and not finished yet: each counts as a failure until it is given back. */
+  inFlight: number;
 }
 
 /**
- * Login throttling, in memory and per process: after `maxFailures` failed logins for one name, or
- * from one address, within `windowSeconds` of the first of them, further logins for that name or
- * from that address are refused until the window ends. A success clears the name's count (not the
- * address's: one valid account must not reset an address that is guessing others).
- * Several server instances each count on their own.
+ * Login throttling, in memory and per process. At most `maxFailures` password checks for one name,
+ * or from one address, may fail inside `windowSeconds` (counted from the first attempt); further
+ * logins for that name or from that address are refused until the window ends.
+ *
+ * An attempt is counted **when it starts** ({@link begin}), before the (slow, scrypt) check runs,
+ * and given back when it succeeds ({@link end}). Counting only after the check would let every
+ * request that arrives while the first checks are still running through: 500 guesses sent at once
+ * would all be checked. Counting at the start keeps `failures + inFlight <= maxFailures` at every
+ * moment, so however many arrive at once, no more than `maxFailures` wrong passwords are ever
+ * checked per name and per address inside a window. A refusal caused only by checks still in flight
+ * asks to retry after 1 s (they may yet succeed); one caused by failures waits for the window's end.
+ *
+ * A success gives its attempt back on both keys and clears the name's failures (not the address's:
+ * one valid account must not reset an address that is guessing others). Several server instances
+ * each count on their own.
  */
 export class LoginThrottle {
   readonly #max: number;
@@ -42,31 +55,46 @@ export class LoginThrottle {
     let wait = 0;
     for (const key of keysFor(name, address)) {
       const w = this.#live(key, now);
-      if (w && w.failures >= this.#max) {
-        wait = Math.max(wait, Math.ceil((w.start + this.#windowMs - now) / 1000));
-      }
+      if (!w || w.failures + w.inFlight < this.#max) continue;
+      const untilEnd = Math.ceil((w.start + this.#windowMs - now) / 1000);
+      wait = Math.max(wait, w.failures >= this.#max ? untilEnd : Math.min(1, untilEnd));
     }
     return wait;
   }
 
-  /** Counts a failed login. */
-  fail(name: string, address: string): void {
+  /**
+   * Starts a password check: 0 when it may run (it is counted now, as a failure until
+   * {@link end} says otherwise), else the seconds to wait (nothing is counted).
+   */
+  begin(name: string, address: string): number {
+    const wait = this.retryAfter(name, address);
+    if (wait > 0) return wait;
     const now = this.#now();
     this.#prune(now);
     for (const key of keysFor(name, address)) {
       const w = this.#live(key, now);
-      if (w) w.failures++;
-      else this.#windows.set(key, {start: now, failures: 1});
+      if (w) w.inFlight++;
+      else this.#windows.set(key, {start: now, failures: 0, inFlight: 1});
     }
     while (this.#windows.size > this.#maxKeys) {
       const oldest = this.#windows.keys().next().value as string;
       this.#windows.delete(oldest);
     }
+    return 0;
   }
 
-  /** Clears the name's failures after a successful login. */
-  succeed(name: string): void {
-    this.#windows.delete(`n:${name}`);
+  /** Ends a check {@link begin} let run: a failure stays counted, a success is given back. */
+  end(name: string, address: string, ok: boolean): void {
+    const now = this.#now();
+    for (const key of keysFor(name, address)) {
+      const w = this.#live(key, now);
+      // Gone (forgotten for maxKeys): nothing to give back.
+      if (!w || w.inFlight === 0) continue;
+      w.inFlight--;
+      if (!ok) w.failures++;
+      else if (key.startsWith('n:')) w.failures = 0;
+      if (w.failures === 0 && w.inFlight === 0) this.#windows.delete(key);
+    }
   }
 
   /** Keys currently tracked (for tests and metrics). */
@@ -76,17 +104,19 @@ export class LoginThrottle {
 
   #live(key: string, now: number): Window | undefined {
     const w = this.#windows.get(key);
-    if (w && now - w.start >= this.#windowMs) {
-      this.#windows.delete(key);
-      return undefined;
-    }
-    return w;
+    if (!w || now - w.start < this.#windowMs) return w;
+    this.#windows.delete(key);
+    if (w.inFlight === 0) return undefined;
+    // Checks still running when their window ends count in the next one.
+    const next = {start: now, failures: 0, inFlight: w.inFlight};
+    this.#windows.set(key, next);
+    return next;
   }
 
   #prune(now: number): void {
     for (const [key, w] of this.#windows) {
       if (now - w.start < this.#windowMs) break;
-      this.#windows.delete(key);
+      this.#live(key, now);
     }
   }
 }

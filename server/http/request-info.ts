@@ -1,4 +1,5 @@
 import type {IncomingMessage} from 'node:http';
+import {isIP} from 'node:net';
 import type {Config} from '../../shared/index.js';
 import type {RequestInfo} from '../session/session-engine.js';
 
@@ -19,12 +20,14 @@ export function isSecure(req: IncomingMessage, config: Pick<Config, 'trust_proxy
 /**
  * The client address. With `trust_proxy`, the **last** `X-Forwarded-For` entry: the one our proxy
  * appended. Earlier entries come from the client and could be anything, and login throttling keys
- * on this address. (One trusted proxy hop; put further hops' logic in that proxy.)
+ * on this address. (One trusted proxy hop; put further hops' logic in that proxy.) Only a
+ * syntactically valid IPv4 or IPv6 address is taken; anything else (text, a 12 KB string, a port)
+ * falls back to the socket's address, so audit lines and throttle keys hold addresses only.
  */
 export function clientAddress(req: IncomingMessage, config: Pick<Config, 'trust_proxy'>): string {
   if (config.trust_proxy) {
     const last = headerValues(req.headers['x-forwarded-for']).pop();
-    if (last) return last;
+    if (last !== undefined && last.length <= 64 && isIP(last) !== 0) return last;
   }
   return req.socket.remoteAddress ?? '';
 }

@@ -2,18 +2,14 @@ import {hash, randomBytes} from 'node:crypto';
 
 // Stored sessions: 32 CSPRNG bytes, base64url (256 bits). Pending tokens (the anonymous cookie that
 // is set before anything is stored, 1.9's is_new) carry a "p." prefix so they can never name a
-// stored session: when one comes back, a fresh stored id is issued instead of adopting it.
+// stored session: when one of ours comes back, it is stored under an id derived from it with the
+// server's key (pending-tokens.ts), never under the token itself.
 const STORED = /^[A-Za-z0-9_-]{43}$/;
 const PENDING = /^p\.[A-Za-z0-9_-]{43}$/;
 
 /** A new session id for a stored session. */
 export function newSessionId(): string {
   return randomBytes(32).toString('base64url');
-}
-
-/** A new pending token for an anonymous browser that has not sent a cookie back yet. */
-export function newPendingToken(): string {
-  return 'p.' + randomBytes(32).toString('base64url');
 }
 
 /** What kind of value a session cookie holds. */

@@ -12,14 +12,9 @@ import type {SessionBus} from '../bus/types.js';
 import type {AuditEntry, SessionOp, SessionRecord, SessionStore} from '../store/types.js';
 import type {UserDirectory, UserInfo} from '../users/types.js';
 import {SessionCookies} from './cookie.js';
-import {
-  classifyCookieValue,
-  newPendingToken,
-  newSessionId,
-  readCookies,
-  sessionKey,
-  sessionRef,
-} from './ids.js';
+import {classifyCookieValue, newSessionId, readCookies, sessionKey, sessionRef} from './ids.js';
+import {PendingTokens} from './pending-tokens.js';
+import {SessionBudget} from './session-budget.js';
 
 /** What the engine needs to know about a request. */
 export interface RequestInfo {
@@ -88,6 +83,9 @@ export class SessionEngine {
   readonly #cookies: SessionCookies;
   /** JSON views by record object (see viewJson); records are values, never changed in place. */
   readonly #viewTexts = new WeakMap<SessionRecord, {superuser: boolean; text: string}>();
+  /** New anonymous sessions per address (`new_sessions_per_address`). */
+  readonly #budget: SessionBudget;
+  #pendingTokens: Promise<PendingTokens> | undefined;
 
   constructor(deps: EngineDeps) {
     this.config = deps.config;
@@ -98,6 +96,19 @@ export class SessionEngine {
     this.#log = deps.log ?? (() => {});
     this.cookieName = cookieNameFor(deps.config);
     this.#cookies = new SessionCookies(this.cookieName, deps.config);
+    this.#budget = new SessionBudget(deps.config.new_sessions_per_address);
+  }
+
+  // The pending-token key is the store's secret, read once (again after a failed read).
+  #tokens(): Promise<PendingTokens> {
+    this.#pendingTokens ??= this.store.secret('pending_token').then(
+      (key) => new PendingTokens(key),
+      (err: unknown) => {
+        this.#pendingTokens = undefined;
+        throw err;
+      }
+    );
+    return this.#pendingTokens;
   }
 
   /** Is this user name a superuser right now (config list and an enabled account). */
@@ -116,7 +127,7 @@ export class SessionEngine {
     const now = this.now();
     const values = readCookies(request.cookie, this.cookieName);
     let carried = false;
-    let pending = false;
+    let pending: string | null = null;
     let record: SessionRecord | null = null;
     let sid: string | null = null;
     for (const value of values.slice(0, 4)) {
@@ -124,7 +135,7 @@ export class SessionEngine {
       if (kind === 'garbage') continue;
       carried = true;
       if (kind === 'pending') {
-        pending = true;
+        pending ??= value;
         continue;
       }
       const found = await this.store.get(sessionKey(value), now);
@@ -132,6 +143,17 @@ export class SessionEngine {
         record = found;
         sid = value;
         break;
+      }
+    }
+    // A pending token of ours maps to one stored id: a replay finds the session its first use
+    // stored. A made-up one is not ours and is never stored.
+    let pendingId: string | null = null;
+    if (!record && pending !== null) {
+      const tokens = await this.#tokens();
+      if (tokens.isOwn(pending)) {
+        pendingId = tokens.storedIdFor(pending);
+        record = (await this.store.get(sessionKey(pendingId), now)) ?? null;
+        if (record) sid = pendingId;
       }
     }
     const ctx: SessionContext = {
@@ -149,12 +171,15 @@ export class SessionEngine {
     if (problem) await this.#revalidate(ctx, problem);
     else if (
       !ctx.record &&
-      pending &&
+      pendingId !== null &&
       options.storePending !== false &&
       this.#lifetimeFor(null) > 0
     ) {
-      // 1.9: "Not storing any state until you send a cookie". It came back: store now, fresh id.
-      await this.#create(ctx, null, false, [], null);
+      // 1.9: "Not storing any state until you send a cookie". It came back: store now, under the
+      // id the token maps to, if the address has budget left (else it stays unstored this time).
+      const budget = this.#budget.take(request.address);
+      if (budget.ok) await this.#create(ctx, null, false, [], null, pendingId);
+      else if (budget.first) this.#log('session_budget_spent', {address: request.address});
     }
     return ctx;
   }
@@ -355,7 +380,8 @@ export class SessionEngine {
       return [cookies.session(ctx.sid, lifetime, expiresAt, secure)];
     }
     if (ctx.transientUser) return ctx.carriedCookie ? [cookies.deletion(secure)] : [];
-    return [cookies.session(newPendingToken(), lifetime, expiresAt, secure)];
+    const token = (await this.#tokens()).issue();
+    return [cookies.session(token, lifetime, expiresAt, secure)];
   }
 
   // What is wrong with a stored session as of now, if anything: its user is gone or disabled,
@@ -396,10 +422,10 @@ export class SessionEngine {
     user: string | null,
     rememberMe: boolean,
     trail: string[],
-    carryFrom: SessionRecord | null
+    carryFrom: SessionRecord | null,
+    sid: string = newSessionId()
   ): Promise<void> {
     const now = this.now();
-    const sid = newSessionId();
     const lifetime = this.#lifetimeFor(user === null ? null : {user, rememberMe});
     const record: SessionRecord = {
       key: sessionKey(sid),

@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto';
 import {applyOp, isLive} from './ops.js';
 import type {
   AuditEntry,
@@ -16,6 +17,7 @@ export class MemoryStore implements SessionStore {
   readonly kind = 'memory';
   #sessions = new Map<string, SessionRecord>();
   #audit: AuditEntry[] = [];
+  #secrets = new Map<string, Buffer>();
 
   async get(key: string, now: number): Promise<SessionRecord | undefined> {
     const r = this.#sessions.get(key);
@@ -79,6 +81,12 @@ export class MemoryStore implements SessionStore {
 
   async listAudit(): Promise<AuditEntry[]> {
     return this.#audit.map((e) => ({...e}));
+  }
+
+  async secret(name: string): Promise<Buffer> {
+    let value = this.#secrets.get(name);
+    if (!value) this.#secrets.set(name, (value = randomBytes(32)));
+    return Buffer.from(value);
   }
 
   async ping(): Promise<void> {}

@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto';
 import type {Redis, Result} from 'ioredis';
 import {MoinError} from '../../shared/index.js';
 import {summarize} from './memory-store.js';
@@ -229,6 +230,15 @@ export class RedisStore implements SessionStore {
   async listAudit(): Promise<AuditEntry[]> {
     const rows = await this.#run((c) => c.lrange(`${this.prefix}audit`, 0, -1));
     return rows.map((row) => JSON.parse(row) as AuditEntry);
+  }
+
+  async secret(name: string): Promise<Buffer> {
+    const key = `${this.prefix}secret:${name}`;
+    // SET NX: of two instances making it at once, the first one's stays.
+    await this.#run((c) => c.set(key, randomBytes(32).toString('base64'), 'NX'));
+    const value = await this.#run((c) => c.get(key));
+    if (value === null) throw new MoinError('store_unavailable', 'The store lost its secret.');
+    return Buffer.from(value, 'base64');
   }
 
   async ping(): Promise<void> {

@@ -28,6 +28,8 @@ export interface Connection {
   count: Database.Statement<[number], number>;
   purge: Database.Statement<[number]>;
   appendAudit: Database.Statement<[AuditEntry]>;
+  addSecret: Database.Statement<[string, Buffer]>;
+  getSecret: Database.Statement<[string], Buffer>;
   listAudit: Database.Statement<[], AuditEntry>;
   ping: Database.Statement<[], number>;
   dataVersion: Database.Statement<[], number>;
@@ -91,6 +93,8 @@ function prepare(db: Database.Database): Connection {
     listAudit: db.prepare(
       'SELECT at, action, actor, target, address, session FROM audit ORDER BY id'
     ),
+    addSecret: db.prepare('INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)'),
+    getSecret: db.prepare<[string], Buffer>('SELECT value FROM secrets WHERE name = ?').pluck(),
     ping: db.prepare<[], number>('SELECT 1').pluck(),
     dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     batch: db.transaction(

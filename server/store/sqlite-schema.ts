@@ -3,7 +3,7 @@ import {MoinError} from '../../shared/index.js';
 import type {SessionRecord} from './types.js';
 
 /** The schema version this code writes, kept in `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 // MIGRATIONS[i] moves a file from version i to i + 1. Append new steps; never edit a shipped one,
 // because files out there already ran it.
@@ -30,6 +30,11 @@ const MIGRATIONS: readonly string[] = [
      target  TEXT NOT NULL,
      address TEXT NOT NULL,
      session TEXT NOT NULL
+   );`,
+  // Issue 10a: the store's own secrets (the key that signs pending tokens).
+  `CREATE TABLE secrets (
+     name  TEXT PRIMARY KEY NOT NULL,
+     value BLOB NOT NULL
    );`,
 ];
 

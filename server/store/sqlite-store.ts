@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto';
 import {resolve} from 'node:path';
 import {MoinError} from '../../shared/index.js';
 import {applyOp, isLive} from './ops.js';
@@ -205,6 +206,14 @@ export class SqliteStore implements SessionStore {
     return this.#write(() => {
       this.#conn.appendAudit.run(entry);
       this.#batchWrote = true;
+    });
+  }
+
+  secret(name: string): Promise<Buffer> {
+    return this.#write(() => {
+      // In the write transaction: of two processes making it at once, the first one's stays.
+      if (this.#conn.addSecret.run(name, randomBytes(32)).changes > 0) this.#batchWrote = true;
+      return this.#conn.getSecret.get(name)!;
     });
   }
 

@@ -100,6 +100,12 @@ export interface SessionStore {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Audit records, oldest first. */
   listAudit(): Promise<AuditEntry[]>;
+  /**
+   * A 32-byte random secret of the store, made the first time `name` is asked for and the same
+   * ever after for every process sharing the store (instances on one SQLite file or Redis): the
+   * key that signs pending tokens. Never logged.
+   */
+  secret(name: string): Promise<Buffer>;
   /** Resolves when the backend answers; rejects with store_unavailable otherwise. */
   ping(): Promise<void>;
   /**

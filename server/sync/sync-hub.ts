@@ -175,7 +175,10 @@ class Hub implements SyncHub {
 
   #open(ws: WebSocket, ctx: SessionContext, record: SessionRecord | null): void {
     const {config, engine, metrics, logger} = this.#parts;
-    const bucket = new TokenBucket(config.visit_rate, config.visit_burst);
+    // A stored session's sockets share its bucket with POST /api/trail; an unstored one has its own.
+    const bucket = record
+      ? this.#parts.visitBuckets.for(record.key)
+      : new TokenBucket(config.visit_rate, config.visit_burst);
     const conn = new SyncConnection(ws, ctx, bucket, this.#limits, () =>
       this.#count.out.session.inc()
     );

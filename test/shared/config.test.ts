@@ -45,6 +45,10 @@ const WRONG_TYPE: {[K in keyof Config]: unknown} = {
   visit_burst: {n: 60},
   ping_interval_seconds: null,
   backend_token_file: 32,
+  // issue 10a
+  login_concurrent_checks: '2',
+  login_queue_size: -1.5,
+  new_sessions_per_address: false,
 };
 
 describe('resolveConfig', () => {
@@ -113,6 +117,10 @@ describe('resolveConfig', () => {
         visit_burst: 100_000,
         ping_interval_seconds: 3600,
         backend_token_file: '/etc/moin/backend.token',
+        // issue 10a
+        login_concurrent_checks: 64,
+        login_queue_size: 0,
+        new_sessions_per_address: 1,
       };
       expect(resolveConfig(structuredClone(input))).toEqual(input);
     });

@@ -52,6 +52,10 @@ export const VALID: {[K in keyof Config]: fc.Arbitrary<Config[K]>} = {
   ping_interval_seconds: fc.integer({min: 1, max: 3600}),
   // issue 14: a path must name a real 0600 file at start-up; the fuzzed configs leave the API off.
   backend_token_file: fc.constant(null),
+  // issue 10a
+  login_concurrent_checks: fc.integer({min: 1, max: 64}),
+  login_queue_size: fc.integer({min: 0, max: 100_000}),
+  new_sessions_per_address: fc.integer({min: 1, max: 1_000_000}),
 };
 
 /** A valid config file holding a random subset of the keys. */

@@ -12,15 +12,21 @@ function throttle(max = 3, windowSeconds = 60, maxKeys?: number) {
   return {t, clock};
 }
 
+/** One whole failed attempt. */
+function fail(t: LoginThrottle, name: string, address: string): void {
+  expect(t.begin(name, address)).toBe(0);
+  t.end(name, address, false);
+}
+
 describe('LoginThrottle', () => {
   it('allows logins until the name reaches maxFailures, then says how long to wait', () => {
     const {t, clock} = throttle();
-    t.fail('Alice', '1.1.1.1');
-    t.fail('Alice', '2.2.2.2');
+    fail(t, 'Alice', '1.1.1.1');
+    fail(t, 'Alice', '2.2.2.2');
     expect(t.retryAfter('Alice', '3.3.3.3')).toBe(0);
     clock.ms += 20_000;
-    t.fail('Alice', '3.3.3.3');
-    // The window runs from the first failure: 40 s are left.
+    fail(t, 'Alice', '3.3.3.3');
+    // The window runs from the first attempt: 40 s are left.
     expect(t.retryAfter('Alice', '4.4.4.4')).toBe(40);
     clock.ms += 39_500;
     expect(t.retryAfter('Alice', '4.4.4.4')).toBe(1);
@@ -30,25 +36,62 @@ describe('LoginThrottle', () => {
 
   it('counts an address across names', () => {
     const {t} = throttle();
-    for (const n of ['a', 'b', 'c']) t.fail(n, '9.9.9.9');
+    for (const n of ['a', 'b', 'c']) fail(t, n, '9.9.9.9');
     expect(t.retryAfter('d', '9.9.9.9')).toBeGreaterThan(0);
     expect(t.retryAfter('d', '8.8.8.8')).toBe(0);
   });
 
   it('clears a name after a success but not its address', () => {
     const {t} = throttle();
-    for (let i = 0; i < 3; i++) t.fail('Alice', '9.9.9.9');
-    t.succeed('Alice');
+    for (let i = 0; i < 2; i++) fail(t, 'Alice', '9.9.9.9');
+    expect(t.begin('Alice', '9.9.9.9')).toBe(0);
+    t.end('Alice', '9.9.9.9', true);
+    fail(t, 'Bob', '9.9.9.9');
     expect(t.retryAfter('Alice', '1.1.1.1')).toBe(0);
     expect(t.retryAfter('Alice', '9.9.9.9')).toBeGreaterThan(0);
   });
 
   it('forgets expired windows and keeps at most maxKeys', () => {
     const {t, clock} = throttle(3, 60, 10);
-    for (let i = 0; i < 20; i++) t.fail(`user${i}`, `10.0.0.${i}`);
+    for (let i = 0; i < 20; i++) fail(t, `user${i}`, `10.0.0.${i}`);
     expect(t.size).toBe(10);
     clock.ms += 61_000;
-    t.fail('x', 'y');
+    fail(t, 'x', 'y');
     expect(t.size).toBe(2);
+  });
+
+  it('counts checks in flight: no more than maxFailures start at once for a name', () => {
+    const {t} = throttle();
+    const started = Array.from({length: 10}, (_, i) => t.begin('Alice', `10.0.0.${i}`));
+    expect(started.filter((w) => w === 0)).toHaveLength(3);
+    // Refused only because checks are still running: they may succeed, so retry soon.
+    expect(started.at(-1)).toBe(1);
+  });
+
+  it('counts checks in flight per address across names', () => {
+    const {t} = throttle();
+    const started = ['a', 'b', 'c', 'd', 'e'].map((n) => t.begin(n, '9.9.9.9'));
+    expect(started.filter((w) => w === 0)).toHaveLength(3);
+    expect(t.begin('f', '8.8.8.8')).toBe(0);
+  });
+
+  it('gives a successful check back, so successes never lock anyone out', () => {
+    const {t} = throttle();
+    for (let i = 0; i < 10; i++) {
+      expect(t.begin(`user${i}`, '192.0.2.1')).toBe(0);
+      t.end(`user${i}`, '192.0.2.1', true);
+    }
+    expect(t.size).toBe(0);
+  });
+
+  it('keeps checks that outlive their window counted in the next one', () => {
+    const {t, clock} = throttle(2, 60);
+    expect(t.begin('Alice', '1.1.1.1')).toBe(0);
+    expect(t.begin('Alice', '1.1.1.2')).toBe(0);
+    clock.ms += 61_000;
+    expect(t.begin('Alice', '1.1.1.3')).toBe(1);
+    t.end('Alice', '1.1.1.1', false);
+    t.end('Alice', '1.1.1.2', false);
+    expect(t.retryAfter('Alice', '1.1.1.4')).toBe(60);
   });
 });

@@ -15,6 +15,23 @@ describe('clientAddress', () => {
     expect(clientAddress(r, {trust_proxy: true})).toBe('10.0.0.7');
     expect(clientAddress(req({}), {trust_proxy: true})).toBe('127.0.0.1');
   });
+
+  it('takes only a valid IP from X-Forwarded-For, else the socket address', () => {
+    const trusted = {trust_proxy: true};
+    expect(clientAddress(req({'x-forwarded-for': '2001:db8::1'}), trusted)).toBe('2001:db8::1');
+    for (const forged of [
+      '203.0.113.9 session=FORGED su_return Admin -> Bob',
+      'x'.repeat(12_000),
+      '203.0.113.9:8080',
+      '999.1.1.1',
+      'evil"\n2026-01-01',
+      '[2001:db8::1]',
+    ]) {
+      expect(clientAddress(req({'x-forwarded-for': `1.1.1.1, ${forged}`}), trusted)).toBe(
+        '127.0.0.1'
+      );
+    }
+  });
 });
 
 describe('isSecure and ownOrigin', () => {

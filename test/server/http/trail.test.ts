@@ -8,6 +8,25 @@ afterEach(async () => {
 });
 
 describe('POST /api/trail', () => {
+  it('refuses visits past the session’s visit_burst with 429 rate_limited, others unaffected', async () => {
+    t = await startService({trail_size: 100, visit_burst: 5, visit_rate: 1});
+    const c = t.client();
+    await c.post('/api/login', {name: 'Alice', password: PASSWORDS.Alice});
+    const other = t.client();
+    await other.post('/api/login', {name: 'Bob', password: PASSWORDS.Bob});
+    const answers = await Promise.all(
+      Array.from({length: 12}, (_, i) => c.post<SessionView>('/api/trail', {page: `P${i}`}))
+    );
+    const limited = answers.filter((r) => r.status === 429);
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(5);
+    expect(limited).toHaveLength(7);
+    expect(limited[0]!.json).toMatchObject({error: {code: 'rate_limited'}});
+    expect(limited[0]!.headers['retry-after']).toBe('1');
+    const view = await c.get<SessionView>('/api/session');
+    expect(view.json.trail).toHaveLength(5);
+    expect((await other.post('/api/trail', {page: 'B'})).status).toBe(200);
+  });
+
   it('trims the page name', async () => {
     t = await startService();
     const c = t.client();

@@ -9,7 +9,8 @@ import {nextView, startCluster, type Cluster} from './cluster-harness.js';
 let cluster: Cluster;
 
 beforeAll(async () => {
-  cluster = await startCluster(2, {trail_size: 5});
+  // 200 visits at once on one session: no visit rate limit in the way.
+  cluster = await startCluster(2, {trail_size: 5, visit_rate: 100_000, visit_burst: 100_000});
 });
 
 afterAll(async () => {

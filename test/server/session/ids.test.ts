@@ -1,12 +1,12 @@
 import {describe, expect, it} from 'vitest';
 import {
   classifyCookieValue,
-  newPendingToken,
   newSessionId,
   readCookies,
   sessionKey,
   sessionRef,
 } from '../../../server/session/ids.js';
+import {PendingTokens} from '../../../server/session/pending-tokens.js';
 
 describe('newSessionId', () => {
   it('makes 10,000 distinct URL-safe ids of 256 random bits (S1)', () => {
@@ -17,7 +17,7 @@ describe('newSessionId', () => {
 
   it('is classified as stored; pending tokens never are', () => {
     expect(classifyCookieValue(newSessionId())).toBe('stored');
-    const pending = newPendingToken();
+    const pending = new PendingTokens(Buffer.alloc(32, 7)).issue();
     expect(pending).toMatch(/^p\.[A-Za-z0-9_-]{43}$/);
     expect(classifyCookieValue(pending)).toBe('pending');
     for (const v of ['', 'x', 'a'.repeat(42), 'a'.repeat(44), 'p.short', `${'a'.repeat(42)}=`]) {

@@ -74,6 +74,17 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       return r;
     };
 
+    describe('secret', () => {
+      it('makes a 32-byte secret once and answers the same one ever after, also at once', async () => {
+        const name = `test-${salt}`;
+        const all = await Promise.all(Array.from({length: 10}, () => store.secret(name)));
+        expect(all[0]).toHaveLength(32);
+        for (const s of all) expect(s.equals(all[0]!)).toBe(true);
+        expect((await store.secret(name)).equals(all[0]!)).toBe(true);
+        expect((await store.secret(`${name}-other`)).equals(all[0]!)).toBe(false);
+      });
+    });
+
     describe('get and insert', () => {
       it('returns undefined for a key that was never stored', async () => {
         expect(await store.get(keyFor('nobody'), T0)).toBeUndefined();

@@ -1,5 +1,6 @@
 import type {Socket} from 'node:net';
 import {afterEach, describe, expect, it} from 'vitest';
+import {HttpClient} from '../../support/http-client.js';
 import {HARD_BUFFER_BYTES, SOFT_BUFFER_BYTES} from '../../../server/sync/limits.js';
 import {rawUpgrade, sleep, startHarness, type Harness, type SyncClient} from './sync-harness.js';
 
@@ -28,6 +29,27 @@ describe('sync limits: visit rate', () => {
     const ctx = await h.context(cookie);
     expect(ctx.record?.trail).toHaveLength(50);
     expect(ctx.record?.trail).not.toContain('Page50');
+  });
+});
+
+describe('sync limits: one visit bucket per session', () => {
+  it('shares it between the session’s sockets and POST /api/trail', async () => {
+    h = await startHarness({visit_burst: 6, visit_rate: 1, trail_size: 100});
+    const cookie = await h.login('Bob');
+    const [a, b] = await Promise.all([h.connect(cookie), h.connect(cookie)]);
+    for (let i = 0; i < 3; i++) a.send({type: 'visit', id: `a${i}`, page: `A${i}`});
+    for (let i = 0; i < 3; i++) b.send({type: 'visit', id: `b${i}`, page: `B${i}`});
+    const acks = (c: SyncClient) => c.messages.filter((m) => m.type === 'ack').length;
+    await a.waitFor(() => acks(a) === 3);
+    await b.waitFor(() => acks(b) === 3);
+    // Six visits spent the bucket: HTTP is no way around it, nor is a third socket.
+    const http = await new HttpClient(h.url).post('/api/trail', {page: 'ViaHttp'}, {cookie});
+    expect(http.status).toBe(429);
+    expect(http.json).toMatchObject({error: {code: 'rate_limited'}});
+    const c = await h.connect(cookie);
+    c.send({type: 'visit', id: 'c0', page: 'C0'});
+    expect(await c.waitFor((m) => m.type === 'error')).toMatchObject({code: 'rate_limited'});
+    expect((await h.context(cookie)).record?.trail).toHaveLength(6);
   });
 });
 

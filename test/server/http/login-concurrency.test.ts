@@ -1,0 +1,113 @@
+import {afterEach, describe, expect, it} from 'vitest';
+import {createSessionService, type SessionService} from '../../../server/service.js';
+import {FileUserDirectory} from '../../../server/users/file-user-directory.js';
+import type {UserInfo} from '../../../server/users/types.js';
+import {HttpClient, type HttpResponse} from '../../support/http-client.js';
+import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
+
+/** The real users file (real scrypt), counting the password checks it runs, per name. */
+class CountingUsers extends FileUserDirectory {
+  /** The names checked, in the order the checks started. */
+  names: string[] = [];
+  get checked(): number {
+    return this.names.length;
+  }
+  override async verify(name: string, password: string): Promise<UserInfo | undefined> {
+    this.names.push(name);
+    return super.verify(name, password);
+  }
+}
+
+let dir: TempDir | undefined;
+let service: SessionService | undefined;
+afterEach(async () => {
+  await service?.close();
+  await dir?.cleanup();
+  service = undefined;
+  dir = undefined;
+});
+
+async function start(config: Record<string, unknown> = {}) {
+  dir = await makeTempDir('moin-login-flood-');
+  const users = new CountingUsers(dir.file('users.json'));
+  await users.add('Alice', 'alice-pw');
+  service = createSessionService(
+    {store: `sqlite:${dir.file('sessions.db')}`, log_level: 'silent', trust_proxy: true, ...config},
+    {users, root: dir.file('root')}
+  );
+  const {url} = await service.listen(0, '127.0.0.1');
+  users.names = [];
+  return {url, users};
+}
+
+function login(url: string, name: string, password: string, address: string) {
+  return new HttpClient(url).post(
+    '/api/login',
+    {name, password},
+    {
+      headers: {'x-forwarded-for': address},
+    }
+  );
+}
+
+function statuses(responses: HttpResponse[]): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const r of responses) out[r.status] = (out[r.status] ?? 0) + 1;
+  return out;
+}
+
+describe('login throttle under concurrency', () => {
+  it('checks at most login_max_failures passwords for one name when 60 guesses arrive at once', async () => {
+    const {url, users} = await start();
+    const guesses = Array.from({length: 59}, (_, i) => `guess${i}`).concat('alice-pw');
+    // Each from its own address: only the per-name count can hold them.
+    const answers = await Promise.all(
+      guesses.map((pw, i) => login(url, 'Alice', pw, `198.51.100.${i + 1}`))
+    );
+    expect(users.checked).toBeLessThanOrEqual(5);
+    const counts = statuses(answers);
+    expect((counts[401] ?? 0) + (counts[200] ?? 0)).toBeLessThanOrEqual(5);
+    expect(counts[429]).toBeGreaterThanOrEqual(55);
+  });
+
+  it('checks at most login_max_failures passwords from one address for 60 names at once', async () => {
+    const {url, users} = await start();
+    const answers = await Promise.all(
+      Array.from({length: 60}, (_, i) => login(url, `name${i}`, 'x', '203.0.113.7'))
+    );
+    expect(users.checked).toBeLessThanOrEqual(5);
+    expect(statuses(answers)[429]).toBeGreaterThanOrEqual(55);
+  });
+
+  it('lets a login from another address through promptly during a flood from one address', async () => {
+    const {url, users} = await start();
+    const flood = Array.from({length: 200}, (_, i) =>
+      login(url, `random${i}`, 'guess', '203.0.113.66')
+    );
+    const started = performance.now();
+    const real = await login(url, 'Alice', 'alice-pw', '192.0.2.10');
+    const took = performance.now() - started;
+    const answers = await Promise.all(flood);
+    expect(real.status).toBe(200);
+    // At most 5 flood checks ran before it (~50 ms of scrypt each); before the fix all 200 did.
+    expect(users.names.indexOf('Alice')).toBeLessThanOrEqual(5);
+    expect(users.checked).toBeLessThanOrEqual(6);
+    // Generous for a loaded CI machine: the HTTP work of 200 connections is in it too.
+    expect(took).toBeLessThan(6000);
+    expect(statuses(answers)[429]).toBeGreaterThanOrEqual(195);
+  });
+
+  it('answers 503 login_busy when every check place and queue place is taken', async () => {
+    const {url, users} = await start({login_concurrent_checks: 1, login_queue_size: 1});
+    const answers = await Promise.all(
+      Array.from({length: 6}, (_, i) => login(url, 'Alice', 'wrong', `192.0.2.${i + 1}`))
+    );
+    const busy = answers.filter((r) => r.status === 503);
+    expect(busy.length).toBeGreaterThanOrEqual(1);
+    expect(busy[0]!.json).toMatchObject({error: {code: 'login_busy'}});
+    expect(busy[0]!.headers['retry-after']).toBe('1');
+    // A refusal by the queue checked nothing and is given back: the name is not locked by it.
+    expect(users.checked + busy.length).toBeLessThanOrEqual(6);
+    expect((await login(url, 'Alice', 'alice-pw', '192.0.2.99')).status).toBe(200);
+  });
+});

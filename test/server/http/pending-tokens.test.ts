@@ -1,0 +1,81 @@
+import {afterEach, describe, expect, it, onTestFinished} from 'vitest';
+import {mustSetCookie} from './cookies.js';
+import {restarts, startService, type TestService} from './test-service.js';
+
+let t: TestService | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+const anonymous = {cookie_lifetime: [1, 12], trust_proxy: true};
+
+/** A genuine pending token, as a first visit from `address` gets it. */
+async function pendingToken(service: TestService, address = '192.0.2.1'): Promise<string> {
+  const res = await service.client().get('/api/session', {headers: {'x-forwarded-for': address}});
+  const value = mustSetCookie(res).value;
+  expect(value).toMatch(/^p\./);
+  return value;
+}
+
+function visit(service: TestService, token: string, address = '192.0.2.1') {
+  return service.client().get('/api/session', {
+    cookie: `MOIN_SESSION=${token}`,
+    headers: {'x-forwarded-for': address},
+  });
+}
+
+describe('pending tokens', () => {
+  it('stores nothing for a made-up pending token sent 50 times at once', async () => {
+    t = await startService(anonymous);
+    const service = t;
+    const forged = 'p.' + 'A'.repeat(43);
+    const answers = await Promise.all(Array.from({length: 50}, () => visit(service, forged)));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect(await t.service.store.count(t.clock.ms)).toBe(0);
+    // Each answer offers a genuine token instead.
+    expect(mustSetCookie(answers[0]!).value).toMatch(/^p\./);
+  });
+
+  it('stores one session for a genuine token replayed 50 times at once, all on the same id', async () => {
+    t = await startService(anonymous);
+    const service = t;
+    const token = await pendingToken(t);
+    const answers = await Promise.all(Array.from({length: 50}, () => visit(service, token)));
+    const ids = new Set(answers.map((r) => mustSetCookie(r).value));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await t.service.store.count(t.clock.ms)).toBe(1);
+    // Later still the same session.
+    expect(mustSetCookie(await visit(t, token)).value).toBe([...ids][0]);
+    expect(await t.service.store.count(t.clock.ms)).toBe(1);
+  });
+
+  it('stores at most new_sessions_per_address from one address, never holding back another', async () => {
+    const logLines: string[] = [];
+    t = await startService({...anonymous, new_sessions_per_address: 3}, {logLines});
+    const service = t;
+    const tokens = await Promise.all(Array.from({length: 10}, () => pendingToken(service)));
+    const answers = await Promise.all(tokens.map((token) => visit(service, token)));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect(await t.service.store.count(t.clock.ms)).toBe(3);
+    const spent = logLines.filter((l) => l.includes('"session_budget_spent"'));
+    expect(spent).toHaveLength(1);
+    expect(spent[0]).toContain('"address":"192.0.2.1"');
+    // Another address is served and stored as ever.
+    const other = await visit(t, await pendingToken(t, '198.51.100.7'), '198.51.100.7');
+    expect(mustSetCookie(other).value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await t.service.store.count(t.clock.ms)).toBe(4);
+  });
+
+  it('recognises its tokens after a restart on the same store (the key lives in the store)', async () => {
+    const r = await restarts();
+    onTestFinished(() => r.cleanup());
+    const first = await r.start(anonymous);
+    const token = await pendingToken(first);
+    const stored = mustSetCookie(await visit(first, token)).value;
+    const second = await r.start(anonymous);
+    expect(mustSetCookie(await visit(second, token)).value).toBe(stored);
+    expect(await second.service.store.count(second.clock.ms)).toBe(1);
+  });
+});
