@@ -1,6 +1,6 @@
 import {resolve} from 'node:path';
 import {MoinError} from '../../shared/index.js';
-import {applyOp, isLive} from './ops.js';
+import {applyOp, isLive, suEndEntry} from './ops.js';
 import {needsReopen, openConnection, storeError} from './sqlite-connection.js';
 import type {Connection, ConnectionSettings} from './sqlite-connection.js';
 import {GroupCommit} from './sqlite-group-commit.js';
@@ -10,6 +10,7 @@ import {toRecord, toRow} from './sqlite-schema.js';
 import type {
   AuditEntry,
   MutateResult,
+  RevokeReason,
   SessionOp,
   SessionRecord,
   SessionStore,
@@ -173,12 +174,32 @@ export class SqliteStore implements SessionStore {
     });
   }
 
-  revokeUser(user: string): Promise<string[]> {
+  revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
     return this.#write(() => {
       this.#writeBack();
       const keys = this.#conn.userKeys.all(user);
+      if (this.#conn.auditUserSu.run(this.#now(), `su_end_${reason}`, user).changes > 0) {
+        this.#batchWrote = true;
+      }
       if (this.#conn.destroyUser.run(user).changes > 0) this.#wroteMany();
       return keys;
+    });
+  }
+
+  trimUser(user: string, keep: number, now: number): Promise<string[]> {
+    return this.#write(() => {
+      this.#writeBack();
+      const rows = this.#conn.oldestOfUser.all(user, now, keep);
+      for (const row of rows) {
+        if (row.su !== null) {
+          this.#conn.appendAudit.run(
+            suEndEntry({key: row.key, user: row.user, suTarget: row.su}, 'su_end_capped', now)
+          );
+        }
+        this.#conn.destroy.run(row.key);
+        this.#wrote(row.key, null);
+      }
+      return rows.map((row) => row.key);
     });
   }
 
@@ -195,6 +216,7 @@ export class SqliteStore implements SessionStore {
   purgeExpired(now: number): Promise<number> {
     return this.#write(() => {
       this.#writeBack();
+      if (this.#conn.auditExpiredSu.run(now, now).changes > 0) this.#batchWrote = true;
       const purged = this.#conn.purge.run(now).changes;
       if (purged > 0) this.#wroteMany();
       return purged;

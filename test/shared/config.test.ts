@@ -44,6 +44,11 @@ const WRONG_TYPE: {[K in keyof Config]: unknown} = {
   visit_rate: [20],
   visit_burst: {n: 60},
   ping_interval_seconds: null,
+  // issue 10b
+  max_sessions_per_user: '50',
+  remember_me_max_hours: -1,
+  max_sockets_per_address: 0,
+  max_sockets: 1.5,
 };
 
 describe('resolveConfig', () => {
@@ -111,6 +116,10 @@ describe('resolveConfig', () => {
         visit_rate: 1,
         visit_burst: 100_000,
         ping_interval_seconds: 3600,
+        max_sessions_per_user: 0,
+        remember_me_max_hours: 87_600,
+        max_sockets_per_address: 1,
+        max_sockets: 1_000_000,
       };
       expect(resolveConfig(structuredClone(input))).toEqual(input);
     });

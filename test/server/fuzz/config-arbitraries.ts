@@ -50,6 +50,11 @@ export const VALID: {[K in keyof Config]: fc.Arbitrary<Config[K]>} = {
   visit_rate: fc.integer({min: 1, max: 100_000}),
   visit_burst: fc.integer({min: 1, max: 100_000}),
   ping_interval_seconds: fc.integer({min: 1, max: 3600}),
+  // issue 10b
+  max_sessions_per_user: fc.integer({min: 0, max: 100_000}),
+  remember_me_max_hours: fc.integer({min: 0, max: 87_600}),
+  max_sockets_per_address: fc.integer({min: 1, max: 1_000_000}),
+  max_sockets: fc.integer({min: 0, max: 1_000_000}),
 };
 
 /** A valid config file holding a random subset of the keys. */
