@@ -1,5 +1,6 @@
+import {accessSync, constants, statSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {MoinError} from '../../shared/index.js';
+import {MoinError, isMoinError} from '../../shared/index.js';
 import {applyOp, isLive, suEndEntry} from './ops.js';
 import {needsReopen, openConnection, storeError} from './sqlite-connection.js';
 import type {Connection, ConnectionSettings} from './sqlite-connection.js';
@@ -82,6 +83,11 @@ export class SqliteStore implements SessionStore {
   #batchChecked = false;
   #reopen = false;
   #closed = false;
+  // issue 10b: the file's identity when opened; once the path names another file (deleted,
+  // replaced) the store fails closed with #gone. #writeError: the last write's failure, if any.
+  #identity: {dev: number; ino: number} | null = null;
+  #gone: MoinError | null = null;
+  #writeError: MoinError | null = null;
   #dataVersion: number;
   #purgeTimer: NodeJS.Timeout | null = null;
   #pollTimer: NodeJS.Timeout | null = null;
@@ -110,6 +116,7 @@ export class SqliteStore implements SessionStore {
       throw storeError(this.file, error, 'opened');
     }
     this.#dataVersion = this.#conn.dataVersion.get() as number;
+    this.#identity = identityOf(this.file);
     const cacheSessions = nonNegative(options.cacheSessions, 4096, 'cacheSessions', 'sessions');
     // No readable -shm file (another journal mode, exclusive locking): no cache, every read exact.
     this.#stamp = cacheSessions > 0 ? WalStamp.open(this.file) : null;
@@ -234,9 +241,20 @@ export class SqliteStore implements SessionStore {
     return this.#read(() => this.#conn.listAudit.all());
   }
 
+  /**
+   * Rejects when the store cannot serve or cannot take writes: the path no longer names the open
+   * file, the last write failed, or the file is not writable.
+   */
   ping(): Promise<void> {
+    this.#checkIdentity();
     return this.#read(() => {
       this.#conn.ping.get();
+      if (this.#writeError) throw this.#writeError;
+      try {
+        accessSync(this.file, constants.W_OK);
+      } catch (error) {
+        throw storeError(this.file, error, 'written');
+      }
     });
   }
 
@@ -270,6 +288,7 @@ export class SqliteStore implements SessionStore {
 
   #read<T>(read: () => T): Promise<T> {
     if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#gone) return Promise.reject(this.#gone);
     try {
       return Promise.resolve(read());
     } catch (error) {
@@ -279,6 +298,7 @@ export class SqliteStore implements SessionStore {
 
   #write<T>(job: () => T): Promise<T> {
     if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#gone) return Promise.reject(this.#gone);
     return this.#writes.enqueue(job);
   }
 
@@ -295,8 +315,11 @@ export class SqliteStore implements SessionStore {
       this.#changed.clear();
       this.#endBatch(false);
       if (needsReopen(error)) this.#reopen = true;
-      throw storeError(this.file, error, 'written');
+      const failed = storeError(this.file, error, 'written');
+      if (isMoinError(failed)) this.#writeError = failed;
+      throw failed;
     }
+    this.#writeError = null;
     // Outside the try: once COMMIT returned, nothing may turn the batch into a failure.
     this.#endBatch(true);
     return outcomes;
@@ -426,7 +449,23 @@ export class SqliteStore implements SessionStore {
     this.#notify();
   }
 
+  // The path must still name the file we have open: a deleted or replaced file would keep taking
+  // our writes while the CLI (and everyone else) works on the new one. One stat, no file read.
+  #checkIdentity(): void {
+    if (this.#gone || this.#closed || this.#identity === null) return;
+    const now = identityOf(this.file);
+    if (now && now.dev === this.#identity.dev && now.ino === this.#identity.ino) return;
+    this.#gone = new MoinError(
+      'store_unavailable',
+      `The session store ${this.file} was ${now ? 'replaced' : 'deleted'} while in use; ` +
+        'this server refuses to go on with the old file. Restart it.'
+    );
+    this.#onBackgroundError(this.#gone);
+    this.#notify();
+  }
+
   #poll(): void {
+    this.#checkIdentity();
     let version: number;
     try {
       version = this.#conn.dataVersion.get() as number;
@@ -455,6 +494,15 @@ export class SqliteStore implements SessionStore {
 
   #closedError(): MoinError {
     return new MoinError('store_unavailable', `The session store ${this.file} is closed.`);
+  }
+}
+
+function identityOf(file: string): {dev: number; ino: number} | null {
+  try {
+    const {dev, ino} = statSync(file);
+    return {dev, ino};
+  } catch {
+    return null;
   }
 }
 
