@@ -31,6 +31,15 @@ export const ERROR_CODES = {
   bad_message: {status: 400, message: 'The frame is not a valid message.'},
   no_session: {status: 401, message: 'There is no stored session to record this in.'},
   too_many_sockets: {status: 429, message: 'This session has too many open sockets.'},
+  // issue 10b: upgrade refusals that protect the process's file descriptors.
+  too_many_address_sockets: {
+    status: 429,
+    message: 'This address has too many open sockets; close some and try again.',
+  },
+  sockets_full: {
+    status: 503,
+    message: 'The server holds as many sockets as it can; try again later.',
+  },
 } as const satisfies Record<string, {status: number; message: string}>;
 
 /** A stable error code. */
