@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   no_session: {status: 401, message: 'There is no stored session to record this in.'},
   too_many_sockets: {status: 429, message: 'This session has too many open sockets.'},
   // issue 10b: upgrade refusals that protect the process's file descriptors.
-  too_many_address_sockets: {
+  address_sockets_full: {
     status: 429,
     message: 'This address has too many open sockets; close some and try again.',
   },

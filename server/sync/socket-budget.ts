@@ -1,5 +1,5 @@
 /** Why an upgrade was refused by the {@link SocketBudget}. */
-export type BudgetRefusal = 'too_many_address_sockets' | 'sockets_full';
+export type BudgetRefusal = 'address_sockets_full' | 'sockets_full';
 
 /**
  * Counts sockets (open, and upgrades still being authenticated) per client address and in all,
@@ -25,7 +25,7 @@ export class SocketBudget {
   take(address: string): BudgetRefusal | null {
     if (this.#held >= this.total) return 'sockets_full';
     const n = this.#byAddress.get(address) ?? 0;
-    if (n >= this.perAddress) return 'too_many_address_sockets';
+    if (n >= this.perAddress) return 'address_sockets_full';
     this.#byAddress.set(address, n + 1);
     this.#held++;
     return null;

@@ -82,7 +82,7 @@ class Hub implements SyncHub {
   #allClosed: (() => void) | null = null;
   readonly #budget: SocketBudget;
   readonly #refusals: Record<BudgetRefusal, {loggedAt: number; count: number}> = {
-    too_many_address_sockets: {loggedAt: -Infinity, count: 0},
+    address_sockets_full: {loggedAt: -Infinity, count: 0},
     sockets_full: {loggedAt: -Infinity, count: 0},
   };
 

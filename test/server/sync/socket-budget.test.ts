@@ -8,7 +8,7 @@ describe('SocketBudget', () => {
     expect([b.take('a'), b.take('a'), b.take('a')]).toEqual([
       null,
       null,
-      'too_many_address_sockets',
+      'address_sockets_full',
     ]);
     expect([b.take('b'), b.take('c')]).toEqual([null, 'sockets_full']);
     b.give('a');

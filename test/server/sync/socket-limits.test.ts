@@ -106,7 +106,7 @@ describe('WebSocket caps under a low descriptor limit', {timeout: 120_000}, () =
     );
     expect(outcomes.filter((o) => 'open' in o && o.open)).toHaveLength(10);
     expect(outcomes.filter((o) => 'status' in o)).toEqual(
-      Array(20).fill({open: false, status: 429, code: 'too_many_address_sockets'})
+      Array(20).fill({open: false, status: 429, code: 'address_sockets_full'})
     );
     expect(await openSocket(local, '127.0.0.2')).toEqual({open: true});
   });
