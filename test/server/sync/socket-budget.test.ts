@@ -5,11 +5,7 @@ import {SocketBudget} from '../../../server/sync/socket-budget.js';
 describe('SocketBudget', () => {
   it('refuses past the per-address cap and the total, and frees slots given back', () => {
     const b = new SocketBudget(2, 3);
-    expect([b.take('a'), b.take('a'), b.take('a')]).toEqual([
-      null,
-      null,
-      'address_sockets_full',
-    ]);
+    expect([b.take('a'), b.take('a'), b.take('a')]).toEqual([null, null, 'address_sockets_full']);
     expect([b.take('b'), b.take('c')]).toEqual([null, 'sockets_full']);
     b.give('a');
     expect(b.take('c')).toBeNull();
