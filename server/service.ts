@@ -58,7 +58,14 @@ export function createSessionService(
 ): SessionService {
   const resolved: Config = resolveConfig(config);
   const logger = options.logger ?? createLogger(resolved.log_level);
-  const store = options.store ?? createStore(resolved);
+  const store =
+    options.store ??
+    createStore(resolved, (error) =>
+      logger.error(
+        {event: 'store_error', error: error instanceof Error ? error.message : String(error)},
+        'session store failure'
+      )
+    );
   // A redis:// store fans out over Redis pub/sub on the same URL, so instances see each other.
   const bus =
     options.bus ??

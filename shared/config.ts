@@ -63,6 +63,21 @@ export interface Config {
   login_queue_size: number;
   /** (ours) New anonymous sessions one address may have stored per minute (burst and rate). @default 120 */
   new_sessions_per_address: number;
+  // issue 10b: limits against hostile clients and accounts that pile up sessions.
+  /** (ours) Live sessions one user may hold; a login past it ends the oldest. 0: no cap. @default 50 */
+  max_sessions_per_user: number;
+  /**
+   * (ours) Absolute lifetime of a remembered login in hours, counted from the login, however
+   * active (OWASP absolute timeout); the cookie keeps 1.9's 10 years. 0: none. @default 0
+   */
+  remember_me_max_hours: number;
+  /** (ours) Open WebSockets from one address. @default 100 */
+  max_sockets_per_address: number;
+  /**
+   * (ours) Open WebSockets in all; 0 derives it from the descriptor limit (RLIMIT_NOFILE): half
+   * of what is left after 128 kept for HTTP and the store. @default 0
+   */
+  max_sockets: number;
 }
 
 /** The defaults, frozen. */
@@ -96,6 +111,11 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   login_concurrent_checks: 2,
   login_queue_size: 64,
   new_sessions_per_address: 120,
+  // issue 10b
+  max_sessions_per_user: 50,
+  remember_me_max_hours: 0,
+  max_sockets_per_address: 100,
+  max_sockets: 0,
 } satisfies Config);
 
 /** A configuration problem; `key` names the offending key. */
@@ -237,6 +257,11 @@ const CHECKS: {[K in keyof Config]: Check} = {
   login_concurrent_checks: intRange(1, 64),
   login_queue_size: intRange(0, 100_000),
   new_sessions_per_address: intRange(1, 1_000_000),
+  // issue 10b
+  max_sessions_per_user: intRange(0, 100_000),
+  remember_me_max_hours: intRange(0, 87_600),
+  max_sockets_per_address: intRange(1, 1_000_000),
+  max_sockets: intRange(0, 1_000_000),
 };
 
 /** The keys a config file may hold. */

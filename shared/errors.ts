@@ -38,6 +38,15 @@ export const ERROR_CODES = {
     message: 'The back-end API needs the right Authorization: Bearer secret.',
   },
   data_too_large: {status: 413, message: 'The session values would be larger than 64 KiB.'},
+  // issue 10b: upgrade refusals that protect the process's file descriptors.
+  address_sockets_full: {
+    status: 429,
+    message: 'This address has too many open sockets; close some and try again.',
+  },
+  sockets_full: {
+    status: 503,
+    message: 'The server holds as many sockets as it can; try again later.',
+  },
 } as const satisfies Record<string, {status: number; message: string}>;
 
 /** A stable error code. */

@@ -1,4 +1,5 @@
 import {MoinError, type Config} from '../../shared/index.js';
+import type {RevokeReason} from '../store/types.js';
 import {FileUserDirectory, UserChangeError, UsersFileError} from '../users/file-user-directory.js';
 import {parseCommandArgs, stringArg} from './args.js';
 import {loadConfig} from './config-file.js';
@@ -87,31 +88,49 @@ async function runAction(
       out(`changed the password of ${u.name}`);
       // A new password ends every session of that user, everywhere (OWASP: sessions after a
       // credential change).
-      if (config.store === 'memory:') return 0;
-      try {
-        const n = await withStore(config, 'users passwd', async (store, announce) => {
-          const keys = await store.revokeUser(u.name);
-          await announce(keys);
-          return keys.length;
-        });
-        out(`ended ${n} session${n === 1 ? '' : 's'} of ${u.name}`);
-      } catch (err) {
-        const why = err instanceof MoinError || err instanceof Error ? err.message : String(err);
-        throw new MoinError(
-          'store_unavailable',
-          `the sessions of ${u.name} could not be ended: ${why}`
-        );
-      }
+      await endSessions(config, 'users passwd', u.name, 'passwd', out);
       return 0;
     }
-    case 'remove':
+    case 'remove': {
+      const removed = name.trim();
       await users.remove(name);
-      out(`removed ${name.trim()}`);
+      out(`removed ${removed}`);
+      // Ended now, not at the session's next request: a user added again under the same name
+      // must never inherit the old cookies.
+      await endSessions(config, 'users remove', removed, 'removed', out);
       return 0;
+    }
     default: {
       const u = await users.setDisabled(name, action === 'disable');
       out(`${action}d ${u.name}`);
+      // Ended now: enabling the account again must not bring the old cookies back.
+      if (action === 'disable') await endSessions(config, 'users disable', u.name, 'disabled', out);
       return 0;
     }
+  }
+}
+
+/**
+ * Ends every session of `user` in the store at once (and announces them, so open sockets get the
+ * anonymous view); a change of user in one of them gets its end record (`how`).
+ */
+async function endSessions(
+  config: Config,
+  command: string,
+  user: string,
+  how: RevokeReason,
+  out: (line: string) => void
+): Promise<void> {
+  if (config.store === 'memory:') return;
+  try {
+    const n = await withStore(config, command, async (store, announce) => {
+      const keys = await store.revokeUser(user, how);
+      await announce(keys);
+      return keys.length;
+    });
+    out(`ended ${n} session${n === 1 ? '' : 's'} of ${user}`);
+  } catch (err) {
+    const why = err instanceof MoinError || err instanceof Error ? err.message : String(err);
+    throw new MoinError('store_unavailable', `the sessions of ${user} could not be ended: ${why}`);
   }
 }

@@ -9,7 +9,13 @@ import {
   type SessionView,
 } from '../../shared/index.js';
 import type {SessionBus} from '../bus/types.js';
-import type {AuditEntry, SessionOp, SessionRecord, SessionStore} from '../store/types.js';
+import type {
+  AuditEntry,
+  SessionOp,
+  SessionRecord,
+  SessionStore,
+  SuEndAction,
+} from '../store/types.js';
 import type {UserDirectory, UserInfo} from '../users/types.js';
 import {SessionCookies} from './cookie.js';
 import {classifyCookieValue, newSessionId, readCookies, sessionKey, sessionRef} from './ids.js';
@@ -195,7 +201,7 @@ export class SessionEngine {
     const lifetime = this.#lifetimeFor({user: r.user, rememberMe: r.rememberMe});
     // Lifetime 0 sessions are never stored; a record here means the config allowed it when made.
     if (lifetime === 0) return;
-    const expiresAt = expiryFor(this.now(), lifetime);
+    const expiresAt = this.#expiryFor(this.now(), lifetime, r);
     if (expiresAt !== r.expiresAt) await this.mutate(ctx, {type: 'touch', expiresAt});
   }
 
@@ -309,7 +315,10 @@ export class SessionEngine {
       ctx.transientTrail = trail;
       return;
     }
+    // The login replaces the session (its id rotates): a change of user in it ends here.
+    if (old?.suTarget && old.user) await this.#audit(ctx, 'su_end_login', old.user, old.suTarget);
     await this.#create(ctx, user.name, rememberMe, trail, carry ? old : null);
+    await this.#capSessions(ctx, user.name);
     this.#log('login', {
       user: user.name,
       session: sessionRef(ctx.record!.key),
@@ -319,9 +328,7 @@ export class SessionEngine {
 
   /** Logs out: destroys the session server-side (also while changing user) and deletes the cookie. */
   async logout(ctx: SessionContext): Promise<void> {
-    const r = ctx.record;
-    if (r?.suTarget) await this.#audit(ctx, 'su_end_logout', r.user!, r.suTarget);
-    if (r) await this.#destroy(ctx, 'logout');
+    if (ctx.record) await this.#destroy(ctx, 'logout');
     ctx.transientUser = null;
     ctx.transientTrail = [];
     ctx.ended = ctx.carriedCookie || ctx.ended;
@@ -375,7 +382,11 @@ export class SessionEngine {
     }
     const expiresAt = expiryFor(now, lifetime);
     if (r && ctx.sid) {
-      if (expiresAt !== r.expiresAt) await this.mutate(ctx, {type: 'touch', expiresAt});
+      // The cookie keeps 1.9's lifetime; the stored session may end sooner (remember_me_max_hours).
+      const storedExpiry = this.#expiryFor(now, lifetime, r);
+      if (storedExpiry !== r.expiresAt) {
+        await this.mutate(ctx, {type: 'touch', expiresAt: storedExpiry});
+      }
       if (!ctx.record) return ctx.carriedCookie ? [cookies.deletion(secure)] : [];
       return [cookies.session(ctx.sid, lifetime, expiresAt, secure)];
     }
@@ -407,7 +418,6 @@ export class SessionEngine {
     const r = ctx.record!;
     if (problem === 'user_invalid') {
       // 1.9: a user that is gone or disabled is not valid; the session is killed.
-      if (r.suTarget) await this.#audit(ctx, 'su_end_revoked', r.user!, r.suTarget);
       await this.#destroy(ctx, 'user_invalid');
       ctx.ended = true;
       return;
@@ -437,7 +447,7 @@ export class SessionEngine {
       ops: carryFrom ? carryFrom.ops : [],
       rev: (carryFrom?.rev ?? 0) + 1,
       createdAt: now,
-      expiresAt: expiryFor(now, lifetime),
+      expiresAt: this.#expiryFor(now, lifetime, {user, rememberMe, createdAt: now}),
     };
     const oldKey = ctx.record?.key ?? null;
     await this.store.insert(record, oldKey);
@@ -452,14 +462,29 @@ export class SessionEngine {
     await this.bus.publish(record.key);
   }
 
-  async #destroy(ctx: SessionContext, reason: string): Promise<void> {
+  async #destroy(ctx: SessionContext, reason: keyof typeof SU_END_BY_REASON): Promise<void> {
     const r = ctx.record;
     if (!r) return;
+    // However a session ends, a change of user in it gets exactly one end record.
+    if (r.suTarget && r.user) await this.#audit(ctx, SU_END_BY_REASON[reason], r.user, r.suTarget);
     await this.store.destroy(r.key);
     ctx.record = null;
     ctx.sid = null;
     this.#log('session_end', {reason, session: sessionRef(r.key), user: r.user});
     await this.bus.publish(r.key);
+  }
+
+  // issue 10b: past `max_sessions_per_user` live sessions, the user's oldest ones end (their
+  // sockets get the anonymous view at once).
+  async #capSessions(ctx: SessionContext, user: string): Promise<void> {
+    const cap = this.config.max_sessions_per_user;
+    if (cap === 0) return;
+    const ended = await this.store.trimUser(user, cap, this.now());
+    for (const key of ended) {
+      this.#log('session_end', {reason: 'session_cap', session: sessionRef(key), user});
+      await this.bus.publish(key);
+    }
+    void ctx;
   }
 
   async #audit(ctx: SessionContext, action: AuditEntry['action'], actor: string, target: string) {
@@ -475,6 +500,19 @@ export class SessionEngine {
     this.#log('audit', {...entry});
   }
 
+  // issue 10b: the stored expiry for a lifetime; a remembered login also ends
+  // `remember_me_max_hours` after it was made, however active (OWASP absolute timeout).
+  #expiryFor(
+    now: number,
+    lifetime: number,
+    r: Pick<SessionRecord, 'user' | 'rememberMe' | 'createdAt'>
+  ): number {
+    const at = expiryFor(now, lifetime);
+    const hours = this.config.remember_me_max_hours;
+    if (hours === 0 || r.user === null || !r.rememberMe) return at;
+    return Math.min(at, r.createdAt + hours * 3_600_000);
+  }
+
   #lifetimeFor(subject: {user?: string | null; name?: string; rememberMe: boolean} | null): number {
     const loggedIn = subject !== null && (subject.user ?? subject.name ?? null) !== null;
     return sessionLifetime(this.config.cookie_lifetime, {
@@ -483,6 +521,14 @@ export class SessionEngine {
     });
   }
 }
+
+/** The audit end record of a change of user in a session the engine destroys, by reason. */
+const SU_END_BY_REASON = {
+  logout: 'su_end_logout',
+  login: 'su_end_login',
+  user_invalid: 'su_end_revoked',
+  lifetime0: 'su_end_revoked',
+} as const satisfies Record<string, SuEndAction>;
 
 /** The view of a stored session. */
 export function viewOf(r: SessionRecord, superuser: boolean): SessionView {

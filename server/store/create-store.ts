@@ -4,14 +4,20 @@ import {RedisStore} from './redis-store.js';
 import {SqliteStore} from './sqlite-store.js';
 import type {SessionStore} from './types.js';
 
-/** Opens the store a config names (`store` key). */
-export function createStore(config: Config): SessionStore {
+/**
+ * Opens the store a config names (`store` key). `onError` hears failures of the store's
+ * background work (the SQLite purge timer, the file found deleted or replaced).
+ */
+export function createStore(config: Config, onError?: (error: unknown) => void): SessionStore {
   if (config.store === 'memory:') return new MemoryStore();
   if (/^rediss?:\/\//.test(config.store)) {
     return new RedisStore(config.store, {prefix: config.redis_prefix});
   }
   // A relative path resolves against the current directory, as the CLI user expects.
   if (config.store.startsWith('sqlite:'))
-    return new SqliteStore(config.store.slice('sqlite:'.length));
+    return new SqliteStore(
+      config.store.slice('sqlite:'.length),
+      onError ? {onBackgroundError: onError} : {}
+    );
   throw new Error(`store "${config.store}" is not available yet`);
 }

@@ -1,7 +1,9 @@
 import {randomBytes} from 'node:crypto';
-import {applyOp, isLive} from './ops.js';
+import {applyOp, isLive, suEndEntry} from './ops.js';
 import type {
   AuditEntry,
+  RevokeReason,
+  SuEndAction,
   MutateResult,
   SessionOp,
   SessionRecord,
@@ -23,7 +25,7 @@ export class MemoryStore implements SessionStore {
     const r = this.#sessions.get(key);
     if (r === undefined) return undefined;
     if (!isLive(r, now)) {
-      this.#sessions.delete(key);
+      this.#end(r, 'su_end_expired', now);
       return undefined;
     }
     return structuredClone(r);
@@ -46,10 +48,19 @@ export class MemoryStore implements SessionStore {
     return this.#sessions.delete(key);
   }
 
-  async revokeUser(user: string): Promise<string[]> {
-    const keys = [...this.#sessions.values()].filter((r) => r.user === user).map((r) => r.key);
-    for (const k of keys) this.#sessions.delete(k);
-    return keys;
+  async revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
+    const gone = [...this.#sessions.values()].filter((r) => r.user === user);
+    for (const r of gone) this.#end(r, `su_end_${reason}`, Date.now());
+    return gone.map((r) => r.key);
+  }
+
+  async trimUser(user: string, keep: number, now: number): Promise<string[]> {
+    const live = [...this.#sessions.values()]
+      .filter((r) => r.user === user && isLive(r, now))
+      .sort(newestFirst)
+      .slice(keep);
+    for (const r of live) this.#end(r, 'su_end_capped', now);
+    return live.map((r) => r.key);
   }
 
   async list(now: number, user?: string): Promise<SessionSummary[]> {
@@ -66,13 +77,19 @@ export class MemoryStore implements SessionStore {
 
   async purgeExpired(now: number): Promise<number> {
     let n = 0;
-    for (const [k, r] of this.#sessions) {
+    for (const r of [...this.#sessions.values()]) {
       if (!isLive(r, now)) {
-        this.#sessions.delete(k);
+        this.#end(r, 'su_end_expired', now);
         n++;
       }
     }
     return n;
+  }
+
+  // Deletes a session; a change of user in it gets its end record.
+  #end(r: SessionRecord, action: SuEndAction, at: number): void {
+    this.#sessions.delete(r.key);
+    if (r.suTarget !== null && r.user !== null) this.#audit.push(suEndEntry(r, action, at));
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
@@ -96,6 +113,11 @@ export class MemoryStore implements SessionStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Newest session first (createdAt, then key: the order every store trims in). */
+export function newestFirst(a: SessionRecord, b: SessionRecord): number {
+  return b.createdAt - a.createdAt || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0);
 }
 
 /** The `sessions list` row for a record. */

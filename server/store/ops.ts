@@ -1,5 +1,5 @@
 import {APPLIED_OPS_KEPT, addToTrail} from '../../shared/index.js';
-import type {MutateResult, SessionOp, SessionRecord} from './types.js';
+import type {AuditEntry, MutateResult, SessionOp, SessionRecord, SuEndAction} from './types.js';
 
 /**
  * Applies one op to a session, purely: the same function runs inside every store's atomic section,
@@ -63,4 +63,23 @@ function rememberOp(ops: string[], id: string): string[] {
 /** True when a record is live at `now`. */
 export function isLive(record: SessionRecord, now: number): boolean {
   return record.expiresAt > now;
+}
+
+/**
+ * The end record of a change of user that a store ends by itself (revocation, expiry): no request,
+ * so no address. The session ref is the key's first 12 characters, as everywhere.
+ */
+export function suEndEntry(
+  r: Pick<SessionRecord, 'key' | 'user' | 'suTarget'>,
+  action: SuEndAction,
+  at: number
+): AuditEntry {
+  return {
+    at,
+    action,
+    actor: r.user ?? '',
+    target: r.suTarget ?? '',
+    address: '',
+    session: r.key.slice(0, 12),
+  };
 }

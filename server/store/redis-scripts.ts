@@ -26,6 +26,16 @@ local function unindex(key)
     redis.call('HDEL', P .. 'o', key)
   end
 end
+-- issue 10b: the end record of a change of user in a record about to be deleted.
+local function endSu(key, action, at)
+  local v = redis.call('GET', P .. 's:' .. key)
+  if not v then return end
+  local ok, r = pcall(cjson.decode, v)
+  if ok and type(r) == 'table' and type(r.suTarget) == 'string' and type(r.user) == 'string' then
+    redis.call('RPUSH', P .. 'audit', cjson.encode({at = tonumber(at), action = action,
+      actor = r.user, target = r.suTarget, address = '', session = string.sub(key, 1, 12)}))
+  end
+end
 local function reindex(key, exp)
   redis.call('ZADD', P .. 'x', exp, key)
   local owner = redis.call('HGET', P .. 'o', key)
@@ -68,12 +78,16 @@ unindex(ARGV[2])
 return n
 `;
 
-/** ARGV: P, user. Destroys the user's sessions, publishes each key, returns the keys that existed. */
+/**
+ * ARGV: P, user, end action, now. Destroys the user's sessions (a change of user in one gets its
+ * end record), publishes each key, returns the keys that existed.
+ */
 export const REVOKE_USER = `${PRELUDE}
 local idx = P .. 'u:' .. ARGV[2]
 local keys = redis.call('ZRANGE', idx, 0, -1)
 local out = {}
 for _, key in ipairs(keys) do
+  endSu(key, ARGV[3], ARGV[4])
   if redis.call('DEL', P .. 's:' .. key) == 1 then
     out[#out + 1] = key
     redis.call('PUBLISH', P .. 'changes', key)
@@ -94,6 +108,7 @@ export const PURGE = `${PRELUDE}
 local keys = redis.call('ZRANGEBYSCORE', P .. 'x', '-inf', ARGV[2], 'LIMIT', 0, ARGV[3])
 local removed = 0
 for _, key in ipairs(keys) do
+  endSu(key, 'su_end_expired', ARGV[2])
   if redis.call('DEL', P .. 's:' .. key) == 1 then
     removed = removed + 1
     redis.call('PUBLISH', P .. 'changes', key)
@@ -101,4 +116,35 @@ for _, key in ipairs(keys) do
   unindex(key)
 end
 return {#keys, removed}
+`;
+
+/**
+ * issue 10b. ARGV: P, user, keep, now. Keeps the user's newest `keep` sessions (createdAt, then
+ * key) and destroys the others (a change of user in one gets its end record), publishing each
+ * key; returns the destroyed keys.
+ */
+export const TRIM_USER = `${PRELUDE}
+local keys = redis.call('ZRANGEBYSCORE', P .. 'u:' .. ARGV[2], '(' .. ARGV[4], '+inf')
+local live = {}
+for _, key in ipairs(keys) do
+  local v = redis.call('GET', P .. 's:' .. key)
+  local ok, r = pcall(cjson.decode, v or '')
+  if ok and type(r) == 'table' and type(r.createdAt) == 'number' then
+    live[#live + 1] = {key = key, created = r.createdAt}
+  end
+end
+table.sort(live, function(a, b)
+  if a.created ~= b.created then return a.created > b.created end
+  return a.key > b.key
+end)
+local out = {}
+for i = tonumber(ARGV[3]) + 1, #live do
+  local key = live[i].key
+  endSu(key, 'su_end_capped', ARGV[4])
+  redis.call('DEL', P .. 's:' .. key)
+  unindex(key)
+  redis.call('PUBLISH', P .. 'changes', key)
+  out[#out + 1] = key
+end
+return out
 `;

@@ -5,9 +5,10 @@ import {summarize} from './memory-store.js';
 import {applyOp, isLive} from './ops.js';
 import {KeyedBatches} from './redis-batches.js';
 import {closeRedis, openRedis, toStoreError, whenReady} from './redis-connection.js';
-import {CAS, DESTROY, INSERT, PURGE, REVOKE_USER} from './redis-scripts.js';
+import {CAS, DESTROY, INSERT, PURGE, REVOKE_USER, TRIM_USER} from './redis-scripts.js';
 import type {
   AuditEntry,
+  RevokeReason,
   MutateResult,
   SessionOp,
   SessionRecord,
@@ -31,6 +32,7 @@ declare module 'ioredis' {
     moinCas(...args: string[]): Result<number | string, Context>;
     moinDestroy(...args: string[]): Result<number, Context>;
     moinRevokeUser(...args: string[]): Result<string[], Context>;
+    moinTrimUser(...args: string[]): Result<string[], Context>;
     moinPurge(...args: string[]): Result<[number, number], Context>;
   }
 }
@@ -88,6 +90,7 @@ export class RedisStore implements SessionStore {
     this.#client.defineCommand('moinCas', {numberOfKeys: 0, lua: CAS});
     this.#client.defineCommand('moinDestroy', {numberOfKeys: 0, lua: DESTROY});
     this.#client.defineCommand('moinRevokeUser', {numberOfKeys: 0, lua: REVOKE_USER});
+    this.#client.defineCommand('moinTrimUser', {numberOfKeys: 0, lua: TRIM_USER});
     this.#client.defineCommand('moinPurge', {numberOfKeys: 0, lua: PURGE});
   }
 
@@ -185,8 +188,18 @@ export class RedisStore implements SessionStore {
     return (await this.#run((c) => c.moinDestroy(this.prefix, key))) === 1;
   }
 
-  async revokeUser(user: string): Promise<string[]> {
-    const keys = await this.#run((c) => c.moinRevokeUser(this.prefix, user));
+  async revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
+    const keys = await this.#run((c) =>
+      c.moinRevokeUser(this.prefix, user, `su_end_${reason}`, String(Date.now()))
+    );
+    for (const k of keys) this.#seen.delete(k);
+    return keys;
+  }
+
+  async trimUser(user: string, keep: number, now: number): Promise<string[]> {
+    const keys = await this.#run((c) =>
+      c.moinTrimUser(this.prefix, user, String(keep), String(now))
+    );
     for (const k of keys) this.#seen.delete(k);
     return keys;
   }

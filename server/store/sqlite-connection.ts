@@ -27,6 +27,14 @@ export interface Connection {
   listUser: Database.Statement<[number, string], SessionSummary>;
   count: Database.Statement<[number], number>;
   purge: Database.Statement<[number]>;
+  /** issue 10b: end records of the changes of user a revocation or a purge ends (before it). */
+  auditUserSu: Database.Statement<[number, string, string]>;
+  auditExpiredSu: Database.Statement<[number, number]>;
+  /** issue 10b: a user's live sessions past the newest N, with their change of user. */
+  oldestOfUser: Database.Statement<
+    [string, number, number],
+    {key: string; user: string; su: string | null}
+  >;
   appendAudit: Database.Statement<[AuditEntry]>;
   addSecret: Database.Statement<[string, Buffer]>;
   getSecret: Database.Statement<[string], Buffer>;
@@ -86,6 +94,19 @@ function prepare(db: Database.Database): Connection {
     listUser: db.prepare(`${SUMMARY} WHERE expires > ? AND user = ? ORDER BY created, key`),
     count: db.prepare<[number], number>('SELECT count(*) FROM sessions WHERE expires > ?').pluck(),
     purge: db.prepare('DELETE FROM sessions WHERE expires <= ?'),
+    auditUserSu: db.prepare(
+      `INSERT INTO audit (at, action, actor, target, address, session) SELECT ?, ?, user, su, '',
+       substr(key, 1, 12) FROM sessions WHERE user = ? AND su IS NOT NULL ORDER BY created, key`
+    ),
+    oldestOfUser: db.prepare(
+      `SELECT key, user, su FROM sessions WHERE user = ? AND expires > ?
+       ORDER BY created DESC, key DESC LIMIT -1 OFFSET ?`
+    ),
+    auditExpiredSu: db.prepare(
+      `INSERT INTO audit (at, action, actor, target, address, session) SELECT ?, 'su_end_expired',
+       user, su, '', substr(key, 1, 12) FROM sessions
+       WHERE expires <= ? AND su IS NOT NULL AND user IS NOT NULL ORDER BY expires, key`
+    ),
     appendAudit: db.prepare(
       `INSERT INTO audit (at, action, actor, target, address, session)
        VALUES (@at, @action, @actor, @target, @address, @session)`

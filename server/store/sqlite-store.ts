@@ -1,7 +1,8 @@
 import {randomBytes} from 'node:crypto';
+import {accessSync, constants, statSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {MoinError} from '../../shared/index.js';
-import {applyOp, isLive} from './ops.js';
+import {MoinError, isMoinError} from '../../shared/index.js';
+import {applyOp, isLive, suEndEntry} from './ops.js';
 import {needsReopen, openConnection, storeError} from './sqlite-connection.js';
 import type {Connection, ConnectionSettings} from './sqlite-connection.js';
 import {GroupCommit} from './sqlite-group-commit.js';
@@ -11,6 +12,7 @@ import {toRecord, toRow} from './sqlite-schema.js';
 import type {
   AuditEntry,
   MutateResult,
+  RevokeReason,
   SessionOp,
   SessionRecord,
   SessionStore,
@@ -82,6 +84,11 @@ export class SqliteStore implements SessionStore {
   #batchChecked = false;
   #reopen = false;
   #closed = false;
+  // issue 10b: the file's identity when opened; once the path names another file (deleted,
+  // replaced) the store fails closed with #gone. #writeError: the last write's failure, if any.
+  #identity: {dev: number; ino: number} | null = null;
+  #gone: MoinError | null = null;
+  #writeError: MoinError | null = null;
   #dataVersion: number;
   #purgeTimer: NodeJS.Timeout | null = null;
   #pollTimer: NodeJS.Timeout | null = null;
@@ -110,6 +117,7 @@ export class SqliteStore implements SessionStore {
       throw storeError(this.file, error, 'opened');
     }
     this.#dataVersion = this.#conn.dataVersion.get() as number;
+    this.#identity = identityOf(this.file);
     const cacheSessions = nonNegative(options.cacheSessions, 4096, 'cacheSessions', 'sessions');
     // No readable -shm file (another journal mode, exclusive locking): no cache, every read exact.
     this.#stamp = cacheSessions > 0 ? WalStamp.open(this.file) : null;
@@ -174,12 +182,32 @@ export class SqliteStore implements SessionStore {
     });
   }
 
-  revokeUser(user: string): Promise<string[]> {
+  revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
     return this.#write(() => {
       this.#writeBack();
       const keys = this.#conn.userKeys.all(user);
+      if (this.#conn.auditUserSu.run(this.#now(), `su_end_${reason}`, user).changes > 0) {
+        this.#batchWrote = true;
+      }
       if (this.#conn.destroyUser.run(user).changes > 0) this.#wroteMany();
       return keys;
+    });
+  }
+
+  trimUser(user: string, keep: number, now: number): Promise<string[]> {
+    return this.#write(() => {
+      this.#writeBack();
+      const rows = this.#conn.oldestOfUser.all(user, now, keep);
+      for (const row of rows) {
+        if (row.su !== null) {
+          this.#conn.appendAudit.run(
+            suEndEntry({key: row.key, user: row.user, suTarget: row.su}, 'su_end_capped', now)
+          );
+        }
+        this.#conn.destroy.run(row.key);
+        this.#wrote(row.key, null);
+      }
+      return rows.map((row) => row.key);
     });
   }
 
@@ -196,6 +224,7 @@ export class SqliteStore implements SessionStore {
   purgeExpired(now: number): Promise<number> {
     return this.#write(() => {
       this.#writeBack();
+      if (this.#conn.auditExpiredSu.run(now, now).changes > 0) this.#batchWrote = true;
       const purged = this.#conn.purge.run(now).changes;
       if (purged > 0) this.#wroteMany();
       return purged;
@@ -221,9 +250,20 @@ export class SqliteStore implements SessionStore {
     return this.#read(() => this.#conn.listAudit.all());
   }
 
+  /**
+   * Rejects when the store cannot serve or cannot take writes: the path no longer names the open
+   * file, the last write failed, or the file is not writable.
+   */
   ping(): Promise<void> {
+    this.#checkIdentity();
     return this.#read(() => {
       this.#conn.ping.get();
+      if (this.#writeError) throw this.#writeError;
+      try {
+        accessSync(this.file, constants.W_OK);
+      } catch (error) {
+        throw storeError(this.file, error, 'written');
+      }
     });
   }
 
@@ -257,6 +297,7 @@ export class SqliteStore implements SessionStore {
 
   #read<T>(read: () => T): Promise<T> {
     if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#gone) return Promise.reject(this.#gone);
     try {
       return Promise.resolve(read());
     } catch (error) {
@@ -266,6 +307,7 @@ export class SqliteStore implements SessionStore {
 
   #write<T>(job: () => T): Promise<T> {
     if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#gone) return Promise.reject(this.#gone);
     return this.#writes.enqueue(job);
   }
 
@@ -282,8 +324,11 @@ export class SqliteStore implements SessionStore {
       this.#changed.clear();
       this.#endBatch(false);
       if (needsReopen(error)) this.#reopen = true;
-      throw storeError(this.file, error, 'written');
+      const failed = storeError(this.file, error, 'written');
+      if (isMoinError(failed)) this.#writeError = failed;
+      throw failed;
     }
+    this.#writeError = null;
     // Outside the try: once COMMIT returned, nothing may turn the batch into a failure.
     this.#endBatch(true);
     return outcomes;
@@ -413,7 +458,23 @@ export class SqliteStore implements SessionStore {
     this.#notify();
   }
 
+  // The path must still name the file we have open: a deleted or replaced file would keep taking
+  // our writes while the CLI (and everyone else) works on the new one. One stat, no file read.
+  #checkIdentity(): void {
+    if (this.#gone || this.#closed || this.#identity === null) return;
+    const now = identityOf(this.file);
+    if (now && now.dev === this.#identity.dev && now.ino === this.#identity.ino) return;
+    this.#gone = new MoinError(
+      'store_unavailable',
+      `The session store ${this.file} was ${now ? 'replaced' : 'deleted'} while in use; ` +
+        'this server refuses to go on with the old file. Restart it.'
+    );
+    this.#onBackgroundError(this.#gone);
+    this.#notify();
+  }
+
   #poll(): void {
+    this.#checkIdentity();
     let version: number;
     try {
       version = this.#conn.dataVersion.get() as number;
@@ -442,6 +503,15 @@ export class SqliteStore implements SessionStore {
 
   #closedError(): MoinError {
     return new MoinError('store_unavailable', `The session store ${this.file} is closed.`);
+  }
+}
+
+function identityOf(file: string): {dev: number; ino: number} | null {
+  try {
+    const {dev, ino} = statSync(file);
+    return {dev, ino};
+  } catch {
+    return null;
   }
 }
 

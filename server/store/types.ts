@@ -67,7 +67,7 @@ export interface SessionSummary {
 export interface AuditEntry {
   /** ms since epoch. */
   at: number;
-  action: 'su_start' | 'su_return' | 'su_end_logout' | 'su_end_revoked';
+  action: 'su_start' | 'su_return' | SuEndAction;
   actor: string;
   target: string;
   /** The client address the request came from. */
@@ -75,6 +75,27 @@ export interface AuditEntry {
   /** First 12 characters of the session's store key (never the id). */
   session: string;
 }
+
+/**
+ * How a change of user ended (exactly one of these follows every `su_start`): `su_return` (the
+ * superuser went back), `su_end_logout`, `su_end_login` (a login replaced the session),
+ * `su_end_revoked` (`sessions revoke`, or the switch stopped being allowed), `su_end_passwd`,
+ * `su_end_disabled`, `su_end_removed` (the real user's account changed), `su_end_expired`
+ * (the session expired and was purged), `su_end_capped` (the user's session cap ended it).
+ */
+export type SuEndAction =
+  | 'su_return'
+  | 'su_end_logout'
+  | 'su_end_login'
+  | 'su_end_revoked'
+  | 'su_end_passwd'
+  | 'su_end_disabled'
+  | 'su_end_removed'
+  | 'su_end_expired'
+  | 'su_end_capped';
+
+/** Why {@link SessionStore.revokeUser} ends a user's sessions (names the audit end record). */
+export type RevokeReason = 'revoked' | 'passwd' | 'disabled' | 'removed';
 
 /** The store interface. All methods are required. */
 export interface SessionStore {
@@ -88,13 +109,24 @@ export interface SessionStore {
   mutate(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined>;
   /** Destroys a session; true when one existed. */
   destroy(key: string): Promise<boolean>;
-  /** Destroys every session whose real user is `user`; returns their keys. */
-  revokeUser(user: string): Promise<string[]>;
+  /**
+   * Destroys every session whose real user is `user`; returns their keys. In the same atomic step
+   * each destroyed session that was changing user gets a `su_end_<reason>` audit record.
+   */
+  revokeUser(user: string, reason?: RevokeReason): Promise<string[]>;
+  /**
+   * Keeps the newest `keep` live sessions of real user `user` (by createdAt) and destroys the
+   * others, each change of user in them getting a `su_end_capped` record; returns their keys.
+   */
+  trimUser(user: string, keep: number, now: number): Promise<string[]>;
   /** Live sessions, optionally of one real user. */
   list(now: number, user?: string): Promise<SessionSummary[]>;
   /** How many live sessions there are (cheap: used at every /metrics scrape). */
   count(now: number): Promise<number>;
-  /** Removes expired sessions; returns how many. */
+  /**
+   * Removes expired sessions; returns how many. Each removed session that was changing user gets
+   * a `su_end_expired` audit record in the same step (Redis: only those it still held, see README).
+   */
   purgeExpired(now: number): Promise<number>;
   /** Appends one audit record durably. */
   appendAudit(entry: AuditEntry): Promise<void>;

@@ -13,7 +13,7 @@ import {
 } from '../../shared/index.js';
 import {requestInfo} from '../http/index.js';
 import type {ServiceParts} from '../service-parts.js';
-import type {SessionContext} from '../session/session-engine.js';
+import type {RequestInfo, SessionContext} from '../session/session-engine.js';
 import {sessionRef} from '../session/ids.js';
 import type {SessionRecord} from '../store/types.js';
 import {ANONYMOUS_FRAME, PONG_FRAME, frame, sessionFrame} from './frames.js';
@@ -24,10 +24,15 @@ import {
   SOFT_BUFFER_BYTES,
   SYNC_PATH,
 } from './limits.js';
+import {defaultSocketCap, descriptorLimit} from './descriptor-limit.js';
 import {SessionFanOut} from './session-fan-out.js';
+import {SocketBudget, type BudgetRefusal} from './socket-budget.js';
 import {SyncConnection, type BufferLimits} from './sync-connection.js';
 import {TokenBucket} from './token-bucket.js';
 import {originAllowed, refuseUpgrade, upgradePath} from './upgrade-request.js';
+
+/** Refused upgrades are logged at most this often per reason (a flood must not flood the log). */
+const REFUSAL_LOG_MS = 10_000;
 
 /** The WebSocket side of the service (CONTRACT §5, `GET /api/sync`). */
 export interface SyncHub {
@@ -75,10 +80,17 @@ class Hub implements SyncHub {
   };
   #closing = false;
   #allClosed: (() => void) | null = null;
+  readonly #budget: SocketBudget;
+  readonly #refusals: Record<BudgetRefusal, {loggedAt: number; count: number}> = {
+    address_sockets_full: {loggedAt: -Infinity, count: 0},
+    sockets_full: {loggedAt: -Infinity, count: 0},
+  };
 
   constructor(parts: ServiceParts, limits: BufferLimits) {
     this.#parts = parts;
     this.#limits = limits;
+    const total = parts.config.max_sockets || defaultSocketCap(descriptorLimit());
+    this.#budget = new SocketBudget(parts.config.max_sockets_per_address, total);
     const wsOptions: ServerOptions & {closeTimeout: number} = {
       noServer: true,
       // Compression off: CRIME-style leaks and zlib memory fragmentation (ws README), and views are small.
@@ -141,21 +153,57 @@ class Hub implements SyncHub {
     }
     if (upgradePath(req) !== SYNC_PATH) return refuseUpgrade(socket, 'not_found');
     if (!originAllowed(req, this.#parts.config)) return refuseUpgrade(socket, 'bad_origin');
+    // issue 10b: a slot per address and in all, held from here until the connection closes
+    // (refused or not), so the file descriptors left for HTTP and the store stay free.
+    const info = requestInfo(req, this.#parts.config);
+    const address = info.address;
+    const refusal = this.#budget.take(address);
+    if (refusal) {
+      this.#logRefusal(refusal, address);
+      return refuseUpgrade(socket, refusal);
+    }
+    socket.once('close', () => this.#budget.give(address));
     this.#background(
-      this.#accept(req, socket, head).catch((err) => {
+      this.#accept(req, info, socket, head).catch((err) => {
         socket.destroy();
         throw err;
       })
     );
   }
 
-  async #accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  // At most one warning per code every REFUSAL_LOG_MS, with how many were not logged.
+  #logRefusal(code: BudgetRefusal, address: string): void {
+    const now = Date.now();
+    const seen = this.#refusals[code];
+    seen.count++;
+    if (now - seen.loggedAt < REFUSAL_LOG_MS) return;
+    this.#parts.logger.warn(
+      {
+        event: 'ws_refused',
+        code,
+        address,
+        refused: seen.count,
+        sockets: this.#budget.held,
+        cap: code === 'sockets_full' ? this.#budget.total : this.#budget.perAddress,
+      },
+      'ws_refused'
+    );
+    seen.loggedAt = now;
+    seen.count = 0;
+  }
+
+  async #accept(
+    req: IncomingMessage,
+    info: RequestInfo,
+    socket: Duplex,
+    head: Buffer
+  ): Promise<void> {
     const {engine, config, logger} = this.#parts;
     let ctx: SessionContext;
     try {
       // The same strict rules as HTTP: an unknown id is never adopted. A pending token is not
       // turned into a stored session here: the 101 response cannot be relied on to set its cookie.
-      ctx = await engine.load(requestInfo(req, config), {storePending: false});
+      ctx = await engine.load(info, {storePending: false});
       if (ctx.record) await engine.touch(ctx);
     } catch (err) {
       logger.warn({event: 'ws_upgrade_failed', err}, 'ws_upgrade_failed');

@@ -49,6 +49,11 @@ const WRONG_TYPE: {[K in keyof Config]: unknown} = {
   login_concurrent_checks: '2',
   login_queue_size: -1.5,
   new_sessions_per_address: false,
+  // issue 10b
+  max_sessions_per_user: '50',
+  remember_me_max_hours: -1,
+  max_sockets_per_address: 0,
+  max_sockets: 1.5,
 };
 
 describe('resolveConfig', () => {
@@ -121,6 +126,10 @@ describe('resolveConfig', () => {
         login_concurrent_checks: 64,
         login_queue_size: 0,
         new_sessions_per_address: 1,
+        max_sessions_per_user: 0,
+        remember_me_max_hours: 87_600,
+        max_sockets_per_address: 1,
+        max_sockets: 1_000_000,
       };
       expect(resolveConfig(structuredClone(input))).toEqual(input);
     });

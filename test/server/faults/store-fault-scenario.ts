@@ -86,6 +86,11 @@ export async function runStoreFault(fault: StoreFault, track: (s: ChildServer) =
     expect(body.error.message).toContain('sessions.db');
     expect(body.error.message).toMatch(fault.sqliteCode);
   }
+  // issue 10b: health says the store cannot take writes, and why (CONTRACT §4).
+  const health = await new HttpClient(url).get<ErrorBody>('/healthz');
+  expect(health.status).toBe(503);
+  expect(health.json.error.code).toBe('store_unavailable');
+  expect(health.json.error.message).toMatch(fault.sqliteCode);
   const from = socket.messages.length;
   socket.send(JSON.stringify({type: 'visit', id: 'during-ws', page: 'DuringWs'}));
   const answer = await answerOf(socket, from);

@@ -56,6 +56,11 @@ export const VALID: {[K in keyof Config]: fc.Arbitrary<Config[K]>} = {
   login_concurrent_checks: fc.integer({min: 1, max: 64}),
   login_queue_size: fc.integer({min: 0, max: 100_000}),
   new_sessions_per_address: fc.integer({min: 1, max: 1_000_000}),
+  // issue 10b
+  max_sessions_per_user: fc.integer({min: 0, max: 100_000}),
+  remember_me_max_hours: fc.integer({min: 0, max: 87_600}),
+  max_sockets_per_address: fc.integer({min: 1, max: 1_000_000}),
+  max_sockets: fc.integer({min: 0, max: 1_000_000}),
 };
 
 /** A valid config file holding a random subset of the keys. */

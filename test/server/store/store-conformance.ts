@@ -384,6 +384,46 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       });
     });
 
+    // issue 10b: a store that ends sessions by itself writes the end of a change of user.
+    describe('end records of the changes of user a store ends', () => {
+      const ends = async () =>
+        (await store.listAudit()).map((e) => [e.action, e.actor, e.target, e.session]);
+
+      it('revokeUser writes one su_end_<reason> per switched session it destroys', async () => {
+        const switched = await stored(record('sw', {user: 'Admin', suTarget: 'Bob'}));
+        await stored(record('plain', {user: 'Admin'}));
+        await stored(record('other', {user: 'Carol', suTarget: 'Bob'}));
+        expect(await store.revokeUser('Admin', 'disabled')).toHaveLength(2);
+        expect(await ends()).toEqual([['su_end_disabled', 'Admin', 'Bob', switched.slice(0, 12)]]);
+        expect(await store.revokeUser('Carol')).toHaveLength(1);
+        expect((await ends())[1]![0]).toBe('su_end_revoked');
+      });
+
+      it('purgeExpired writes su_end_expired for each switched session it removes', async () => {
+        const gone = await stored(
+          record('old', {user: 'Admin', suTarget: 'Bob', expiresAt: T0 + HOUR})
+        );
+        await stored(record('new', {user: 'Admin', suTarget: 'Eve', expiresAt: T0 + 3 * HOUR}));
+        expect(await store.purgeExpired(T0 + 2 * HOUR)).toBe(1);
+        expect(await ends()).toEqual([['su_end_expired', 'Admin', 'Bob', gone.slice(0, 12)]]);
+      });
+
+      it('trimUser keeps the newest N live sessions of a user and ends the others', async () => {
+        const oldest = await stored(
+          record('u1', {user: 'Ann', suTarget: 'Bob', createdAt: T0 - 3})
+        );
+        const older = await stored(record('u2', {user: 'Ann', createdAt: T0 - 2}));
+        const newer = await stored(record('u3', {user: 'Ann', createdAt: T0 - 1}));
+        const newest = await stored(record('u4', {user: 'Ann', createdAt: T0}));
+        const otherUser = await stored(record('x', {user: 'Zed', createdAt: T0 - 9}));
+        expect((await store.trimUser('Ann', 2, T0)).sort()).toEqual([oldest, older].sort());
+        for (const k of [newer, newest, otherUser]) expect(await store.get(k, T0)).toBeDefined();
+        for (const k of [oldest, older]) expect(await store.get(k, T0)).toBeUndefined();
+        expect(await ends()).toEqual([['su_end_capped', 'Ann', 'Bob', oldest.slice(0, 12)]]);
+        expect(await store.trimUser('Ann', 2, T0)).toEqual([]);
+      });
+    });
+
     describe('audit log', () => {
       const entry = (i: number, action: AuditEntry['action']): AuditEntry => ({
         at: T0 + i,
