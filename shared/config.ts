@@ -52,6 +52,24 @@ export interface Config {
   visit_burst: number;
   /** (ours) Seconds between WebSocket pings; a socket that misses one is dropped. @default 30 */
   ping_interval_seconds: number;
+  // issue 13: the auth chain
+  /** Ordered login methods, as 1.9's `cfg.auth`. @default [{"method": "users_file"}] */
+  auth: AuthMethodConfig[];
+}
+
+/** One entry of the `auth` list (issue 13). */
+export type AuthMethodConfig =
+  | {method: 'users_file'}
+  | {method: 'moin'; user_dir: string}
+  | ({method: 'given'; header: string} & GivenOptions);
+
+/** 1.9 GivenAuth's name rewriting options; all default to false. */
+export interface GivenOptions {
+  strip_maildomain: boolean;
+  strip_windomain: boolean;
+  titlecase: boolean;
+  remove_blanks: boolean;
+  autocreate: boolean;
 }
 
 /** The defaults, frozen. */
@@ -79,6 +97,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   visit_rate: 20,
   visit_burst: 60,
   ping_interval_seconds: 30,
+  // issue 13: the auth chain
+  auth: [{method: 'users_file'}],
 } satisfies Config);
 
 /** A configuration problem; `key` names the offending key. */
@@ -210,7 +230,64 @@ const CHECKS: {[K in keyof Config]: Check} = {
   visit_rate: intRange(1, 100_000),
   visit_burst: intRange(1, 100_000),
   ping_interval_seconds: intRange(1, 3600),
+  // issue 13: the auth chain
+  auth: (v, k) => checkAuth(v, k),
 };
+
+const GIVEN_FLAGS = [
+  'strip_maildomain',
+  'strip_windomain',
+  'titlecase',
+  'remove_blanks',
+  'autocreate',
+] as const;
+const AUTH_KEYS: Record<string, readonly string[]> = {
+  users_file: [],
+  moin: ['user_dir'],
+  given: ['header', ...GIVEN_FLAGS],
+};
+
+function checkAuth(v: unknown, k: string): AuthMethodConfig[] {
+  if (!Array.isArray(v) || v.length === 0) {
+    throw new ConfigError(
+      k,
+      `must be a non-empty list of {"method": …} objects, got ${describe(v)}`
+    );
+  }
+  const seen = new Set<string>();
+  return v.map((entry: unknown, i) => {
+    const at = `${k}[${i}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new ConfigError(
+        at,
+        `must be an object like {"method": "users_file"}, got ${describe(entry)}`
+      );
+    }
+    const e = entry as Record<string, unknown>;
+    const method = oneOf(...Object.keys(AUTH_KEYS))(e['method'], `${at}.method`) as string;
+    for (const key of Object.keys(e)) {
+      if (key !== 'method' && !AUTH_KEYS[method]!.includes(key)) {
+        throw new ConfigError(`${at}.${key}`, `is not a known key of the "${method}" method`);
+      }
+    }
+    if (seen.has(method)) throw new ConfigError(at, `lists the "${method}" method twice`);
+    seen.add(method);
+    if (method === 'users_file') return {method};
+    if (method === 'moin') {
+      const dir = str(e['user_dir'], `${at}.user_dir`) as string;
+      if (dir === '') throw new ConfigError(`${at}.user_dir`, 'must not be empty');
+      return {method, user_dir: dir};
+    }
+    const header = str(e['header'] ?? 'X-Remote-User', `${at}.header`) as string;
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(header)) {
+      throw new ConfigError(`${at}.header`, `must be an HTTP header name, got "${header}"`);
+    }
+    const flags = Object.fromEntries(
+      GIVEN_FLAGS.map((f) => [f, f in e ? bool(e[f], `${at}.${f}`) : false])
+    ) as unknown as GivenOptions;
+    return {method: 'given', header: header.toLowerCase(), ...flags};
+  });
+}
 
 /** The keys a config file may hold. */
 export const CONFIG_KEYS = Object.keys(CHECKS) as (keyof Config)[];
@@ -237,6 +314,14 @@ export function resolveConfig(input: unknown = {}): Config {
     throw new ConfigError(
       'cookie_samesite',
       '"None" needs cookie_secure: true (browsers reject it otherwise)'
+    );
+  }
+  // issue 13: a header any client can send is not a login unless a proxy sets it.
+  const given = config.auth.findIndex((a) => a.method === 'given');
+  if (given >= 0 && !config.trust_proxy) {
+    throw new ConfigError(
+      `auth[${given}]`,
+      'the "given" method needs trust_proxy: true (a front proxy that sets the header)'
     );
   }
   return config;

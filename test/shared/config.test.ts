@@ -44,6 +44,7 @@ const WRONG_TYPE: {[K in keyof Config]: unknown} = {
   visit_rate: [20],
   visit_burst: {n: 60},
   ping_interval_seconds: null,
+  auth: {method: 'users_file'},
 };
 
 describe('resolveConfig', () => {
@@ -111,6 +112,7 @@ describe('resolveConfig', () => {
         visit_rate: 1,
         visit_burst: 100_000,
         ping_interval_seconds: 3600,
+        auth: [{method: 'moin', user_dir: '/srv/wiki/data/user'}, {method: 'users_file'}],
       };
       expect(resolveConfig(structuredClone(input))).toEqual(input);
     });
