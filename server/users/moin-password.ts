@@ -35,6 +35,9 @@ export async function verifyMoinPassword(
   const scheme = enc.slice(0, close + 1);
   const rest = enc.slice(close + 1);
   const pw = Buffer.from(password, 'utf8');
+  // apache-md5 and apache-crypt hash one byte per character: hand them the utf-8 bytes as such,
+  // as 1.9 (md5crypt, crypt.crypt) hashes the utf-8 encoding.
+  const bytes = pw.toString('latin1');
   switch (scheme) {
     case '{PASSLIB}': {
       const m = SHA512_CRYPT.exec(rest);
@@ -53,11 +56,11 @@ export async function verifyMoinPassword(
     case '{SHA}':
       return sameSecret(sha1(pw).toString('base64'), rest);
     case '{APR1}':
-      return rest.startsWith('$apr1$') && sameSecret(apacheMd5(password, rest), rest);
+      return rest.startsWith('$apr1$') && sameSecret(apacheMd5(bytes, rest), rest);
     case '{MD5}':
-      return rest.startsWith('$1$') && sameSecret(apacheMd5(password, rest), rest);
+      return rest.startsWith('$1$') && sameSecret(apacheMd5(bytes, rest), rest);
     case '{DES}':
-      return rest.length === 13 && sameSecret(apacheCrypt(password, rest.slice(0, 2)), rest);
+      return rest.length === 13 && sameSecret(apacheCrypt(bytes, rest.slice(0, 2)), rest);
     default:
       return false;
   }
