@@ -10,7 +10,9 @@ import {
 } from '../../shared/index.js';
 import type {SessionBus} from '../bus/types.js';
 import type {AuditEntry, SessionOp, SessionRecord, SessionStore} from '../store/types.js';
-import type {UserDirectory} from '../users/types.js';
+import {AuthChain} from '../users/auth-chain.js';
+import {GivenMethod} from '../users/given-method.js';
+import type {UserDirectory, UserInfo} from '../users/types.js';
 import {SessionCookies} from './cookie.js';
 import {
   classifyCookieValue,
@@ -29,6 +31,8 @@ export interface RequestInfo {
   secure: boolean;
   /** The client address (for audit and throttling). */
   address: string;
+  /** A request header by lower-case name (the `given` method's sign-on header). */
+  header?(name: string): string | undefined;
 }
 
 /**
@@ -86,6 +90,8 @@ export class SessionEngine {
   readonly now: () => number;
   readonly #log: (event: string, fields: Record<string, unknown>) => void;
   readonly #cookies: SessionCookies;
+  /** The chain's front-proxy sign-on, if the `auth` list has one (issue 13). */
+  readonly #given: GivenMethod | null;
   /** JSON views by record object (see viewJson); records are values, never changed in place. */
   readonly #viewTexts = new WeakMap<SessionRecord, {superuser: boolean; text: string}>();
 
@@ -98,6 +104,11 @@ export class SessionEngine {
     this.#log = deps.log ?? (() => {});
     this.cookieName = cookieNameFor(deps.config);
     this.#cookies = new SessionCookies(this.cookieName, deps.config);
+    const given =
+      deps.users instanceof AuthChain
+        ? deps.users.methods.find((m) => m instanceof GivenMethod)
+        : undefined;
+    this.#given = given instanceof GivenMethod ? given : null;
   }
 
   /** Is this user name a superuser right now (config list and an enabled account). */
@@ -156,7 +167,31 @@ export class SessionEngine {
       // 1.9: "Not storing any state until you send a cookie". It came back: store now, fresh id.
       await this.#create(ctx, null, false, [], null);
     }
+    if (this.#given && request.header) {
+      await this.#signOn(ctx, this.#given, (h) => request.header!(h));
+    }
     return ctx;
+  }
+
+  // 1.9 GivenAuth: the front proxy names the user in a header. Another name than the session's
+  // logs that user in (a new id, as at every login); the same name changes nothing; no header, or
+  // a name no method knows (without autocreate), leaves the session as it is.
+  async #signOn(
+    ctx: SessionContext,
+    given: GivenMethod,
+    header: (name: string) => string | undefined
+  ): Promise<void> {
+    const name = given.nameFrom(header(given.header));
+    if (name === null) return;
+    const current = ctx.record?.user ?? ctx.transientUser?.name ?? null;
+    if (current === name) return;
+    let user = this.users.get(name);
+    if (!user && given.autocreate(name)) user = this.users.get(name);
+    if (!user || user.disabled) {
+      this.#log('sign_on_refused', {method: 'given', address: ctx.request.address});
+      return;
+    }
+    await this.#enter(ctx, {...user, method: user.method ?? 'given'}, false, 'given');
   }
 
   /**
@@ -258,6 +293,16 @@ export class SessionEngine {
   ): Promise<void> {
     const user = await this.users.verify(name, password);
     if (!user) throw new MoinError('invalid_credentials');
+    await this.#enter(ctx, user, rememberMe, user.method ?? 'users_file');
+  }
+
+  // The session side of a login, however the user was recognised; `via` names the method.
+  async #enter(
+    ctx: SessionContext,
+    user: UserInfo,
+    rememberMe: boolean,
+    via: string
+  ): Promise<void> {
     // Read the session again after the (slow, scrypt) password check: visits a socket applied
     // meanwhile then carry over too. The window left is one store round trip, not the hash.
     if (ctx.record) {
@@ -278,6 +323,7 @@ export class SessionEngine {
     await this.#create(ctx, user.name, rememberMe, trail, carry ? old : null);
     this.#log('login', {
       user: user.name,
+      method: via,
       session: sessionRef(ctx.record!.key),
       address: ctx.request.address,
     });
