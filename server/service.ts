@@ -16,7 +16,8 @@ import {createStore} from './store/create-store.js';
 import type {SessionStore} from './store/types.js';
 import {createSyncHub, type SyncHub} from './sync/index.js';
 import type {UserDirectory} from './users/types.js';
-import {FileUserDirectory} from './users/file-user-directory.js';
+import {AuthChain} from './users/auth-chain.js';
+import {createAuthChain} from './users/create-auth-chain.js';
 
 /** In-flight requests get this long to finish when the service closes. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -70,7 +71,28 @@ export function createSessionService(
   const bus =
     options.bus ??
     createBus(resolved, (event, fields) => logger.warn({event, ...fields}, event), store);
-  const users = options.users ?? new FileUserDirectory(resolved.users_file);
+  const users =
+    options.users ??
+    createAuthChain(resolved, {
+      onWarning: (message) => logger.warn({event: 'user_dir_warning'}, message),
+    });
+  if (users instanceof AuthChain) {
+    // The wiki changed a password or disabled an account: end that user's sessions, as
+    // `users passwd` does (issue 13).
+    users.onCredentialsChanged((user, method) => {
+      void store.revokeUser(user).then(
+        async (keys) => {
+          for (const k of keys) await bus.publish(k);
+          logger.info(
+            {event: 'credentials_changed', user, method, ended: keys.length},
+            'credentials_changed'
+          );
+        },
+        (err: Error) =>
+          logger.warn({event: 'revoke_failed', user, method, err: err.message}, 'revoke_failed')
+      );
+    });
+  }
   const metrics = new Metrics();
   timeStoreCalls(store, metrics.storeLatency);
   const root = options.root ?? fileURLToPath(new URL('../..', import.meta.url));

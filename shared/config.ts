@@ -78,6 +78,24 @@ export interface Config {
    * of what is left after 128 kept for HTTP and the store. @default 0
    */
   max_sockets: number;
+  // issue 13: the auth chain
+  /** Ordered login methods, as 1.9's `cfg.auth`. @default [{"method": "users_file"}] */
+  auth: AuthMethodConfig[];
+}
+
+/** One entry of the `auth` list (issue 13). */
+export type AuthMethodConfig =
+  | {method: 'users_file'}
+  | {method: 'moin'; user_dir: string}
+  | ({method: 'given'; header: string} & GivenOptions);
+
+/** 1.9 GivenAuth's name rewriting options; all default to false. */
+export interface GivenOptions {
+  strip_maildomain: boolean;
+  strip_windomain: boolean;
+  titlecase: boolean;
+  remove_blanks: boolean;
+  autocreate: boolean;
 }
 
 /** The defaults, frozen. */
@@ -116,6 +134,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   remember_me_max_hours: 0,
   max_sockets_per_address: 100,
   max_sockets: 0,
+  // issue 13: the auth chain
+  auth: [{method: 'users_file'}],
 } satisfies Config);
 
 /** A configuration problem; `key` names the offending key. */
@@ -262,7 +282,64 @@ const CHECKS: {[K in keyof Config]: Check} = {
   remember_me_max_hours: intRange(0, 87_600),
   max_sockets_per_address: intRange(1, 1_000_000),
   max_sockets: intRange(0, 1_000_000),
+  // issue 13: the auth chain
+  auth: (v, k) => checkAuth(v, k),
 };
+
+const GIVEN_FLAGS = [
+  'strip_maildomain',
+  'strip_windomain',
+  'titlecase',
+  'remove_blanks',
+  'autocreate',
+] as const;
+const AUTH_KEYS: Record<string, readonly string[]> = {
+  users_file: [],
+  moin: ['user_dir'],
+  given: ['header', ...GIVEN_FLAGS],
+};
+
+function checkAuth(v: unknown, k: string): AuthMethodConfig[] {
+  if (!Array.isArray(v) || v.length === 0) {
+    throw new ConfigError(
+      k,
+      `must be a non-empty list of {"method": …} objects, got ${describe(v)}`
+    );
+  }
+  const seen = new Set<string>();
+  return v.map((entry: unknown, i) => {
+    const at = `${k}[${i}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new ConfigError(
+        at,
+        `must be an object like {"method": "users_file"}, got ${describe(entry)}`
+      );
+    }
+    const e = entry as Record<string, unknown>;
+    const method = oneOf(...Object.keys(AUTH_KEYS))(e['method'], `${at}.method`) as string;
+    for (const key of Object.keys(e)) {
+      if (key !== 'method' && !AUTH_KEYS[method]!.includes(key)) {
+        throw new ConfigError(`${at}.${key}`, `is not a known key of the "${method}" method`);
+      }
+    }
+    if (seen.has(method)) throw new ConfigError(at, `lists the "${method}" method twice`);
+    seen.add(method);
+    if (method === 'users_file') return {method};
+    if (method === 'moin') {
+      const dir = str(e['user_dir'], `${at}.user_dir`) as string;
+      if (dir === '') throw new ConfigError(`${at}.user_dir`, 'must not be empty');
+      return {method, user_dir: dir};
+    }
+    const header = str(e['header'] ?? 'X-Remote-User', `${at}.header`) as string;
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(header)) {
+      throw new ConfigError(`${at}.header`, `must be an HTTP header name, got "${header}"`);
+    }
+    const flags = Object.fromEntries(
+      GIVEN_FLAGS.map((f) => [f, f in e ? bool(e[f], `${at}.${f}`) : false])
+    ) as unknown as GivenOptions;
+    return {method: 'given', header: header.toLowerCase(), ...flags};
+  });
+}
 
 /** The keys a config file may hold. */
 export const CONFIG_KEYS = Object.keys(CHECKS) as (keyof Config)[];
@@ -289,6 +366,14 @@ export function resolveConfig(input: unknown = {}): Config {
     throw new ConfigError(
       'cookie_samesite',
       '"None" needs cookie_secure: true (browsers reject it otherwise)'
+    );
+  }
+  // issue 13: a header any client can send is not a login unless a proxy sets it.
+  const given = config.auth.findIndex((a) => a.method === 'given');
+  if (given >= 0 && !config.trust_proxy) {
+    throw new ConfigError(
+      `auth[${given}]`,
+      'the "given" method needs trust_proxy: true (a front proxy that sets the header)'
     );
   }
   return config;

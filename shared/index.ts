@@ -12,7 +12,7 @@ export {
   USER_SEARCH_LIMIT,
 } from './constants.js';
 export {CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, cookieNameFor, resolveConfig} from './config.js';
-export type {Config} from './config.js';
+export type {AuthMethodConfig, Config, GivenOptions} from './config.js';
 export {ERROR_CODES, MoinError, isMoinError} from './errors.js';
 export type {ErrorBody, ErrorCode} from './errors.js';
 export {expiryFor, sessionLifetime} from './lifetime.js';

@@ -4,6 +4,7 @@ import {LOG_LEVELS, createLogger} from '../log.js';
 import {answerClientError} from '../http/client-error.js';
 import {createSessionService} from '../service.js';
 import {UsersFileError} from '../users/file-user-directory.js';
+import {MoinUserDirError} from '../users/moin-user-directory.js';
 import {parseCommandArgs, portArg, stringArg} from './args.js';
 import {loadConfig, type ConfigOverrides} from './config-file.js';
 import {DEMO_CONFIG, demoBanner, seedDemoUsers} from './demo.js';
@@ -70,8 +71,13 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   try {
     service = createSessionService(config, {logger});
   } catch (err) {
-    if (err instanceof UsersFileError || err instanceof ConfigError)
+    if (
+      err instanceof UsersFileError ||
+      err instanceof MoinUserDirError ||
+      err instanceof ConfigError
+    ) {
       throw new UsageError(err.message);
+    }
     throw err;
   }
   let server;

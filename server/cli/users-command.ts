@@ -1,6 +1,9 @@
 import {MoinError, type Config} from '../../shared/index.js';
 import type {RevokeReason} from '../store/types.js';
+import type {AuthChain} from '../users/auth-chain.js';
+import {createAuthChain} from '../users/create-auth-chain.js';
 import {FileUserDirectory, UserChangeError, UsersFileError} from '../users/file-user-directory.js';
+import {MoinUserDirError, MoinUserDirectory} from '../users/moin-user-directory.js';
 import {parseCommandArgs, stringArg} from './args.js';
 import {loadConfig} from './config-file.js';
 import {DEMO_CONFIG} from './demo.js';
@@ -37,19 +40,26 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
     {},
     values['demo'] === true ? DEMO_CONFIG : {}
   );
-  let users: FileUserDirectory;
+  let chain: AuthChain;
   try {
-    users = new FileUserDirectory(config.users_file);
+    chain = createAuthChain(config, {onWarning: (m) => io.stderr.write(`moin-session: ${m}\n`)});
   } catch (err) {
-    if (err instanceof UsersFileError) throw new UsageError(err.message);
+    if (err instanceof UsersFileError || err instanceof MoinUserDirError) {
+      throw new UsageError(err.message);
+    }
     throw err;
   }
+  const name = positionals[0] ?? '';
+  const out = (line: string) => io.stdout.write(line + '\n');
   try {
-    return await runAction(action, positionals[0] ?? '', users, config, io);
+    if (list) return listUsers(chain, config, out);
+    return await change(action, name, ownFile(chain, action, name), config, io, out);
   } catch (err) {
     // One line that names the command, like every other CLI error.
     if (err instanceof UserChangeError) throw new UserChangeError(err.kind, named(action, err));
     throw err;
+  } finally {
+    chain.close();
   }
 }
 
@@ -58,26 +68,50 @@ function named(action: string, err: Error): string {
   return `users ${action}: ${err.message.charAt(0).toLowerCase()}${err.message.slice(1)}`;
 }
 
-async function runAction(
+// `users list`: the union of every method, with the method that holds each account (issue 13).
+function listUsers(chain: AuthChain, config: Config, out: (line: string) => void): number {
+  const supers = new Set(config.superuser);
+  const all = chain.list();
+  if (all.length === 0) {
+    const onlyFile = chain.methods.length === 1 && chain.methods[0]!.method === 'users_file';
+    out(onlyFile ? `(no users in ${config.users_file})` : '(no users)');
+  }
+  const width = Math.max(4, ...all.map((u) => u.name.length));
+  const several = chain.methods.length > 1;
+  for (const u of all) {
+    const role = supers.has(u.name) ? '  superuser' : '';
+    const from = several ? `  ${u.method}` : '';
+    out(`${u.name.padEnd(width)}  ${u.disabled ? 'disabled' : 'enabled '}${from}${role}`.trimEnd());
+  }
+  return 0;
+}
+
+// The users file, when `action` may change `name` there: accounts of the wiki (or the proxy) are
+// never written by us.
+function ownFile(chain: AuthChain, action: string, name: string): FileUserDirectory {
+  const file = chain.methods.find((m) => m instanceof FileUserDirectory);
+  const owner = chain.owner(name.trim())?.method;
+  if (owner && owner !== file) {
+    const where = owner instanceof MoinUserDirectory ? ` (user_dir ${owner.dir})` : '';
+    throw new UsageError(
+      `users ${action}: "${name.trim()}" is an account of the "${owner.method}" method${where}: it belongs to the wiki; change it there`
+    );
+  }
+  if (!file) {
+    throw new UsageError(`users ${action}: the auth list has no "users_file" method to change`);
+  }
+  return file;
+}
+
+async function change(
   action: string,
   name: string,
   users: FileUserDirectory,
   config: Config,
-  io: CliIo
+  io: CliIo,
+  out: (line: string) => void
 ): Promise<number> {
-  const out = (line: string) => io.stdout.write(line + '\n');
   switch (action) {
-    case 'list': {
-      const supers = new Set(config.superuser);
-      const all = users.list();
-      if (all.length === 0) out(`(no users in ${config.users_file})`);
-      const width = Math.max(4, ...all.map((u) => u.name.length));
-      for (const u of all) {
-        const role = supers.has(u.name) ? '  superuser' : '';
-        out(`${u.name.padEnd(width)}  ${u.disabled ? 'disabled' : 'enabled '}${role}`.trimEnd());
-      }
-      return 0;
-    }
     case 'add': {
       const u = await users.add(name, await readPassword(io, true));
       out(`added ${u.name}`);

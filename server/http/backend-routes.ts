@@ -77,7 +77,7 @@ export function addBackendRoutes(router: Router, parts: ServiceParts): void {
         );
       }
       return async (ctx) => {
-        await engine.loginAs(ctx, user, rememberMe);
+        await engine.loginAs(ctx, user, rememberMe, 'backend');
         logger.info({event: 'backend_login', user: user.name}, 'backend_login');
       };
     }),

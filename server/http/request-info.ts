@@ -74,4 +74,9 @@ class HttpRequestInfo implements RequestInfo {
   get address(): string {
     return (this.#address ??= clientAddress(this.#req, this.#config));
   }
+
+  header(name: string): string | undefined {
+    const v = this.#req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  }
 }

@@ -16,6 +16,8 @@ import type {
   SessionStore,
   SuEndAction,
 } from '../store/types.js';
+import {AuthChain} from '../users/auth-chain.js';
+import {GivenMethod} from '../users/given-method.js';
 import type {UserDirectory, UserInfo} from '../users/types.js';
 import {SessionCookies} from './cookie.js';
 import {classifyCookieValue, newSessionId, readCookies, sessionKey, sessionRef} from './ids.js';
@@ -30,6 +32,8 @@ export interface RequestInfo {
   secure: boolean;
   /** The client address (for audit and throttling). */
   address: string;
+  /** A request header by lower-case name (the `given` method's sign-on header). */
+  header?(name: string): string | undefined;
 }
 
 /**
@@ -87,6 +91,8 @@ export class SessionEngine {
   readonly now: () => number;
   readonly #log: (event: string, fields: Record<string, unknown>) => void;
   readonly #cookies: SessionCookies;
+  /** The chain's front-proxy sign-on, if the `auth` list has one (issue 13). */
+  readonly #given: GivenMethod | null;
   /** JSON views by record object (see viewJson); records are values, never changed in place. */
   readonly #viewTexts = new WeakMap<SessionRecord, {superuser: boolean; text: string}>();
   /** New anonymous sessions per address (`new_sessions_per_address`). */
@@ -103,6 +109,11 @@ export class SessionEngine {
     this.cookieName = cookieNameFor(deps.config);
     this.#cookies = new SessionCookies(this.cookieName, deps.config);
     this.#budget = new SessionBudget(deps.config.new_sessions_per_address);
+    const given =
+      deps.users instanceof AuthChain
+        ? deps.users.methods.find((m) => m instanceof GivenMethod)
+        : undefined;
+    this.#given = given instanceof GivenMethod ? given : null;
   }
 
   // The pending-token key is the store's secret, read once (again after a failed read).
@@ -187,7 +198,31 @@ export class SessionEngine {
       if (budget.ok) await this.#create(ctx, null, false, [], null, pendingId);
       else if (budget.first) this.#log('session_budget_spent', {address: request.address});
     }
+    if (this.#given && request.header) {
+      await this.#signOn(ctx, this.#given, (h) => request.header!(h));
+    }
     return ctx;
+  }
+
+  // 1.9 GivenAuth: the front proxy names the user in a header. Another name than the session's
+  // logs that user in (a new id, as at every login); the same name changes nothing; no header, or
+  // a name no method knows (without autocreate), leaves the session as it is.
+  async #signOn(
+    ctx: SessionContext,
+    given: GivenMethod,
+    header: (name: string) => string | undefined
+  ): Promise<void> {
+    const name = given.nameFrom(header(given.header));
+    if (name === null) return;
+    const current = ctx.record?.user ?? ctx.transientUser?.name ?? null;
+    if (current === name) return;
+    let user = this.users.get(name);
+    if (!user && given.autocreate(name)) user = this.users.get(name);
+    if (!user || user.disabled) {
+      this.#log('sign_on_refused', {method: 'given', address: ctx.request.address});
+      return;
+    }
+    await this.loginAs(ctx, {...user, method: user.method ?? 'given'}, false, 'given');
   }
 
   /**
@@ -293,11 +328,17 @@ export class SessionEngine {
   }
 
   /**
-   * Logs in a user whose identity was checked elsewhere (the password above, or the wiki's own
-   * login through `POST /api/backend/login`): a new id, the anonymous trail carried over, the same
-   * lifetime rule. The caller has checked that the user exists and is enabled.
+   * Logs in a user whose identity was checked elsewhere (the password above, the front proxy's
+   * header, or the wiki's own login through `POST /api/backend/login`): a new id, the anonymous
+   * trail carried over, the same lifetime rule. The caller has checked that the user exists and is
+   * enabled. `via` names the method that recognised the user, for the logs.
    */
-  async loginAs(ctx: SessionContext, user: UserInfo, rememberMe: boolean): Promise<void> {
+  async loginAs(
+    ctx: SessionContext,
+    user: UserInfo,
+    rememberMe: boolean,
+    via: string = user.method ?? 'users_file'
+  ): Promise<void> {
     // Read the session again after the (slow, scrypt) password check: visits a socket applied
     // meanwhile then carry over too. The window left is one store round trip, not the hash.
     if (ctx.record) {
@@ -321,6 +362,7 @@ export class SessionEngine {
     await this.#capSessions(ctx, user.name);
     this.#log('login', {
       user: user.name,
+      method: via,
       session: sessionRef(ctx.record!.key),
       address: ctx.request.address,
     });

@@ -3,8 +3,9 @@ import {readFileSync, statSync} from 'node:fs';
 import {mkdir, open, rename, unlink} from 'node:fs/promises';
 import {dirname} from 'node:path';
 import {hashPassword, isPasswordHash, verifyPassword} from './password-hash.js';
-import type {UserDirectory, UserInfo} from './types.js';
+import type {LoginMethod, UserInfo} from './types.js';
 import {validateUserName} from './user-name.js';
+import {searchUsers} from './search-users.js';
 
 /** One entry of the users file. Unknown fields are kept when the file is rewritten. */
 export interface StoredUser {
@@ -59,7 +60,9 @@ export interface FileUserDirectoryOptions {
  * inode, size or mtime changes (checked at most every 50 ms), so edits by the CLI in another
  * process take effect within 50 ms. Writes go to a temp file (mode 0600) renamed over the old one.
  */
-export class FileUserDirectory implements UserDirectory {
+export class FileUserDirectory implements LoginMethod {
+  readonly method = 'users_file';
+  readonly passwords = true;
   readonly file: string;
   readonly #onReloadError: (err: UsersFileError) => void;
   #users = new Map<string, StoredUser>();
@@ -96,10 +99,7 @@ export class FileUserDirectory implements UserDirectory {
   }
 
   search(prefix: string, limit: number): UserInfo[] {
-    const p = prefix.toLowerCase();
-    return this.list()
-      .filter((u) => !u.disabled && u.name.toLowerCase().startsWith(p))
-      .slice(0, Math.max(0, limit));
+    return searchUsers(this.list(), prefix, limit);
   }
 
   /** Every user, enabled or not, sorted by name. */

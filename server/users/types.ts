@@ -2,6 +2,8 @@
 export interface UserInfo {
   name: string;
   disabled: boolean;
+  /** The login method that holds this user (`users_file`, `moin`, `given`), when known. */
+  method?: string;
 }
 
 /**
@@ -19,4 +21,23 @@ export interface UserDirectory {
   /** Enabled users whose name starts with `prefix` (case-insensitive), sorted, at most `limit`. */
   search(prefix: string, limit: number): UserInfo[];
   close(): void;
+}
+
+/**
+ * One entry of the `auth` chain (1.9's `cfg.auth`): a source of accounts. `get` answers whether the
+ * method knows a name at all (a disabled user is known); the chain asks methods in order and the
+ * first that knows a name decides its login.
+ */
+export interface LoginMethod extends UserDirectory {
+  /** The config name of the method: `users_file`, `moin`, `given`. */
+  readonly method: string;
+  /** Whether `verify` checks passwords (false for proxy sign-on, which only takes names). */
+  readonly passwords: boolean;
+  /** Every user the method knows, enabled or not, sorted by name. */
+  list(): UserInfo[];
+  /**
+   * Registers a listener called with a user's name when the method sees that user's password
+   * change or the user disabled by someone else (the wiki): their sessions are to end.
+   */
+  onCredentialsChanged?(listener: (name: string) => void): void;
 }

@@ -54,6 +54,7 @@ const WRONG_TYPE: {[K in keyof Config]: unknown} = {
   remember_me_max_hours: -1,
   max_sockets_per_address: 0,
   max_sockets: 1.5,
+  auth: {method: 'users_file'},
 };
 
 describe('resolveConfig', () => {
@@ -130,6 +131,7 @@ describe('resolveConfig', () => {
         remember_me_max_hours: 87_600,
         max_sockets_per_address: 1,
         max_sockets: 1_000_000,
+        auth: [{method: 'moin', user_dir: '/srv/wiki/data/user'}, {method: 'users_file'}],
       };
       expect(resolveConfig(structuredClone(input))).toEqual(input);
     });

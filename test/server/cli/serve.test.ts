@@ -134,7 +134,9 @@ describe('moin-session serve --demo', {timeout: 60_000}, () => {
     expect(lines.join('\n')).not.toContain('{"');
     expect(lines[0]).toMatch(/ demo_users: created the demo users file=\.\/data\/users\.json$/);
     expect(
-      lines.find((l) => / login user=Alice session=\S{12} address=127\.0\.0\.1$/.test(l))
+      lines.find((l) =>
+        / login user=Alice method=users_file session=\S{12} address=127\.0\.0\.1$/.test(l)
+      )
     ).toBeDefined();
     expect(lines.at(-1)).toMatch(/ stopped$/);
   });

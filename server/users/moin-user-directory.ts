@@ -1,0 +1,259 @@
+import {randomBytes} from 'node:crypto';
+import {readdirSync, readFileSync, statSync, watch, type FSWatcher} from 'node:fs';
+import {readdir, readFile, stat} from 'node:fs/promises';
+import {join} from 'node:path';
+import {MAX_PASSWORD_LENGTH} from './file-user-directory.js';
+import {PASSLIB_DEFAULT_ROUNDS, verifyMoinPassword} from './moin-password.js';
+import {MOIN_USER_ID, parseMoinUserFile} from './moin-user-file.js';
+import {Sha512CryptPool} from './sha512-crypt-pool.js';
+import type {LoginMethod, UserInfo} from './types.js';
+import {searchUsers} from './search-users.js';
+
+/** A changed file is read once it has been quiet this long (1.9 writes in place, line by line). */
+export const SETTLE_MS = 150;
+/** A file that is still not whole is tried again after this long. */
+const RETRY_MS = 250;
+/** The directory's own mtime is checked this often, in case a watch event was lost. */
+const SWEEP_MS = 2000;
+
+interface Entry {
+  id: string;
+  name: string;
+  enc: string;
+  disabled: boolean;
+}
+
+/** The user directory cannot be used; the message names it. */
+export class MoinUserDirError extends Error {
+  override name = 'MoinUserDirError' as const;
+}
+
+/** Options of {@link MoinUserDirectory}. */
+export interface MoinUserDirectoryOptions {
+  /** Problems with single files (two files with one name, a file that never becomes whole). */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * A MoinMoin 1.9 `data/user` directory, read only (`{"method": "moin", "user_dir": …}`). Every
+ * profile is read once at start-up into a name index; afterwards only files the kernel reports as
+ * changed (fs.watch, plus a sweep of the directory's mtime every 2 s) are read again, once they have
+ * been quiet for 150 ms and are whole. A login is one map look-up and one password check. A changed
+ * `enc_password`, a `disabled=1` or a rename is reported to {@link onCredentialsChanged} listeners.
+ */
+export class MoinUserDirectory implements LoginMethod {
+  readonly method = 'moin';
+  readonly passwords = true;
+  readonly dir: string;
+  readonly #warn: (message: string) => void;
+  readonly #crypt = new Sha512CryptPool();
+  #byName = new Map<string, Entry>();
+  #byId = new Map<string, Entry>();
+  #listeners: ((name: string) => void)[] = [];
+  #dirty = new Map<string, number>(); // id -> first seen dirty (ms)
+  #timer: NodeJS.Timeout | null = null;
+  #watcher: FSWatcher | null = null;
+  #sweep: NodeJS.Timeout;
+  #dirStamp = '';
+  #closed = false;
+  #dummy: string;
+
+  constructor(dir: string, options: MoinUserDirectoryOptions = {}) {
+    this.dir = dir;
+    this.#warn = options.onWarning ?? ((m) => process.emitWarning(m, 'MoinUserDirWarning'));
+    let ids: string[];
+    try {
+      if (!statSync(dir).isDirectory()) throw new Error('is not a directory');
+      ids = readdirSync(dir).filter((f) => MOIN_USER_ID.test(f));
+    } catch (err) {
+      throw new MoinUserDirError(`user_dir: ${dir}: ${(err as Error).message}`);
+    }
+    this.#dirStamp = this.#stampDir();
+    for (const id of ids.sort()) {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(join(dir, id));
+      } catch {
+        continue; // removed meanwhile
+      }
+      const rec = parseMoinUserFile(bytes);
+      if (rec) this.#put({id, name: rec.name, enc: rec.encPassword, disabled: rec.disabled});
+      else this.#mark(id); // being written right now: read it again once it is whole
+    }
+    this.#dummy = `{PASSLIB}$6$rounds=${PASSLIB_DEFAULT_ROUNDS}$${randomBytes(12).toString('base64').replace(/\+/g, '.')}$${'.'.repeat(86)}`;
+    try {
+      this.#watcher = watch(dir, {persistent: false}, (_type, file) => {
+        if (file === null) void this.#rescan();
+        else if (MOIN_USER_ID.test(String(file))) this.#mark(String(file));
+      });
+      this.#watcher.on('error', () => {
+        this.#watcher?.close();
+        this.#watcher = null;
+      });
+    } catch {
+      this.#watcher = null; // no inotify here: the sweep still sees new and removed files
+    }
+    this.#sweep = setInterval(() => {
+      if (this.#stampDir() !== this.#dirStamp) void this.#rescan();
+    }, SWEEP_MS);
+    this.#sweep.unref();
+  }
+
+  /** How many accounts are indexed. */
+  get size(): number {
+    return this.#byName.size;
+  }
+
+  get(name: string): UserInfo | undefined {
+    const e = this.#byName.get(name);
+    return e ? {name: e.name, disabled: e.disabled} : undefined;
+  }
+
+  async verify(name: string, password: string): Promise<UserInfo | undefined> {
+    if (typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH) return undefined;
+    const e = typeof name === 'string' ? this.#byName.get(name) : undefined;
+    // Unknown names cost one sha512_crypt at passlib's default rounds, like most 1.9 accounts.
+    const ok = await verifyMoinPassword(password, e?.enc ?? this.#dummy, this.#crypt);
+    // Read the index again: the file may have changed during the (slow) check.
+    const now = e ? this.#byName.get(name) : undefined;
+    if (!e || !ok || !now || now.enc !== e.enc || now.disabled) return undefined;
+    return {name: now.name, disabled: false};
+  }
+
+  search(prefix: string, limit: number): UserInfo[] {
+    return searchUsers(this.list(), prefix, limit);
+  }
+
+  list(): UserInfo[] {
+    return [...this.#byName.values()]
+      .map((e) => ({name: e.name, disabled: e.disabled}))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  onCredentialsChanged(listener: (name: string) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Resolves once no changed file is waiting to be read (tests, `users list`). */
+  async settled(): Promise<void> {
+    while (this.#dirty.size > 0 && !this.#closed) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#watcher?.close();
+    clearInterval(this.#sweep);
+    if (this.#timer) clearTimeout(this.#timer);
+    void this.#crypt.close();
+  }
+
+  #stampDir(): string {
+    const s = statSync(this.dir, {bigint: true, throwIfNoEntry: false});
+    return s ? `${s.ino}:${s.mtimeNs}` : 'missing';
+  }
+
+  #put(e: Entry): void {
+    const other = this.#byName.get(e.name);
+    if (other && other.id !== e.id) {
+      // 1.9's name index would pick one of them too; keep the older id, say so.
+      if (other.id < e.id) {
+        this.#warn(
+          `user_dir: ${this.dir}: ${e.id} and ${other.id} both have the name "${e.name}"; using ${other.id}`
+        );
+        this.#byId.set(e.id, e);
+        return;
+      }
+    }
+    this.#byId.set(e.id, e);
+    this.#byName.set(e.name, e);
+  }
+
+  #remove(id: string): Entry | undefined {
+    const e = this.#byId.get(id);
+    if (!e) return undefined;
+    this.#byId.delete(id);
+    if (this.#byName.get(e.name) === e) {
+      this.#byName.delete(e.name);
+      // Another file with the same name takes over.
+      for (const o of this.#byId.values()) if (o.name === e.name) return (this.#put(o), e);
+    }
+    return e;
+  }
+
+  #mark(id: string): void {
+    if (!this.#dirty.has(id)) this.#dirty.set(id, performance.now());
+    this.#schedule(SETTLE_MS);
+  }
+
+  #schedule(ms: number): void {
+    if (this.#timer || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.#flush();
+    }, ms);
+    this.#timer.unref();
+  }
+
+  async #rescan(): Promise<void> {
+    this.#dirStamp = this.#stampDir();
+    let ids: string[];
+    try {
+      ids = (await readdir(this.dir)).filter((f) => MOIN_USER_ID.test(f));
+    } catch (err) {
+      this.#warn(`user_dir: ${this.dir}: ${(err as Error).message}`);
+      return;
+    }
+    const present = new Set(ids);
+    for (const id of ids) if (!this.#byId.has(id)) this.#mark(id);
+    for (const id of [...this.#byId.keys()]) if (!present.has(id)) this.#mark(id);
+  }
+
+  async #flush(): Promise<void> {
+    const now = performance.now();
+    for (const id of [...this.#dirty.keys()]) {
+      const file = join(this.dir, id);
+      const s = await stat(file).catch(() => null);
+      if (!s) {
+        this.#dirty.delete(id);
+        const gone = this.#remove(id);
+        if (gone) this.#emit(gone.name);
+        continue;
+      }
+      // Written less than SETTLE_MS ago: the wiki may still be writing; look again later.
+      if (Date.now() - s.mtimeMs < SETTLE_MS) continue;
+      const bytes = await readFile(file).catch(() => null);
+      const after = await stat(file).catch(() => null);
+      const rec =
+        bytes && after && after.mtimeMs === s.mtimeMs && after.size === bytes.length
+          ? parseMoinUserFile(bytes)
+          : null;
+      if (!rec) {
+        const since = this.#dirty.get(id)!;
+        if (now - since > 60_000) {
+          this.#warn(`user_dir: ${this.dir}: ${id} has not been a whole user file for a minute`);
+          this.#dirty.set(id, now);
+        }
+        continue;
+      }
+      this.#dirty.delete(id);
+      this.#update({id, name: rec.name, enc: rec.encPassword, disabled: rec.disabled});
+    }
+    if (this.#dirty.size > 0) this.#schedule(RETRY_MS);
+  }
+
+  #update(e: Entry): void {
+    const old = this.#byId.get(e.id);
+    if (old && old.name === e.name && old.enc === e.enc && old.disabled === e.disabled) return;
+    if (old) this.#remove(e.id);
+    this.#put(e);
+    if (!old) return;
+    // A new password, a disable or a rename ends the sessions of the name that had them.
+    if (old.name !== e.name || old.enc !== e.enc || (e.disabled && !old.disabled)) {
+      this.#emit(old.name);
+    }
+  }
+
+  #emit(name: string): void {
+    for (const l of this.#listeners) l(name);
+  }
+}

@@ -1,0 +1,12 @@
+import type {UserInfo} from './types.js';
+
+/** The picker's search over a sorted list: enabled users whose name starts with `prefix`. */
+export function searchUsers(sorted: UserInfo[], prefix: string, limit: number): UserInfo[] {
+  const p = prefix.toLowerCase();
+  const out: UserInfo[] = [];
+  for (const u of sorted) {
+    if (out.length >= limit) break;
+    if (!u.disabled && u.name.toLowerCase().startsWith(p)) out.push(u);
+  }
+  return out;
+}

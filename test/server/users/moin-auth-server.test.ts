@@ -1,0 +1,210 @@
+import {mkdir, open, readFile, writeFile} from 'node:fs/promises';
+import {afterEach, describe, expect, it} from 'vitest';
+import {createSessionService, type SessionService} from '../../../server/service.js';
+import {HttpClient} from '../../support/http-client.js';
+import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
+import {moinHashes, moinId, moinUserText, writeMoinUser, type Scheme} from './moin-fixtures.js';
+
+const SCHEMES: Scheme[] = ['{PASSLIB}', '{SSHA}', '{SHA}', '{APR1}', '{MD5}', '{DES}'];
+const pw = (s: Scheme) => `pw-${s.slice(1, 4).toLowerCase()}1`; // 8 bytes: DES reads 8
+
+let service: SessionService | undefined;
+let dir: TempDir | undefined;
+afterEach(async () => {
+  await service?.close();
+  await dir?.cleanup();
+  service = dir = undefined;
+});
+
+const start = async () => (await service!.listen(0, '127.0.0.1')).url;
+
+async function wiki(accounts: {name: string; enc: string; disabled?: 0 | 1}[]) {
+  dir = await makeTempDir('moin-wiki-');
+  const userDir = dir.file('data', 'user');
+  await mkdir(userDir, {recursive: true});
+  accounts.forEach((a, i) =>
+    writeMoinUser(
+      userDir,
+      moinId(i),
+      moinUserText(moinId(i), {name: a.name, enc_password: a.enc, disabled: a.disabled ?? 0})
+    )
+  );
+  service = createSessionService({
+    store: `sqlite:${dir.file('sessions.db')}`,
+    users_file: dir.file('users.json'),
+    auth: [{method: 'moin', user_dir: userDir}, {method: 'users_file'}],
+    superuser: ['WikiAdmin'],
+    log_level: 'silent',
+    login_max_failures: 1000,
+  });
+  return {userDir, url: await start()};
+}
+
+const login = (c: HttpClient, name: string, password: string) =>
+  c.post<{user: {name: string} | null}>('/api/login', {name, password});
+
+async function until(check: () => Promise<boolean>, ms = 10_000): Promise<number> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > ms) throw new Error('not seen in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return Date.now() - t0;
+}
+
+describe('the moin method behind the real server', () => {
+  it('logs in an account of every 1.9 password format and refuses wrong passwords', async () => {
+    const hashes = moinHashes(SCHEMES.map((s) => [s, pw(s)]));
+    const {url} = await wiki(SCHEMES.map((s, i) => ({name: `User${i}`, enc: hashes[i]!})));
+    const results = await Promise.all(
+      SCHEMES.flatMap((s, i) => [
+        login(new HttpClient(url), `User${i}`, pw(s)).then((r) => r.status),
+        login(new HttpClient(url), `User${i}`, 'wrong-pw').then((r) => r.status),
+      ])
+    );
+    expect(results).toEqual(SCHEMES.flatMap(() => [200, 401]));
+  }, 120_000);
+
+  it('refuses a disabled account like a wrong password and lists the union in the picker', async () => {
+    const [a, b, c] = moinHashes([
+      ['{SSHA}', 'a-pw'],
+      ['{SSHA}', 'b-pw'],
+      ['{MD5}', 'c-pw'],
+    ]);
+    const {url} = await wiki([
+      {name: 'WikiAdmin', enc: a!},
+      {name: 'Gone', enc: b!, disabled: 1},
+      {name: 'Bob', enc: c!},
+    ]);
+    const wrong = await login(new HttpClient(url), 'WikiAdmin', 'x');
+    const disabled = await login(new HttpClient(url), 'Gone', 'b-pw');
+    expect([wrong.status, disabled.status]).toEqual([401, 401]);
+    expect(disabled.text).toBe(wrong.text);
+    const admin = new HttpClient(url);
+    expect((await login(admin, 'WikiAdmin', 'a-pw')).status).toBe(200);
+    const picker = await admin.get<{users: {name: string}[]}>('/api/users?q=');
+    expect(picker.json.users.map((u) => u.name)).toEqual(['Bob']);
+    expect((await admin.post('/api/su', {name: 'Bob'})).status).toBe(200);
+  });
+
+  it('sees a new account, a password change (ending sessions) and a disable written while it runs', async () => {
+    const [old, fresh, newer] = moinHashes([
+      ['{SSHA}', 'old-pw'],
+      ['{SSHA}', 'new-pw'],
+      ['{PASSLIB}', 'next-pw'],
+    ]);
+    const {url, userDir} = await wiki([{name: 'Alice', enc: old!}]);
+    const alice = new HttpClient(url);
+    expect((await login(alice, 'Alice', 'old-pw')).status).toBe(200);
+
+    // A new file, in place.
+    writeMoinUser(
+      userDir,
+      moinId(7),
+      moinUserText(moinId(7), {name: 'Newcomer', enc_password: fresh!})
+    );
+    const seenNew = await until(async () => service!.users.get('Newcomer') !== undefined);
+    expect((await login(new HttpClient(url), 'Newcomer', 'new-pw')).status).toBe(200);
+
+    // A password change, in place: the old password stops working and Alice's session ends.
+    writeMoinUser(
+      userDir,
+      moinId(0),
+      moinUserText(moinId(0), {name: 'Alice', enc_password: newer!})
+    );
+    const seenChange = await until(
+      async () => (await login(new HttpClient(url), 'Alice', 'next-pw')).status === 200
+    );
+    expect((await login(new HttpClient(url), 'Alice', 'old-pw')).status).toBe(401);
+    await until(async () => (await alice.get<{user: unknown}>('/api/session')).json.user === null);
+
+    // A disable: the newcomer's login is refused.
+    writeMoinUser(
+      userDir,
+      moinId(7),
+      moinUserText(moinId(7), {name: 'Newcomer', enc_password: fresh!, disabled: 1})
+    );
+    await until(
+      async () => (await login(new HttpClient(url), 'Newcomer', 'new-pw')).status === 401
+    );
+    expect(seenNew).toBeLessThan(3000); // within a second or two (loaded CI: generous)
+    expect(seenChange).toBeLessThan(10_000);
+  }, 60_000);
+
+  it('never half-reads a file the wiki writes slowly', async () => {
+    const [old, next] = moinHashes([
+      ['{SSHA}', 'old-pw'],
+      ['{SSHA}', 'new-pw'],
+    ]);
+    const {url, userDir} = await wiki([{name: 'Slow', enc: old!}]);
+    const text = moinUserText(moinId(0), {name: 'Slow', enc_password: next!});
+    // In place, as 1.9 does: truncate, write the first half (up to mid enc_password line), pause.
+    const fh = await open(`${userDir}/${moinId(0)}`, 'w');
+    const cut = text.indexOf('enc_password=') + 20;
+    await fh.write(text.slice(0, cut));
+    await fh.sync();
+    await new Promise((r) => setTimeout(r, 1500));
+    // Meanwhile the old account stays as it was: its old password still logs in.
+    expect((await login(new HttpClient(url), 'Slow', 'old-pw')).status).toBe(200);
+    await fh.write(text.slice(cut));
+    await fh.close();
+    await until(async () => (await login(new HttpClient(url), 'Slow', 'new-pw')).status === 200);
+  }, 60_000);
+
+  it('tells users add that an account of the wiki belongs to the wiki', async () => {
+    const [h] = moinHashes([['{SHA}', 'pw']]);
+    const {userDir} = await wiki([{name: 'Alice', enc: h!}]);
+    const {usersCommand} = await import('../../../server/cli/users-command.js');
+    const config = dir!.file('config.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        users_file: dir!.file('users.json'),
+        auth: [{method: 'moin', user_dir: userDir}, {method: 'users_file'}],
+      })
+    );
+    const err: string[] = [];
+    const io = {
+      stdout: {write: (s: string) => void err.push(s)},
+      stderr: {write: (s: string) => void err.push(s)},
+    };
+    await expect(
+      usersCommand(['passwd', 'Alice', '--config', config], io as never)
+    ).rejects.toThrow(/belongs to the wiki/);
+    expect(await readFile(`${userDir}/${moinId(0)}`, 'utf8')).toContain(`enc_password=${h}`);
+  });
+
+  it('starts on 50,000 accounts and logs one in quickly', async () => {
+    const [h] = moinHashes([['{SSHA}', 'pw-50k']]);
+    dir = await makeTempDir('moin-50k-');
+    const userDir = dir.file('user');
+    await mkdir(userDir);
+    for (let i = 0; i < 50_000; i += 1000) {
+      await Promise.all(
+        Array.from({length: 1000}, (_, k) =>
+          writeFile(
+            `${userDir}/${moinId(i + k)}`,
+            moinUserText(moinId(i + k), {name: `User${i + k}`, enc_password: h!})
+          )
+        )
+      );
+    }
+    const t0 = performance.now();
+    service = createSessionService({
+      store: 'memory:',
+      users_file: dir.file('users.json'),
+      auth: [{method: 'moin', user_dir: userDir}],
+      log_level: 'silent',
+    });
+    const startMs = performance.now() - t0;
+    const url = await start();
+    const t1 = performance.now();
+    const res = await login(new HttpClient(url), 'User49999', 'pw-50k');
+    const loginMs = performance.now() - t1;
+    expect(res.status).toBe(200);
+    expect(service.users.get('User0')).toBeDefined();
+    // Measured ~1-2 s and ~10 ms here; bounds for a loaded CI.
+    expect(startMs).toBeLessThan(20_000);
+    expect(loginMs).toBeLessThan(2000);
+  }, 180_000);
+});
