@@ -188,6 +188,17 @@ export class SqliteStore implements SessionStore {
     );
   }
 
+  *scanList(now: number, user?: string): Iterable<SessionSummary> {
+    if (this.#closed) throw this.#closedError();
+    try {
+      yield* user === undefined
+        ? this.#conn.list.iterate(now)
+        : this.#conn.listUser.iterate(now, user);
+    } catch (error) {
+      throw storeError(this.file, error, 'read');
+    }
+  }
+
   count(now: number): Promise<number> {
     return this.#read(() => this.#conn.count.get(now) ?? 0);
   }
