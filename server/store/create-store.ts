@@ -4,14 +4,20 @@ import {RedisStore} from './redis-store.js';
 import {SqliteStore} from './sqlite-store.js';
 import type {SessionStore} from './types.js';
 
-/** Opens the store a config names (`store` key). */
-export function createStore(config: Config): SessionStore {
+/**
+ * Opens the store a config names (`store` key). `background: false` (a CLI command) starts no
+ * maintenance timers of its own: the server's store does the periodic purge.
+ */
+export function createStore(config: Config, {background = true} = {}): SessionStore {
   if (config.store === 'memory:') return new MemoryStore();
   if (/^rediss?:\/\//.test(config.store)) {
     return new RedisStore(config.store, {prefix: config.redis_prefix});
   }
   // A relative path resolves against the current directory, as the CLI user expects.
   if (config.store.startsWith('sqlite:'))
-    return new SqliteStore(config.store.slice('sqlite:'.length));
+    return new SqliteStore(
+      config.store.slice('sqlite:'.length),
+      background ? {} : {purgeIntervalMs: 0}
+    );
   throw new Error(`store "${config.store}" is not available yet`);
 }

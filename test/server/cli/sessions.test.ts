@@ -103,6 +103,39 @@ describe('moin-session sessions', {timeout: 60_000}, () => {
     }
   );
 
+  it(
+    'purges 200,000 expired sessions while the server keeps answering within 500 ms',
+    {timeout: 180_000},
+    async () => {
+      fx = await test.fixture();
+      await withUsers();
+      await fillSessions(fx.dbFile, 200_000, {expiresAt: Date.now() - 1});
+      const served = await test.serve(['--config', fx.config], fx.dir.path);
+      const alice = new HttpClient(served.url);
+      await alice.post('/api/login', {name: 'Alice', password: 'alice-pw'});
+      let done = false;
+      const purge = cli('sessions', 'purge').finally(() => (done = true));
+      const waits: number[] = [];
+      let visits = 0;
+      while (!done) {
+        const started = performance.now();
+        const [health, visit] = await Promise.all([
+          fetch(`${served.url}/healthz`),
+          alice.post('/api/trail', {page: `Page${visits}`}),
+        ]);
+        waits.push(performance.now() - started);
+        expect([health.status, visit.status]).toEqual([200, 200]);
+        visits++;
+      }
+      const r = await purge;
+      expect(r).toMatchObject({code: 0, stderr: ''});
+      expect(r.stdout).toMatch(/^removed \d+ expired sessions?\n$/);
+      expect(visits).toBeGreaterThan(3);
+      expect(Math.max(...waits)).toBeLessThan(500);
+      expect((await cli('sessions', 'list')).stdout).toContain('\n1 session\n');
+    }
+  );
+
   it.each([
     [['sessions', 'revoke'], 'sessions revoke: --user NAME is required'],
     [['sessions', 'list', '--user', ''], '--user: The user name is empty.'],
