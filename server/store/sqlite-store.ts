@@ -30,7 +30,7 @@ export interface SqliteStoreOptions {
   purgeIntervalMs?: number;
   /**
    * Rows per transaction of a bulk write (purge, revoking a user's sessions): each step is
-   * short, and other writes go in between. @default 2000
+   * short, and other writes go in between. @default 500
    */
   maintenanceChunk?: number;
   /** The pause between two chunks of a bulk write, in ms (lets other processes in). @default 10 */
@@ -127,7 +127,7 @@ export class SqliteStore implements SessionStore {
     this.#pollIntervalMs = nonNegative(options.pollIntervalMs, 300, 'pollIntervalMs');
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
     const purgeMs = nonNegative(options.purgeIntervalMs, 60_000, 'purgeIntervalMs');
-    this.#chunk = nonNegative(options.maintenanceChunk, 2000, 'maintenanceChunk', 'sessions');
+    this.#chunk = nonNegative(options.maintenanceChunk, 500, 'maintenanceChunk', 'sessions');
     if (this.#chunk < 1) throw new TypeError('SqliteStore: maintenanceChunk must be 1 or more');
     this.#pauseMs = nonNegative(options.maintenancePauseMs, 10, 'maintenancePauseMs');
     try {
