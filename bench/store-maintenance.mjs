@@ -35,20 +35,14 @@ function fill(file, rows, expires) {
   return setup.close();
 }
 
+const liveRecord = (key, user) => ({
+  ...{key, user, rememberMe: false, suTarget: null, trail: [], data: {}, ops: [], rev: 1},
+  ...{createdAt: now, expiresAt: now + 3_600_000},
+});
+
 // A write every 5 ms on a live session and a 5 ms timer, while `work` runs.
 async function underLoad(store, work) {
-  await store.insert({
-    key: 'live',
-    user: null,
-    rememberMe: false,
-    suTarget: null,
-    trail: [],
-    data: {},
-    ops: [],
-    rev: 1,
-    createdAt: now,
-    expiresAt: now + 3_600_000,
-  });
+  await store.insert(liveRecord('live', null));
   let last = performance.now();
   let stall = 0;
   const timer = setInterval(() => {
@@ -145,6 +139,13 @@ writeFileSync(
   JSON.stringify({store: `sqlite:${file2}`, users_file: join(d2, 'users.json')})
 );
 await fill(file2, ROWS, now - 1);
+// The noise floor: the same writer and timer for 5 s with no purge at all.
+{
+  const store = new SqliteStore(file2, {purgeIntervalMs: 0});
+  report.noPurge = await underLoad(store, () => new Promise((r) => setTimeout(r, 5000)));
+  await store.close();
+}
+console.log(`no purge (noise floor): ${JSON.stringify(report.noPurge)}`);
 const sizeBefore = statSync(file2).size;
 {
   const store = new SqliteStore(file2, {purgeIntervalMs: 0});
@@ -192,18 +193,7 @@ console.log(`sessions list of ${int(ROWS)}: ${JSON.stringify(report.list)}`);
     await Promise.all(
       Array.from({length: 100}, async (_, j) => {
         const key = `ops-${s + j}`.padEnd(43, 'k');
-        await store.insert({
-          key,
-          user: 'BenchUser',
-          rememberMe: false,
-          suTarget: null,
-          trail: [],
-          data: {},
-          ops: [],
-          rev: 1,
-          createdAt: now,
-          expiresAt: now + 3_600_000,
-        });
+        await store.insert(liveRecord(key, 'BenchUser'));
         for (let i = 0; i < 256; i += 32) {
           await Promise.all(
             Array.from({length: 32}, (_, k) =>
@@ -238,7 +228,8 @@ console.log(`sessions list of ${int(ROWS)}: ${JSON.stringify(report.list)}`);
 console.log(`full op-id window: ${JSON.stringify(report.opWindow)} (goal ≤ 2,048 B)`);
 rmSync(d2, {recursive: true, force: true});
 console.log(
-  `purge stall: in-process ${report.inProcess.maxStallMs} ms, CLI ${report.cli.maxStallMs} ms vs one DELETE ${report.oneDelete.blockedMs} ms ` +
+  `purge stall: in-process ${report.inProcess.maxStallMs} ms, CLI ${report.cli.maxStallMs} ms, ` +
+    `no purge ${report.noPurge.maxStallMs} ms, vs one DELETE ${report.oneDelete.blockedMs} ms ` +
     `(${(report.oneDelete.blockedMs / Math.max(1, report.inProcess.maxStallMs)).toFixed(1)}× less); goal < 50 ms`
 );
 console.log(JSON.stringify(report));
