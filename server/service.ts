@@ -57,7 +57,7 @@ export function createSessionService(
 ): SessionService {
   const resolved: Config = resolveConfig(config);
   const logger = options.logger ?? createLogger(resolved.log_level);
-  const store = options.store ?? createStore(resolved);
+  const store = options.store ?? createStore(resolved, options.now ? {now: options.now} : {});
   // A redis:// store fans out over Redis pub/sub on the same URL, so instances see each other.
   const bus =
     options.bus ??

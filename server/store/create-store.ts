@@ -6,9 +6,13 @@ import type {SessionStore} from './types.js';
 
 /**
  * Opens the store a config names (`store` key). `background: false` (a CLI command) starts no
- * maintenance timers of its own: the server's store does the periodic purge.
+ * maintenance timers of its own: the server's store does the periodic purge. `now`: the clock
+ * that decides what the purge timer removes (the service's clock). @default Date.now
  */
-export function createStore(config: Config, {background = true} = {}): SessionStore {
+export function createStore(
+  config: Config,
+  {background = true, now}: {background?: boolean; now?: () => number} = {}
+): SessionStore {
   if (config.store === 'memory:') return new MemoryStore();
   if (/^rediss?:\/\//.test(config.store)) {
     return new RedisStore(config.store, {prefix: config.redis_prefix});
@@ -17,7 +21,7 @@ export function createStore(config: Config, {background = true} = {}): SessionSt
   if (config.store.startsWith('sqlite:'))
     return new SqliteStore(
       config.store.slice('sqlite:'.length),
-      background ? {} : {purgeIntervalMs: 0}
+      background ? (now ? {now} : {}) : {purgeIntervalMs: 0}
     );
   throw new Error(`store "${config.store}" is not available yet`);
 }
