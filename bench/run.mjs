@@ -46,6 +46,11 @@ const redis = await section('redis', async () => {
   // Fewer, shorter rounds than its default: the whole of npm run bench stays near 5 minutes.
   return runSubBench(here('./redis.mjs'), {args: ['--rounds', '2', '--duration', '4']});
 });
+// issue 15: purge stalls (in-process and CLI), sessions list and op-window bytes at 500,000 rows.
+const store = await section('store', async () => {
+  console.log('store: bench/store-maintenance.mjs');
+  return runSubBench(here('./store-maintenance.mjs'), {timeoutMs: 600_000});
+});
 
 const summary = {
   machine: machine.info,
@@ -56,6 +61,7 @@ const summary = {
   client,
   clientCache,
   redis,
+  store,
 };
 mkdirSync(here('./results'), {recursive: true});
 writeFileSync(here('./results/latest.json'), JSON.stringify(summary, null, 2) + '\n');

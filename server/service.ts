@@ -61,12 +61,14 @@ export function createSessionService(
   const logger = options.logger ?? createLogger(resolved.log_level);
   const store =
     options.store ??
-    createStore(resolved, (error) =>
-      logger.error(
-        {event: 'store_error', error: error instanceof Error ? error.message : String(error)},
-        'session store failure'
-      )
-    );
+    createStore(resolved, {
+      ...(options.now ? {now: options.now} : {}),
+      onError: (error) =>
+        logger.error(
+          {event: 'store_error', error: error instanceof Error ? error.message : String(error)},
+          'session store failure'
+        ),
+    });
   // A redis:// store fans out over Redis pub/sub on the same URL, so instances see each other.
   const bus =
     options.bus ??

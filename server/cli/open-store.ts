@@ -21,7 +21,7 @@ export async function withStore<T>(
   }
   // Loaded on demand: the store clients (better-sqlite3, ioredis) are the CLI's slowest imports.
   const {createStore} = await import('../store/create-store.js');
-  const store = createStore(config);
+  const store = createStore(config, {background: false});
   let bus: SessionBus | null = null;
   const announce = async (keys: string[]) => {
     if (store.kind !== 'redis' || keys.length === 0) return;

@@ -1,4 +1,6 @@
 import {FileUserDirectory, UsersFileError} from '../users/file-user-directory.js';
+import {once} from 'node:events';
+import type {Writable} from 'node:stream';
 import {validateUserName} from '../users/user-name.js';
 import type {SessionSummary} from '../store/types.js';
 import {parseCommandArgs, stringArg} from './args.js';
@@ -47,9 +49,21 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
   return withStore(config, `sessions ${action}`, async (store, announce) => {
     const now = Date.now();
     if (action === 'list') {
-      const rows = (await store.list(now, user)).sort((a, b) => a.createdAt - b.createdAt);
-      if (!known && rows.length === 0) throw unknown();
-      out(formatTable(rows));
+      if (store.scanList) {
+        // Streamed (bounded memory at any size); an unknown name that matches no session fails.
+        if (!known) {
+          // Asked before anything is printed; the iterator is closed (it holds a statement).
+          const it = store.scanList(now, user)[Symbol.iterator]();
+          const none = it.next().done === true;
+          it.return?.();
+          if (none) throw unknown();
+        }
+        await writeTable(() => store.scanList!(now, user), io.stdout);
+      } else {
+        const rows = (await store.list(now, user)).sort((a, b) => a.createdAt - b.createdAt);
+        if (!known && rows.length === 0) throw unknown();
+        out(formatTable(rows));
+      }
     } else if (action === 'revoke') {
       const keys = await store.revokeUser(user!);
       if (!known && keys.length === 0) throw unknown();
@@ -76,26 +90,73 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+const HEADER = ['REF', 'USER', 'ACTING-AS', 'TRAIL', 'CREATED', 'EXPIRES'];
+
+function cells(r: SessionSummary): string[] {
+  return [
+    r.ref,
+    r.user ?? '(anonymous)',
+    r.suTarget ?? '-',
+    String(r.trailLength),
+    iso(r.createdAt),
+    iso(r.expiresAt),
+  ];
+}
+
+function line(row: string[], widths: number[]): string {
+  return row
+    .map((cell, i) => cell.padEnd(widths[i]!))
+    .join('  ')
+    .trimEnd();
+}
+
+function countLine(n: number): string {
+  return `${n} session${n === 1 ? '' : 's'}`;
+}
+
+/** Column widths and row count of a table, in one pass that keeps no row. */
+function measure(rows: Iterable<SessionSummary>): {widths: number[]; count: number} {
+  const widths = HEADER.map((h) => h.length);
+  let count = 0;
+  for (const r of rows) {
+    count++;
+    cells(r).forEach((cell, i) => {
+      if (cell.length > widths[i]!) widths[i] = cell.length;
+    });
+  }
+  return {widths, count};
+}
+
 /** The `sessions list` table: REF USER ACTING-AS TRAIL CREATED EXPIRES. */
 export function formatTable(rows: SessionSummary[]): string {
-  const table = [
-    ['REF', 'USER', 'ACTING-AS', 'TRAIL', 'CREATED', 'EXPIRES'],
-    ...rows.map((r) => [
-      r.ref,
-      r.user ?? '(anonymous)',
-      r.suTarget ?? '-',
-      String(r.trailLength),
-      iso(r.createdAt),
-      iso(r.expiresAt),
-    ]),
-  ];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  const lines = table.map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd()
-  );
-  lines.push(`${rows.length} session${rows.length === 1 ? '' : 's'}`);
+  const {widths} = measure(rows);
+  const lines = [line(HEADER, widths), ...rows.map((r) => line(cells(r), widths))];
+  lines.push(countLine(rows.length));
   return lines.join('\n');
+}
+
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * Writes the table of `scan()` to `out` without holding the rows: one scan measures the columns,
+ * a second prints, in chunks of about 64 KiB, waiting for `out` to drain when it asks to. Rows that
+ * appear between the two scans print (perhaps misaligned); the count is of the printed rows.
+ */
+async function writeTable(scan: () => Iterable<SessionSummary>, out: Writable): Promise<number> {
+  const {widths} = measure(scan());
+  let chunk = line(HEADER, widths) + '\n';
+  let count = 0;
+  const write = async () => {
+    const text = chunk;
+    chunk = '';
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  for (const r of scan()) {
+    count++;
+    chunk += line(cells(r), widths) + '\n';
+    if (chunk.length >= CHUNK_CHARS) await write();
+  }
+  chunk += countLine(count) + '\n';
+  await write();
+  return count;
 }

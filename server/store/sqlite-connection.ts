@@ -21,20 +21,23 @@ export interface Connection {
   insert: Database.Statement<[SessionRow]>;
   update: Database.Statement<[SessionRow]>;
   destroy: Database.Statement<[string]>;
-  userKeys: Database.Statement<[string], string>;
-  destroyUser: Database.Statement<[string]>;
   list: Database.Statement<[number], SessionSummary>;
   listUser: Database.Statement<[number, string], SessionSummary>;
   count: Database.Statement<[number], number>;
-  purge: Database.Statement<[number]>;
-  /** issue 10b: end records of the changes of user a revocation or a purge ends (before it). */
-  auditUserSu: Database.Statement<[number, string, string]>;
-  auditExpiredSu: Database.Statement<[number, number]>;
   /** issue 10b: a user's live sessions past the newest N, with their change of user. */
   oldestOfUser: Database.Statement<
     [string, number, number],
     {key: string; user: string; su: string | null}
   >;
+  /** Deletes up to N expired sessions (by the expiry index) and returns their keys. */
+  purgeChunk: Database.Statement<[number, number], string>;
+  /** The end records of the changes of user in the chunk purgeChunk deletes next. */
+  auditPurgeChunk: Database.Statement<[number, number, number]>;
+  /** Deletes up to N sessions of a user (by the user index) and returns their keys. */
+  revokeChunk: Database.Statement<[string, number], string>;
+  /** The end records (action given) of the changes of user in the chunk revokeChunk deletes next. */
+  auditRevokeChunk: Database.Statement<[number, string, string, number]>;
+  freePages: Database.Statement<[], number>;
   appendAudit: Database.Statement<[AuditEntry]>;
   addSecret: Database.Statement<[string, Buffer]>;
   getSecret: Database.Statement<[string], Buffer>;
@@ -46,6 +49,9 @@ export interface Connection {
     (runs: readonly (() => unknown)[], begin: () => void, finish: () => void) => JobOutcome[]
   >;
 }
+
+/** Bytes the WAL file is truncated to after a checkpoint. */
+const JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024;
 
 const COLUMNS = 'key, user, su, remember, trail, data, ops, rev, created, expires';
 // The full key never leaves SQL in a listing: only its first 12 characters, as `ref`.
@@ -61,13 +67,22 @@ export function openConnection(file: string, settings: ConnectionSettings): Conn
   mkdirSync(dirname(file), {recursive: true});
   const db = new Database(file, {timeout: settings.busyTimeoutMs});
   try {
+    // Free pages go back to the file system in small steps after a purge. Set on a new, empty
+    // file only (it writes to the file, and takes only before the first table; files made before
+    // this need one VACUUM, see docs/store.md).
+    if (db.pragma('page_count', {simple: true}) === 0) db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${settings.synchronous}`);
     if (settings.maxSizeBytes !== null) {
       const pageSize = db.pragma('page_size', {simple: true}) as number;
       db.pragma(`max_page_count = ${Math.max(1, Math.floor(settings.maxSizeBytes / pageSize))}`);
     }
+    // A WAL that grew during a burst is cut back to this size once checkpointed.
+    db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     migrate(db, file);
+    // From here on a locked file is retried on a timer (GroupCommit.retryBusy), never by
+    // sleeping in SQLite's busy handler on the event loop.
+    db.pragma('busy_timeout = 0');
     return prepare(db);
   } catch (error) {
     db.close();
@@ -88,25 +103,40 @@ function prepare(db: Database.Database): Connection {
        data = @data, ops = @ops, rev = @rev, created = @created, expires = @expires WHERE key = @key`
     ),
     destroy: db.prepare('DELETE FROM sessions WHERE key = ?'),
-    userKeys: db.prepare<[string], string>('SELECT key FROM sessions WHERE user = ?').pluck(),
-    destroyUser: db.prepare('DELETE FROM sessions WHERE user = ?'),
     list: db.prepare(`${SUMMARY} WHERE expires > ? ORDER BY created, key`),
     listUser: db.prepare(`${SUMMARY} WHERE expires > ? AND user = ? ORDER BY created, key`),
     count: db.prepare<[number], number>('SELECT count(*) FROM sessions WHERE expires > ?').pluck(),
-    purge: db.prepare('DELETE FROM sessions WHERE expires <= ?'),
-    auditUserSu: db.prepare(
-      `INSERT INTO audit (at, action, actor, target, address, session) SELECT ?, ?, user, su, '',
-       substr(key, 1, 12) FROM sessions WHERE user = ? AND su IS NOT NULL ORDER BY created, key`
-    ),
     oldestOfUser: db.prepare(
       `SELECT key, user, su FROM sessions WHERE user = ? AND expires > ?
        ORDER BY created DESC, key DESC LIMIT -1 OFFSET ?`
     ),
-    auditExpiredSu: db.prepare(
+    // The chunk statements pick their rows in index order (expires, rowid / user, rowid), so the
+    // audit statement and the delete after it in one transaction see the same chunk.
+    purgeChunk: db
+      .prepare<[number, number], string>(
+        `DELETE FROM sessions WHERE rowid IN
+         (SELECT rowid FROM sessions WHERE expires <= ? ORDER BY expires, rowid LIMIT ?) RETURNING key`
+      )
+      .pluck(),
+    auditPurgeChunk: db.prepare(
       `INSERT INTO audit (at, action, actor, target, address, session) SELECT ?, 'su_end_expired',
-       user, su, '', substr(key, 1, 12) FROM sessions
-       WHERE expires <= ? AND su IS NOT NULL AND user IS NOT NULL ORDER BY expires, key`
+       user, su, '', substr(key, 1, 12) FROM sessions WHERE rowid IN
+       (SELECT rowid FROM sessions WHERE expires <= ? ORDER BY expires, rowid LIMIT ?)
+       AND su IS NOT NULL AND user IS NOT NULL ORDER BY expires, key`
     ),
+    revokeChunk: db
+      .prepare<[string, number], string>(
+        `DELETE FROM sessions WHERE rowid IN
+         (SELECT rowid FROM sessions WHERE user = ? ORDER BY rowid LIMIT ?) RETURNING key`
+      )
+      .pluck(),
+    auditRevokeChunk: db.prepare(
+      `INSERT INTO audit (at, action, actor, target, address, session) SELECT ?, ?, user, su, '',
+       substr(key, 1, 12) FROM sessions WHERE rowid IN
+       (SELECT rowid FROM sessions WHERE user = ? ORDER BY rowid LIMIT ?)
+       AND su IS NOT NULL ORDER BY created, key`
+    ),
+    freePages: db.prepare<[], number>('PRAGMA freelist_count').pluck(),
     appendAudit: db.prepare(
       `INSERT INTO audit (at, action, actor, target, address, session)
        VALUES (@at, @action, @actor, @target, @address, @session)`

@@ -11,8 +11,20 @@ export interface CommitInfo {
   error?: unknown;
 }
 
+/** See {@link GroupCommit.retryBusy}. */
+export interface BusyRetry {
+  /** Did this failure happen before any job ran, because the lock was taken? */
+  isBusy: (error: unknown) => boolean;
+  /** How long the oldest queued write may wait, in ms. */
+  timeoutMs: number;
+  /** The longest pause between tries, in ms (they start at 1 ms and double). */
+  maxDelayMs: number;
+}
+
 interface Job {
   run: () => unknown;
+  /** performance.now() when it was queued (for the busy deadline). */
+  since: number;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -29,6 +41,10 @@ export class GroupCommit {
   readonly #onCommit: ((info: CommitInfo) => void) | undefined;
   #queue: Job[] = [];
   #scheduled: NodeJS.Immediate | null = null;
+  /** Set while the queue waits to retry a batch another process kept out (SQLITE_BUSY). */
+  #retry: NodeJS.Timeout | null = null;
+  #retryDelayMs = 0;
+  #busy: BusyRetry | null = null;
 
   /**
    * @param commit runs the jobs in one transaction and returns one outcome per job; it throws when
@@ -45,10 +61,26 @@ export class GroupCommit {
     this.#onCommit = onCommit;
   }
 
+  /**
+   * Retry batches that failed before running because another connection held the write lock:
+   * later, on a timer, with the writes queued meanwhile, until the oldest has waited `timeoutMs`.
+   * So the event loop never sleeps in SQLite's busy handler.
+   */
+  retryBusy(busy: BusyRetry): void {
+    this.#busy = busy;
+  }
+
+  /** Writes queued and not yet settled (waiting for their turn or for a busy retry). */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
   /** Queues one write; resolves with its result after COMMIT. */
   enqueue<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({run, resolve: resolve as (value: unknown) => void, reject});
+      const since = performance.now();
+      this.#queue.push({run, since, resolve: resolve as (value: unknown) => void, reject});
+      if (this.#retry !== null) return; // the retry timer flushes it
       if (!this.#batching) this.flush();
       else this.#scheduled ??= setImmediate(() => this.flush());
     });
@@ -57,7 +89,8 @@ export class GroupCommit {
   /** Commits whatever is queued now (close() calls it so nothing queued is dropped). */
   flush(): void {
     if (this.#scheduled !== null) clearImmediate(this.#scheduled);
-    this.#scheduled = null;
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#scheduled = this.#retry = null;
     const jobs = this.#queue;
     if (jobs.length === 0) return;
     this.#queue = [];
@@ -66,16 +99,28 @@ export class GroupCommit {
     try {
       outcomes = this.#commit(jobs.map((j) => j.run));
     } catch (error) {
+      if (this.#retryLater(jobs, error)) return;
       this.#report(jobs.length, started, error);
       for (const job of jobs) job.reject(error);
       return;
     }
+    this.#retryDelayMs = 0;
     this.#report(jobs.length, started);
     jobs.forEach((job, i) => {
       const outcome = outcomes[i] as JobOutcome;
       if (outcome.ok) job.resolve(outcome.value);
       else job.reject(outcome.error);
     });
+  }
+
+  #retryLater(jobs: Job[], error: unknown): boolean {
+    const busy = this.#busy;
+    if (busy === null || !busy.isBusy(error)) return false;
+    if (performance.now() - (jobs[0] as Job).since >= busy.timeoutMs) return false;
+    this.#queue = jobs.concat(this.#queue);
+    this.#retryDelayMs = Math.min(Math.max(1, this.#retryDelayMs * 2), busy.maxDelayMs);
+    this.#retry = setTimeout(() => this.flush(), this.#retryDelayMs);
+    return true;
   }
 
   #report(writes: number, started: number, error?: unknown): void {

@@ -3,7 +3,8 @@ import {accessSync, constants, statSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {MoinError, isMoinError} from '../../shared/index.js';
 import {applyOp, isLive, suEndEntry} from './ops.js';
-import {needsReopen, openConnection, storeError} from './sqlite-connection.js';
+import type Database from 'better-sqlite3';
+import {backendCode, needsReopen, openConnection, storeError} from './sqlite-connection.js';
 import type {Connection, ConnectionSettings} from './sqlite-connection.js';
 import {GroupCommit} from './sqlite-group-commit.js';
 import type {CommitInfo, JobOutcome} from './sqlite-group-commit.js';
@@ -20,13 +21,29 @@ import type {
 } from './types.js';
 import {WAL_HEADER_BYTES, WalStamp, onlyOurCommit} from './wal-stamp.js';
 
+/** Free pages given back per transaction after a purge (1 MiB of 4 KiB pages). */
+const VACUUM_STEP_PAGES = 256;
+
 /** Options of {@link SqliteStore}; every one has a default. */
 export interface SqliteStoreOptions {
-  /** How often expired sessions are deleted, in ms; 0 turns the timer off. @default 600000 */
+  /**
+   * How often expired sessions are deleted, in ms; 0 turns the timer off. The first purge runs
+   * soon after opening (after at most a second). @default 60000
+   */
   purgeIntervalMs?: number;
+  /**
+   * Rows per transaction of a bulk write (purge, revoking a user's sessions): each step is
+   * short, and other writes go in between. @default 500
+   */
+  maintenanceChunk?: number;
+  /** The pause between two chunks of a bulk write, in ms (lets other processes in). @default 10 */
+  maintenancePauseMs?: number;
   /** How often to look for commits by other processes (the CLI), in ms. @default 300 */
   pollIntervalMs?: number;
-  /** How long a write waits for another process's lock before failing, in ms. @default 5000 */
+  /**
+   * How long a write waits for another process's lock before failing, in ms. It waits on a
+   * timer (retrying), never blocking the event loop. @default 5000
+   */
   busyTimeoutMs?: number;
   /** `FULL`: a commit survives power loss. `NORMAL`: only a process crash. @default "FULL" */
   synchronous?: 'FULL' | 'NORMAL';
@@ -82,6 +99,8 @@ export class SqliteStore implements SessionStore {
   #batchWrote = false;
   /** Was the cache checked against the file at the running batch's BEGIN (#seen is that header). */
   #batchChecked = false;
+  /** Did the running batch get past BEGIN (and run jobs). */
+  #batchBegan = false;
   #reopen = false;
   #closed = false;
   // issue 10b: the file's identity when opened; once the path names another file (deleted,
@@ -91,6 +110,11 @@ export class SqliteStore implements SessionStore {
   #writeError: MoinError | null = null;
   #dataVersion: number;
   #purgeTimer: NodeJS.Timeout | null = null;
+  #purging = false;
+  readonly #chunk: number;
+  readonly #pauseMs: number;
+  /** Errors of a batch that could not begin because another connection held the lock. */
+  readonly #busyErrors = new WeakSet<object>();
   #pollTimer: NodeJS.Timeout | null = null;
 
   /**
@@ -110,7 +134,10 @@ export class SqliteStore implements SessionStore {
     this.#now = options.now ?? Date.now;
     this.#pollIntervalMs = nonNegative(options.pollIntervalMs, 300, 'pollIntervalMs');
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
-    const purgeMs = nonNegative(options.purgeIntervalMs, 600_000, 'purgeIntervalMs');
+    const purgeMs = nonNegative(options.purgeIntervalMs, 60_000, 'purgeIntervalMs');
+    this.#chunk = nonNegative(options.maintenanceChunk, 500, 'maintenanceChunk', 'sessions');
+    if (this.#chunk < 1) throw new TypeError('SqliteStore: maintenanceChunk must be 1 or more');
+    this.#pauseMs = nonNegative(options.maintenancePauseMs, 10, 'maintenancePauseMs');
     try {
       this.#conn = openConnection(this.file, this.#settings);
     } catch (error) {
@@ -127,9 +154,20 @@ export class SqliteStore implements SessionStore {
       options.groupCommit ?? true,
       options.onCommit
     );
+    this.#writes.retryBusy({
+      isBusy: (error) => typeof error === 'object' && error !== null && this.#busyErrors.has(error),
+      timeoutMs: this.#settings.busyTimeoutMs,
+      maxDelayMs: 4,
+    });
     if (purgeMs > 0) {
       // unref: a store left open must not keep a finished process (the CLI, a test) alive.
-      this.#purgeTimer = setInterval(() => this.#purgeInBackground(), purgeMs).unref();
+      this.#purgeTimer = setTimeout(
+        () => {
+          this.#purgeInBackground();
+          this.#purgeTimer = setInterval(() => this.#purgeInBackground(), purgeMs).unref();
+        },
+        Math.min(purgeMs, 1000)
+      ).unref();
     }
   }
 
@@ -182,16 +220,27 @@ export class SqliteStore implements SessionStore {
     });
   }
 
-  revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
-    return this.#write(() => {
-      this.#writeBack();
-      const keys = this.#conn.userKeys.all(user);
-      if (this.#conn.auditUserSu.run(this.#now(), `su_end_${reason}`, user).changes > 0) {
-        this.#batchWrote = true;
-      }
-      if (this.#conn.destroyUser.run(user).changes > 0) this.#wroteMany();
-      return keys;
-    });
+  // In transactions of at most #chunk rows, so the lock (and the event loop) is never held
+  // long; the first chunk is queued at once, in order with the writes issued around the call.
+  // Sessions of the user created while it runs are ended too (it stops at a short chunk). A
+  // change of user in a chunk gets its end record in the chunk's transaction.
+  async revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
+    const keys: string[] = [];
+    for (;;) {
+      const chunk = await this.#write(() => {
+        const audited = this.#conn.auditRevokeChunk.run(
+          this.#now(),
+          `su_end_${reason}`,
+          user,
+          this.#chunk
+        );
+        if (audited.changes > 0) this.#batchWrote = true;
+        return this.#deleteChunk(this.#conn.revokeChunk, user);
+      });
+      for (const key of chunk) keys.push(key);
+      if (chunk.length < this.#chunk) return keys;
+      await this.#pause();
+    }
   }
 
   trimUser(user: string, keep: number, now: number): Promise<string[]> {
@@ -217,18 +266,38 @@ export class SqliteStore implements SessionStore {
     );
   }
 
+  *scanList(now: number, user?: string): Iterable<SessionSummary> {
+    if (this.#closed) throw this.#closedError();
+    try {
+      yield* user === undefined
+        ? this.#conn.list.iterate(now)
+        : this.#conn.listUser.iterate(now, user);
+    } catch (error) {
+      throw storeError(this.file, error, 'read');
+    }
+  }
+
   count(now: number): Promise<number> {
     return this.#read(() => this.#conn.count.get(now) ?? 0);
   }
 
-  purgeExpired(now: number): Promise<number> {
-    return this.#write(() => {
-      this.#writeBack();
-      if (this.#conn.auditExpiredSu.run(now, now).changes > 0) this.#batchWrote = true;
-      const purged = this.#conn.purge.run(now).changes;
-      if (purged > 0) this.#wroteMany();
-      return purged;
-    });
+  // In chunks like revokeUser; each chunk is cheap through the expiry index. Then the freed
+  // pages go back to the file system, a chunk of pages per transaction.
+  async purgeExpired(now: number): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const chunk = await this.#write(() => {
+        if (this.#conn.auditPurgeChunk.run(now, now, this.#chunk).changes > 0) {
+          this.#batchWrote = true;
+        }
+        return this.#deleteChunk(this.#conn.purgeChunk, now);
+      });
+      purged += chunk.length;
+      if (chunk.length < this.#chunk) break;
+      await this.#pause();
+    }
+    if (purged > 0) await this.#giveBackSpace();
+    return purged;
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {
@@ -285,14 +354,41 @@ export class SqliteStore implements SessionStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#writes.flush();
+    // Writes waiting out another process's lock: let them commit (or time out) first.
+    while (this.#writes.pending > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     this.#closed = true;
-    if (this.#purgeTimer !== null) clearInterval(this.#purgeTimer);
+    if (this.#purgeTimer !== null) clearTimeout(this.#purgeTimer);
     if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
     this.#purgeTimer = this.#pollTimer = null;
     this.#listeners.clear();
     this.#stamp?.close();
     this.#cache?.clear();
     this.#conn.db.close();
+  }
+
+  #deleteChunk<P>(statement: Database.Statement<[P, number], string>, by: P): string[] {
+    this.#writeBack();
+    const keys = statement.all(by, this.#chunk);
+    for (const key of keys) this.#wrote(key, null);
+    return keys;
+  }
+
+  async #giveBackSpace(): Promise<void> {
+    const step = () => {
+      this.#conn.db.exec(`PRAGMA incremental_vacuum(${VACUUM_STEP_PAGES})`);
+      this.#batchWrote = true;
+      return this.#conn.freePages.get() ?? 0;
+    };
+    // Only files made with auto_vacuum = INCREMENTAL (2) can; a bound in case others keep freeing.
+    if ((this.#conn.db.pragma('auto_vacuum', {simple: true}) as number) !== 2) return;
+    for (let i = 0; i < 10_000 && !this.#closed; i++) {
+      if ((await this.#write(step)) === 0) return;
+      await this.#pause();
+    }
+  }
+
+  #pause(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, this.#pauseMs));
   }
 
   #read<T>(read: () => T): Promise<T> {
@@ -321,12 +417,17 @@ export class SqliteStore implements SessionStore {
         () => this.#writeBack()
       );
     } catch (error) {
+      const began = this.#batchBegan;
       this.#changed.clear();
       this.#endBatch(false);
       if (needsReopen(error)) this.#reopen = true;
-      const failed = storeError(this.file, error, 'written');
-      if (isMoinError(failed)) this.#writeError = failed;
-      throw failed;
+      const failure = storeError(this.file, error, 'written');
+      // BEGIN IMMEDIATE found the lock taken: nothing ran, so the batch may simply run later
+      // (and the store's health is not in doubt). Any other failure is the last write's outcome.
+      if (!began && backendCode(error) === 'SQLITE_BUSY' && typeof failure === 'object') {
+        this.#busyErrors.add(failure as object);
+      } else if (isMoinError(failure)) this.#writeError = failure;
+      throw failure;
     }
     this.#writeError = null;
     // Outside the try: once COMMIT returned, nothing may turn the batch into a failure.
@@ -371,6 +472,7 @@ export class SqliteStore implements SessionStore {
   // Inside BEGIN IMMEDIATE: nobody else can commit until our COMMIT, so the header read now is
   // the one our commit will build on.
   #beginBatch(): void {
+    this.#batchBegan = true;
     this.#batchEffects.clear();
     this.#batchClears = false;
     this.#batchWrote = false;
@@ -402,6 +504,7 @@ export class SqliteStore implements SessionStore {
     } finally {
       effects.clear();
       this.#batchChecked = false;
+      this.#batchBegan = false;
     }
   }
 
@@ -409,12 +512,6 @@ export class SqliteStore implements SessionStore {
   #wrote(key: string, record: SessionRecord | null): void {
     this.#batchWrote = true;
     this.#batchEffects.set(key, record);
-  }
-
-  // The running batch deleted sessions it cannot name one by one.
-  #wroteMany(): void {
-    this.#batchWrote = true;
-    this.#batchClears = true;
   }
 
   // Drops the cache and any reference header: the next read starts afresh from the file.
@@ -498,7 +595,13 @@ export class SqliteStore implements SessionStore {
   }
 
   #purgeInBackground(): void {
-    this.purgeExpired(this.#now()).catch(this.#onBackgroundError);
+    if (this.#purging || this.#closed) return;
+    this.#purging = true;
+    this.purgeExpired(this.#now())
+      .catch((error: unknown) => {
+        if (!this.#closed) this.#onBackgroundError(error);
+      })
+      .finally(() => (this.#purging = false));
   }
 
   #closedError(): MoinError {

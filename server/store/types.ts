@@ -121,6 +121,12 @@ export interface SessionStore {
   trimUser(user: string, keep: number, now: number): Promise<string[]>;
   /** Live sessions, optionally of one real user. */
   list(now: number, user?: string): Promise<SessionSummary[]>;
+  /**
+   * Optional: the same rows as {@link list}, oldest first, read one at a time in bounded memory
+   * (for `sessions list` of a big store). Each call starts a fresh scan; the store is busy with it
+   * until the iteration ends, so nothing else may use the store meanwhile (a CLI command only).
+   */
+  scanList?(now: number, user?: string): Iterable<SessionSummary>;
   /** How many live sessions there are (cheap: used at every /metrics scrape). */
   count(now: number): Promise<number>;
   /**

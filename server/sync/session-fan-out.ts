@@ -94,9 +94,18 @@ export class SessionFanOut {
     for (const room of this.#rooms.values()) this.schedule(room, true);
   }
 
-  /** Heartbeat: each session with sockets is loaded as an HTTP request would load it. */
-  revalidateAll(): void {
-    for (const room of this.#rooms.values()) this.#hooks.background(this.#revalidate(room));
+  /** The rooms now open (the heartbeat walks them, see {@link revalidate}). */
+  rooms(): Iterable<SessionRoom> {
+    return this.#rooms.values();
+  }
+
+  /**
+   * Heartbeat: a room's session is loaded as an HTTP request would load it (a no-op for a room
+   * closed meanwhile).
+   */
+  revalidate(room: SessionRoom): void {
+    if (this.#rooms.get(room.key) !== room) return;
+    this.#hooks.background(this.#revalidate(room));
   }
 
   /** Stops every timer. */

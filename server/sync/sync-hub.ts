@@ -27,6 +27,8 @@ import {
 import {defaultSocketCap, descriptorLimit} from './descriptor-limit.js';
 import {SessionFanOut} from './session-fan-out.js';
 import {SocketBudget, type BudgetRefusal} from './socket-budget.js';
+import type {SessionRoom} from './session-room.js';
+import {SpreadSweep} from './spread-sweep.js';
 import {SyncConnection, type BufferLimits} from './sync-connection.js';
 import {TokenBucket} from './token-bucket.js';
 import {originAllowed, refuseUpgrade, upgradePath} from './upgrade-request.js';
@@ -73,7 +75,8 @@ class Hub implements SyncHub {
   readonly #conns = new Set<SyncConnection>();
   readonly #fanOut: SessionFanOut;
   readonly #unsubscribe: (() => void)[];
-  readonly #heartbeat: NodeJS.Timeout;
+  readonly #heartbeat: SpreadSweep<SyncConnection>;
+  readonly #revalidation: SpreadSweep<SessionRoom>;
   readonly #count: {
     in: Record<'visit' | 'ping' | 'bad', {inc(n?: number): void}>;
     out: Record<ServerMessage['type'], {inc(n?: number): void}>;
@@ -127,11 +130,18 @@ class Hub implements SyncHub {
         else fan.changedAll();
       }),
     ];
-    this.#heartbeat = setInterval(() => {
-      this.#conns.forEach((c) => c.tick());
-      fan.revalidateAll();
-    }, parts.config.ping_interval_seconds * 1000);
-    this.#heartbeat.unref();
+    // Spread over the interval: each socket and each room once per interval, a slice at a time.
+    const intervalMs = parts.config.ping_interval_seconds * 1000;
+    this.#heartbeat = new SpreadSweep(
+      intervalMs,
+      () => this.#conns,
+      (c) => c.tick()
+    );
+    this.#revalidation = new SpreadSweep(
+      intervalMs,
+      () => fan.rooms(),
+      (r) => fan.revalidate(r)
+    );
   }
 
   get socketCount(): number {
@@ -361,7 +371,8 @@ class Hub implements SyncHub {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    clearInterval(this.#heartbeat);
+    this.#heartbeat.stop();
+    this.#revalidation.stop();
     for (const u of this.#unsubscribe) u();
     this.#fanOut.close();
     if (this.#conns.size > 0) {

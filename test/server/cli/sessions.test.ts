@@ -3,6 +3,7 @@ import type {SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
 import {SqliteStore} from '../../../server/store/sqlite-store.js';
 import {HttpClient} from '../../support/http-client.js';
+import {fillSessions} from '../store/fill-sessions.js';
 import {sessionRecord} from '../store/session-record.js';
 import {cliTest, runCli, type CliFixture} from './spawn-cli.js';
 
@@ -83,6 +84,58 @@ describe('moin-session sessions', {timeout: 60_000}, () => {
     expect((await cli('sessions', 'purge')).stdout).toBe('removed 0 expired sessions\n');
     expect((await cli('sessions', 'list')).stdout).toContain('1 session\n');
   });
+
+  it(
+    'lists 200,000 sessions, streaming, without a stack overflow',
+    {timeout: 180_000},
+    async () => {
+      fx = await test.fixture();
+      await fillSessions(fx.dbFile, 200_000, {user: 'Alice'});
+      const r = await cli('sessions', 'list');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n');
+      expect(lines).toHaveLength(200_002);
+      expect(lines[0]).toMatch(/^REF\s+USER\s+ACTING-AS\s+TRAIL\s+CREATED\s+EXPIRES$/);
+      expect(lines[1]).toMatch(/^fill-0\s+Alice\s+-\s+0\s/);
+      expect(lines[200_000]).toMatch(/^fill-199999\s+Alice\s/);
+      expect(lines.at(-1)).toBe('200000 sessions');
+    }
+  );
+
+  it(
+    'purges 200,000 expired sessions while the server keeps answering within 500 ms',
+    {timeout: 180_000},
+    async () => {
+      // Visits as fast as the server answers: past the default per-session visit budget.
+      fx = await test.fixture({visit_rate: 100_000, visit_burst: 100_000});
+      await withUsers();
+      await fillSessions(fx.dbFile, 200_000, {expiresAt: Date.now() - 1});
+      const served = await test.serve(['--config', fx.config], fx.dir.path);
+      const alice = new HttpClient(served.url);
+      await alice.post('/api/login', {name: 'Alice', password: 'alice-pw'});
+      let done = false;
+      const purge = cli('sessions', 'purge').finally(() => (done = true));
+      const waits: number[] = [];
+      let visits = 0;
+      while (!done) {
+        const started = performance.now();
+        const [health, visit] = await Promise.all([
+          fetch(`${served.url}/healthz`),
+          alice.post('/api/trail', {page: `Page${visits}`}),
+        ]);
+        waits.push(performance.now() - started);
+        expect([health.status, visit.status]).toEqual([200, 200]);
+        visits++;
+      }
+      const r = await purge;
+      expect(r).toMatchObject({code: 0, stderr: ''});
+      expect(r.stdout).toMatch(/^removed \d+ expired sessions?\n$/);
+      expect(visits).toBeGreaterThan(3);
+      expect(Math.max(...waits)).toBeLessThan(500);
+      expect((await cli('sessions', 'list')).stdout).toContain('\n1 session\n');
+    }
+  );
 
   it.each([
     [['sessions', 'revoke'], 'sessions revoke: --user NAME is required'],

@@ -12,6 +12,8 @@ import type {SqliteStoreOptions} from '../../../server/store/sqlite-store.js';
 import type {SessionRecord} from '../../../server/store/types.js';
 import {makeTempDir} from '../../support/temp-dir.js';
 import type {TempDir} from '../../support/temp-dir.js';
+import {fillSessions} from './fill-sessions.js';
+import {loopLag} from './loop-lag.js';
 import {sessionRecord} from './session-record.js';
 import {startStoreChild} from './sqlite-child.js';
 import {describeStoreConformance} from './store-conformance.js';
@@ -549,6 +551,66 @@ describe('SqliteStore', () => {
     });
   });
 
+  describe('bulk writes and the lock', () => {
+    it('revokes a user with 20,000 sessions in chunks, other writes going on in between', async () => {
+      await fillSessions(file, 20_000, {user: 'Many'});
+      const store = open({purgeIntervalMs: 0});
+      await store.insert(session('other', {user: 'Bob'}));
+      let batches = 0;
+      const lag = loopLag();
+      const [keys, other] = await Promise.all([
+        store.revokeUser('Many'),
+        (async () => {
+          for (let i = 0; i < 5; i++) {
+            await store.mutate('other', {type: 'visit', page: `P${i}`, trailSize: 5}, now);
+            batches++;
+          }
+          return store.get('other', now);
+        })(),
+      ]);
+      expect(lag.stop()).toBeLessThan(500);
+      expect(keys).toHaveLength(20_000);
+      expect(new Set(keys).size).toBe(20_000);
+      expect(batches).toBe(5);
+      expect(other?.trail).toHaveLength(5);
+      expect(rowCount()).toBe(1);
+    }, 60_000);
+
+    it('waits for another process’s lock on a timer, keeping the event loop free', async () => {
+      await seed();
+      const store = open({purgeIntervalMs: 0, busyTimeoutMs: 5000});
+      const other = new Database(file);
+      other.exec('BEGIN IMMEDIATE');
+      const lag = loopLag();
+      const write = store.mutate('k1', {type: 'visit', page: 'Waited', trailSize: 5}, now);
+      await new Promise((r) => setTimeout(r, 300));
+      other.exec('COMMIT');
+      other.close();
+      expect((await write)?.record.trail).toEqual(['Waited']);
+      expect(lag.stop()).toBeLessThan(100);
+    });
+
+    it('fails a write with store_unavailable once the lock was held past busyTimeoutMs', async () => {
+      await seed();
+      const store = open({purgeIntervalMs: 0, busyTimeoutMs: 150});
+      const other = new Database(file);
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        const error = await rejection(
+          store.mutate('k1', {type: 'visit', page: 'X', trailSize: 5}, now)
+        );
+        expect(error.code).toBe('store_unavailable');
+        expect(error.message).toContain('SQLITE_BUSY');
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      expect(
+        (await store.mutate('k1', {type: 'visit', page: 'Y', trailSize: 5}, now))?.record.trail
+      ).toEqual(['Y']);
+    });
+  });
+
   describe('expired sessions', () => {
     it('purges them on a timer', async () => {
       let clock = now;
@@ -559,6 +621,51 @@ describe('SqliteStore', () => {
       clock = now + 1000;
       await vi.waitFor(() => expect(rowCount()).toBe(1), {timeout: 2000, interval: 10});
       expect(await store.get('live', clock)).toBeDefined();
+    });
+
+    it('purges 200,000 of them without delaying a concurrent write or the event loop by 500 ms', async () => {
+      await fillSessions(file, 200_000, {expiresAt: now - 1, prefix: 'gone-'});
+      const store = open({purgeIntervalMs: 0});
+      await store.insert(session('live'));
+      const lag = loopLag();
+      const purging = store.purgeExpired(now);
+      let done = false;
+      void purging.finally(() => (done = true));
+      const writes: number[] = [];
+      while (!done) {
+        const started = performance.now();
+        await store.mutate('live', {type: 'visit', page: `P${writes.length}`, trailSize: 5}, now);
+        writes.push(performance.now() - started);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(await purging).toBe(200_000);
+      expect(lag.stop()).toBeLessThan(500);
+      expect(writes.length).toBeGreaterThan(3);
+      expect(Math.max(...writes)).toBeLessThan(500);
+      expect(rowCount()).toBe(1);
+      expect((await store.get('live', now))?.rev).toBe(1 + writes.length);
+    }, 120_000);
+
+    it('gives the space of purged sessions back to the file system', async () => {
+      await fillSessions(file, 50_000, {expiresAt: now - 1});
+      const store = open({purgeIntervalMs: 0});
+      const pages = () => {
+        const db = new Database(file, {readonly: true});
+        try {
+          return db.pragma('page_count', {simple: true}) as number;
+        } finally {
+          db.close();
+        }
+      };
+      const before = pages();
+      expect(await store.purgeExpired(now)).toBe(50_000);
+      expect(pages()).toBeLessThan(before / 10);
+    }, 60_000);
+
+    it('runs the first purge soon after opening, not only after a full interval', async () => {
+      await fillSessions(file, 10, {expiresAt: now - 1});
+      open({purgeIntervalMs: 3_600_000});
+      await vi.waitFor(() => expect(rowCount()).toBe(0), {timeout: 5000, interval: 20});
     });
 
     it('does not keep a process alive with its timers', async () => {
