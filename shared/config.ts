@@ -24,7 +24,7 @@ export interface Config {
   trail_size: number;
   /** User names allowed to change user. @default [] */
   superuser: string[];
-  /** `sqlite:PATH`, `redis://HOST:PORT[/DB]` or `memory:`. @default "sqlite:./data/sessions.db" */
+  /** `sqlite:PATH`, `redis://…`, `redis+sentinel://…`, `redis+cluster://…` or `memory:`. @default "sqlite:./data/sessions.db" */
   store: string;
   /** The user directory file. @default "./data/users.json" */
   users_file: string;
@@ -52,6 +52,9 @@ export interface Config {
   visit_burst: number;
   /** (ours) Seconds between WebSocket pings; a socket that misses one is dropped. @default 30 */
   ping_interval_seconds: number;
+  // issue 16: Redis Sentinel / Cluster
+  /** (ours) With Redis, acks and state-changing answers wait until N replicas hold the write. @default 0 */
+  redis_wait_replicas: number;
 }
 
 /** The defaults, frozen. */
@@ -79,6 +82,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   visit_rate: 20,
   visit_burst: 60,
   ping_interval_seconds: 30,
+  // issue 16: Redis Sentinel / Cluster
+  redis_wait_replicas: 0,
 } satisfies Config);
 
 /** A configuration problem; `key` names the offending key. */
@@ -177,9 +182,13 @@ const CHECKS: {[K in keyof Config]: Check} = {
     if (s === 'memory:') return s;
     if (s.startsWith('sqlite:') && s.length > 'sqlite:'.length) return s;
     if (/^rediss?:\/\/[^/\s]+(\/\d+)?$/.test(s)) return s;
+    if (/^rediss?\+sentinel:\/\/[^/\s]+\/[^/\s]+(\/\d+)?$/.test(s)) return s;
+    if (/^rediss?\+cluster:\/\/[^/\s]+$/.test(s)) return s;
     throw new ConfigError(
       k,
-      `must be "sqlite:PATH", "redis://HOST:PORT[/DB]" or "memory:", got "${s}"`
+      `must be "sqlite:PATH", "redis://HOST:PORT[/DB]", ` +
+        `"redis+sentinel://HOST:PORT[,HOST:PORT…]/MASTER_NAME[/DB]", ` +
+        `"redis+cluster://HOST:PORT[,HOST:PORT…]" or "memory:", got "${s}"`
     );
   },
   users_file: (v, k) => {
@@ -210,6 +219,8 @@ const CHECKS: {[K in keyof Config]: Check} = {
   visit_rate: intRange(1, 100_000),
   visit_burst: intRange(1, 100_000),
   ping_interval_seconds: intRange(1, 3600),
+  // issue 16: Redis Sentinel / Cluster
+  redis_wait_replicas: intRange(0, 100),
 };
 
 /** The keys a config file may hold. */

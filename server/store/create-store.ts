@@ -1,17 +1,10 @@
 import type {Config} from '../../shared/index.js';
-import {MemoryStore} from './memory-store.js';
-import {RedisStore} from './redis-store.js';
-import {SqliteStore} from './sqlite-store.js';
+import {backendFor} from '../backends/index.js';
 import type {SessionStore} from './types.js';
 
-/** Opens the store a config names (`store` key). */
-export function createStore(config: Config): SessionStore {
-  if (config.store === 'memory:') return new MemoryStore();
-  if (/^rediss?:\/\//.test(config.store)) {
-    return new RedisStore(config.store, {prefix: config.redis_prefix});
-  }
-  // A relative path resolves against the current directory, as the CLI user expects.
-  if (config.store.startsWith('sqlite:'))
-    return new SqliteStore(config.store.slice('sqlite:'.length));
-  throw new Error(`store "${config.store}" is not available yet`);
+/** Opens the store a config names (`store` key), through its backend (server/backends/). */
+export function createStore(
+  config: Pick<Config, 'store' | 'redis_prefix' | 'redis_wait_replicas'>
+): SessionStore {
+  return backendFor(config.store).openStore(config);
 }

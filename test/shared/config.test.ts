@@ -44,6 +44,7 @@ const WRONG_TYPE: {[K in keyof Config]: unknown} = {
   visit_rate: [20],
   visit_burst: {n: 60},
   ping_interval_seconds: null,
+  redis_wait_replicas: 1.5,
 };
 
 describe('resolveConfig', () => {
@@ -111,6 +112,7 @@ describe('resolveConfig', () => {
         visit_rate: 1,
         visit_burst: 100_000,
         ping_interval_seconds: 3600,
+        redis_wait_replicas: 2,
       };
       expect(resolveConfig(structuredClone(input))).toEqual(input);
     });
@@ -121,6 +123,9 @@ describe('resolveConfig', () => {
       'sqlite:/var/lib/moin/s.db',
       'redis://h:6379',
       'rediss://h',
+      'redis+sentinel://s1:26379,s2:26379,s3:26379/mymaster',
+      'rediss+sentinel://:pw@s1:26379/mymaster/2',
+      'redis+cluster://n1:7000,n2:7000,n3:7000',
     ])('accepts the store %s', (store) => {
       expect(resolveConfig({store}).store).toBe(store);
     });
@@ -158,6 +163,10 @@ describe('resolveConfig', () => {
       [{store: 'sqlite:'}, 'store'],
       [{store: 'redis://'}, 'store'],
       [{store: 'redis://h/x'}, 'store'],
+      [{store: 'redis+sentinel://s1:26379'}, 'store'],
+      [{store: 'redis+cluster://n1:7000/1'}, 'store'],
+      [{redis_wait_replicas: -1}, 'redis_wait_replicas'],
+      [{redis_wait_replicas: 101}, 'redis_wait_replicas'],
       [{store: 'postgres://h/db'}, 'store'],
       [{users_file: ''}, 'users_file'],
       [{cookie_domain: 'exa mple.org'}, 'cookie_domain'],

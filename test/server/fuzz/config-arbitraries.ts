@@ -24,7 +24,13 @@ export const VALID: {[K in keyof Config]: fc.Arbitrary<Config[K]>} = {
     fc.string({minLength: 1, maxLength: 30}).map((p) => `sqlite:${p}`),
     fc
       .tuple(hostChars, fc.integer({min: 1, max: 65535}), fc.option(fc.nat({max: 15})))
-      .map(([h, p, db]) => `redis://${h}:${p}${db === null ? '' : `/${db}`}`)
+      .map(([h, p, db]) => `redis://${h}:${p}${db === null ? '' : `/${db}`}`),
+    fc
+      .tuple(hostChars, fc.integer({min: 1, max: 65535}), fc.stringMatching(/^[a-z]{1,10}$/))
+      .map(([h, p, name]) => `redis+sentinel://${h}:${p},${h}:${p + 1}/${name}`),
+    fc
+      .tuple(hostChars, fc.integer({min: 1, max: 65535}))
+      .map(([h, p]) => `redis+cluster://${h}:${p}`)
   ),
   users_file: fc.string({minLength: 1, maxLength: 30}),
   allowed_origins: fc.array(
@@ -50,6 +56,8 @@ export const VALID: {[K in keyof Config]: fc.Arbitrary<Config[K]>} = {
   visit_rate: fc.integer({min: 1, max: 100_000}),
   visit_burst: fc.integer({min: 1, max: 100_000}),
   ping_interval_seconds: fc.integer({min: 1, max: 3600}),
+  // issue 16
+  redis_wait_replicas: fc.integer({min: 0, max: 100}),
 };
 
 /** A valid config file holding a random subset of the keys. */
