@@ -17,7 +17,10 @@ export interface SentinelSet {
   master(): Promise<Redis>;
   /** SIGKILLs the current master; resolves with its index in `nodes`. */
   killMaster(): Promise<number>;
-  /** Waits until the Sentinels name a master other than `oldPort` and it answers as master. */
+  /**
+   * Waits until every Sentinel names a master other than `oldPort` and it answers as master (so a
+   * client that asks any Sentinel from now on is sent to the new master).
+   */
   failedOver(oldPort: number, ms?: number): Promise<number>;
   /** Starts a killed node again on its port (the Sentinels make it a replica of the new master). */
   restart(index: number): Promise<void>;
@@ -76,17 +79,18 @@ export async function startSentinelSet(
     await startSentinel(first.port, MASTER_NAME),
   ];
   const url = `redis+sentinel://${sentinels.map((s) => `127.0.0.1:${s.port}`).join(',')}/${MASTER_NAME}`;
-  const masterPort = () =>
-    until('a master address', 5_000, async () => {
-      for (const s of sentinels) {
-        if (s.process.exitCode !== null) continue;
-        const addr = (await ask(s.port, (c) =>
-          c.call('SENTINEL', 'get-master-addr-by-name', MASTER_NAME)
-        )) as [string, string] | null;
-        if (addr) return Number(addr[1]);
-      }
-      return undefined;
-    });
+  // The master port every Sentinel names (undefined while they disagree, mid-failover).
+  const agreedPort = async () => {
+    const ports = new Set<number>();
+    for (const s of sentinels) {
+      const addr = (await ask(s.port, (c) =>
+        c.call('SENTINEL', 'get-master-addr-by-name', MASTER_NAME)
+      )) as [string, string] | null;
+      if (addr) ports.add(Number(addr[1]));
+    }
+    return ports.size === 1 ? [...ports][0] : undefined;
+  };
+  const masterPort = () => until('a master address all Sentinels agree on', 10_000, agreedPort);
   const set: SentinelSet = {
     url,
     nodes,
