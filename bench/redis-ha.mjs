@@ -27,6 +27,7 @@ const load = {
   connections: Number(values.connections),
   pipelining: Number(values.pipelining),
   warmupSeconds: Number(values.warmup),
+  firstWarmupSeconds: Number(values['first-warmup']),
   durationSeconds: Number(values.duration),
 };
 const rounds = Number(values.rounds);
@@ -84,7 +85,9 @@ try {
   }
   for (let round = 0; round < rounds; round++) {
     for (const t of targets) {
-      const g = await measure({url: `${t.t.url}${t.t.path}`, headers: {cookie: t.t.cookie}}, load);
+      const g = await measure({url: `${t.t.url}${t.t.path}`, headers: {cookie: t.t.cookie}}, load, {
+        first: round === 0,
+      });
       if (g.failures > 0) throw new Error(`${t.label}: ${g.failures} failed GETs`);
       t.get.push(g);
       if (t.anchor) continue;

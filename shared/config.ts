@@ -24,7 +24,7 @@ export interface Config {
   trail_size: number;
   /** User names allowed to change user. @default [] */
   superuser: string[];
-  /** `sqlite:PATH`, `redis://…`, `redis+sentinel://…`, `redis+cluster://…` or `memory:`. @default "sqlite:./data/sessions.db" */
+  /** `sqlite:PATH`, `redis://…`, `redis+sentinel://…` or `memory:`. @default "sqlite:./data/sessions.db" */
   store: string;
   /** The user directory file. @default "./data/users.json" */
   users_file: string;
@@ -183,12 +183,15 @@ const CHECKS: {[K in keyof Config]: Check} = {
     if (s.startsWith('sqlite:') && s.length > 'sqlite:'.length) return s;
     if (/^rediss?:\/\/[^/\s]+(\/\d+)?$/.test(s)) return s;
     if (/^rediss?\+sentinel:\/\/[^/\s]+\/[^/\s]+(\/\d+)?$/.test(s)) return s;
-    if (/^rediss?\+cluster:\/\/[^/\s]+$/.test(s)) return s;
+    // Redis Cluster (`redis+cluster://…`) is in the contract but not built yet: refused here, so
+    // start-up stops with exit 2 naming the key instead of failing later.
+    if (/^rediss?\+cluster:/.test(s)) {
+      throw new ConfigError(k, `"redis+cluster://" stores are not supported yet, got "${s}"`);
+    }
     throw new ConfigError(
       k,
       `must be "sqlite:PATH", "redis://HOST:PORT[/DB]", ` +
-        `"redis+sentinel://HOST:PORT[,HOST:PORT…]/MASTER_NAME[/DB]", ` +
-        `"redis+cluster://HOST:PORT[,HOST:PORT…]" or "memory:", got "${s}"`
+        `"redis+sentinel://HOST:PORT[,HOST:PORT…]/MASTER_NAME[/DB]" or "memory:", got "${s}"`
     );
   },
   users_file: (v, k) => {

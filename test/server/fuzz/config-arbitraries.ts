@@ -27,10 +27,7 @@ export const VALID: {[K in keyof Config]: fc.Arbitrary<Config[K]>} = {
       .map(([h, p, db]) => `redis://${h}:${p}${db === null ? '' : `/${db}`}`),
     fc
       .tuple(hostChars, fc.integer({min: 1, max: 65535}), fc.stringMatching(/^[a-z]{1,10}$/))
-      .map(([h, p, name]) => `redis+sentinel://${h}:${p},${h}:${p + 1}/${name}`),
-    fc
-      .tuple(hostChars, fc.integer({min: 1, max: 65535}))
-      .map(([h, p]) => `redis+cluster://${h}:${p}`)
+      .map(([h, p, name]) => `redis+sentinel://${h}:${p},${h}:${p + 1}/${name}`)
   ),
   users_file: fc.string({minLength: 1, maxLength: 30}),
   allowed_origins: fc.array(
