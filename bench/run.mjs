@@ -41,6 +41,15 @@ const redis = await section('redis', async () => {
   // Fewer, shorter rounds than its default: the whole of npm run bench stays near 5 minutes.
   return runSubBench(here('./redis.mjs'), {args: ['--rounds', '2', '--duration', '4']});
 });
+// issue 16: Sentinel, redis_wait_replicas, and the client-library comparison.
+const redisHa = await section('redisHa', async () => {
+  console.log('redisHa: bench/redis-ha.mjs, bench/redis-clients.mjs');
+  const ha = await runSubBench(here('./redis-ha.mjs'), {
+    args: ['--rounds', '2', '--duration', '3', '--warmup', '1', '--first-warmup', '5'],
+  });
+  const clients = await runSubBench(here('./redis-clients.mjs'), {args: ['--rounds', '3']});
+  return {ha, clients};
+});
 
 const summary = {
   machine: machine.info,
@@ -50,6 +59,7 @@ const summary = {
   ws,
   client,
   redis,
+  redisHa,
 };
 mkdirSync(here('./results'), {recursive: true});
 writeFileSync(here('./results/latest.json'), JSON.stringify(summary, null, 2) + '\n');
