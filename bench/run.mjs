@@ -52,6 +52,16 @@ const store = await section('store', async () => {
   return runSubBench(here('./store-maintenance.mjs'), {timeoutMs: 600_000});
 });
 
+// issue 16: Sentinel, redis_wait_replicas, and the client-library comparison.
+const redisHa = await section('redisHa', async () => {
+  console.log('redisHa: bench/redis-ha.mjs, bench/redis-clients.mjs');
+  const ha = await runSubBench(here('./redis-ha.mjs'), {
+    args: ['--rounds', '2', '--duration', '3', '--warmup', '1', '--first-warmup', '5'],
+  });
+  const clients = await runSubBench(here('./redis-clients.mjs'), {args: ['--rounds', '3']});
+  return {ha, clients};
+});
+
 const summary = {
   machine: machine.info,
   command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
@@ -62,6 +72,7 @@ const summary = {
   clientCache,
   redis,
   store,
+  redisHa,
 };
 mkdirSync(here('./results'), {recursive: true});
 writeFileSync(here('./results/latest.json'), JSON.stringify(summary, null, 2) + '\n');

@@ -19,6 +19,8 @@ const config = {
   users_file: join(dir, 'users.json'),
   // The client bench serves its page from another origin on loopback.
   allowed_origins: JSON.parse(process.env['MOIN_BENCH_ORIGINS'] ?? '[]'),
+  // More config keys as JSON (the Redis HA bench: redis_wait_replicas).
+  ...JSON.parse(process.env['MOIN_BENCH_CONFIG'] ?? '{}'),
 };
 const configFile = join(dir, 'config.json');
 // A target that cannot get ready says why on stderr and leaves no temp folder behind.

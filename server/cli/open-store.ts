@@ -14,18 +14,20 @@ export async function withStore<T>(
   command: string,
   work: (store: SessionStore, announce: (keys: string[]) => Promise<void>) => Promise<T>
 ): Promise<T> {
-  if (config.store === 'memory:') {
+  // Loaded on demand: the store clients (better-sqlite3, ioredis) are the CLI's slowest imports.
+  const {backendFor} = await import('../backends/index.js');
+  const backend = backendFor(config.store);
+  if (backend.inProcess) {
     throw new UsageError(
-      `${command}: the store is "memory:", which lives inside the server process; the CLI cannot reach it`
+      `${command}: the store is "${config.store}", which lives inside the server process; the CLI cannot reach it`
     );
   }
-  // Loaded on demand: the store clients (better-sqlite3, ioredis) are the CLI's slowest imports.
-  const {createStore} = await import('../store/create-store.js');
-  const store = createStore(config, {background: false});
+  // A CLI command starts no maintenance timers: the server's store does the periodic purge.
+  const store = backend.openStore(config, {background: false});
   let bus: SessionBus | null = null;
   const announce = async (keys: string[]) => {
-    if (store.kind !== 'redis' || keys.length === 0) return;
-    bus ??= (await import('../bus/index.js')).createBus(config);
+    if (!backend.cliAnnounces || keys.length === 0) return;
+    bus ??= backend.openBus(config);
     for (const k of keys) await bus.publish(k);
   };
   try {

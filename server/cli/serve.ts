@@ -1,5 +1,6 @@
 import {ConfigError} from '../../shared/index.js';
 import {humanLogDestination} from '../human-log.js';
+import {backendFor} from '../backends/index.js';
 import {LOG_LEVELS, createLogger} from '../log.js';
 import {answerClientError} from '../http/client-error.js';
 import {createSessionService} from '../service.js';
@@ -64,7 +65,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   if (seeded) {
     logger.info({event: 'demo_users', file: config.users_file}, 'created the demo users');
   }
-  if (config.store === 'memory:') {
+  if (backendFor(config.store).inProcess) {
     logger.warn({event: 'memory_store'}, 'memory store: sessions are lost when the server stops');
   }
   let service;

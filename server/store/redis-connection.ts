@@ -1,5 +1,6 @@
 import {Redis, type RedisOptions} from 'ioredis';
 import {MoinError, isMoinError} from '../../shared/index.js';
+import {parseRedisUrl, type RedisTarget} from './redis-url.js';
 
 /** A command that gets no reply in this time fails (a hung or paused Redis must not hang requests). */
 export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
@@ -16,12 +17,14 @@ const TRANSIENT_REPLY =
   /^(LOADING|BUSY|OOM|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|MISCONF)\b/;
 
 /**
- * Opens an ioredis connection that fails closed: no offline queue (a command while disconnected
- * rejects at once instead of waiting for a reconnect), no per-request retries, a command timeout,
- * and reconnects forever in the background so the service recovers by itself.
+ * Opens an ioredis connection to a store URL (one Redis, or the master a set of Sentinels names:
+ * see redis-url.ts) that fails closed: no offline queue (a command while disconnected rejects at
+ * once instead of waiting for a reconnect), no per-request retries, a command timeout, and
+ * reconnects forever in the background so the service recovers by itself. Through Sentinel every
+ * reconnect asks the Sentinels for the current master, so a failover is followed by itself.
  */
 export function openRedis(url: string, extra: RedisOptions = {}): Redis {
-  const client = new Redis(url, {
+  const common: RedisOptions = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
@@ -33,34 +36,71 @@ export function openRedis(url: string, extra: RedisOptions = {}): Redis {
     // Resending commands after a reconnect could apply a write twice; callers retry instead.
     autoResendUnfulfilledCommands: false,
     ...extra,
-  });
+  };
+  const target = parseRedisUrl(url);
+  const client =
+    target.mode === 'sentinel'
+      ? new Redis({...sentinelOptions(target), ...common})
+      : new Redis(url, common);
   // Without a listener ioredis prints every failed reconnect; callers see failures as
   // store_unavailable, and the bus logs outages once.
   client.on('error', () => {});
   return client;
 }
 
+/** ioredis options that find the master through Sentinels and leave it when it is demoted. */
+function sentinelOptions(target: RedisTarget): RedisOptions {
+  return {
+    sentinels: target.nodes,
+    name: target.masterName!,
+    db: target.db,
+    ...(target.username !== undefined ? {username: target.username} : {}),
+    ...(target.password !== undefined ? {password: target.password} : {}),
+    ...(target.tls ? {tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {}} : {}),
+    sentinelCommandTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    sentinelRetryStrategy: (times) => Math.min(50 * times, REDIS_MAX_RECONNECT_DELAY_MS),
+    // Listen to the Sentinels' +switch-master, so a failover is followed at once, not at the
+    // next failed command.
+    failoverDetector: true,
+    // A master demoted to a replica (an old master back after a failover) answers writes with
+    // READONLY: drop that connection and ask the Sentinels again.
+    reconnectOnError: (err) => /^READONLY\b/.test(err.message),
+  };
+}
+
 /**
  * Resolves when the connection can take commands. Before the first ready it waits (start-up races
  * the first request); afterwards a connection that is down rejects at once with store_unavailable.
+ * All the commands waiting for one connection share one wait (one 'ready' listener, however many
+ * commands arrive before it).
  */
 export async function whenReady(client: Redis, everReady: () => boolean): Promise<void> {
   if (client.status === 'ready') return;
   const starting = ['wait', 'connecting', 'connect'].includes(client.status);
   if (!starting || everReady()) throw unavailable();
   if (client.status === 'wait') client.connect().catch(() => {});
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off('ready', onReady);
-      reject(unavailable());
-    }, REDIS_STARTUP_WAIT_MS);
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    client.once('ready', onReady);
-  });
+  let wait = startupWaits.get(client);
+  if (!wait) {
+    wait = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.off('ready', onReady);
+        startupWaits.delete(client);
+        reject(unavailable());
+      }, REDIS_STARTUP_WAIT_MS);
+      const onReady = () => {
+        clearTimeout(timer);
+        startupWaits.delete(client);
+        resolve();
+      };
+      client.once('ready', onReady);
+    });
+    startupWaits.set(client, wait);
+  }
+  await wait;
 }
+
+/** The one pending start-up wait per connection (see whenReady). */
+const startupWaits = new WeakMap<Redis, Promise<void>>();
 
 /**
  * Maps a failure from ioredis to what callers should see: connection problems, timeouts and

@@ -21,6 +21,11 @@ import type {
  * when other instances win every race on one session for this long).
  */
 export const REDIS_CAS_DEADLINE_MS = 2_000;
+/**
+ * With `waitReplicas` > 0, how long a write waits for the replicas (WAIT's timeout) before the
+ * change is answered with 503 instead of acknowledged (below the command timeout, so WAIT answers).
+ */
+export const REDIS_WAIT_TIMEOUT_MS = 1_000;
 /** Keys per purge script call and per MGET in list (keeps each Redis step short). */
 const BATCH = 500;
 /** Session values remembered from the last read or write, to try a change without a read first. */
@@ -47,6 +52,12 @@ interface BatchItem {
 export interface RedisStoreOptions {
   /** Prefix of every key and of the change channel. @default "moin:" */
   prefix?: string;
+  /**
+   * Replicas that must hold a write before it counts (`WAIT`); 0 = the primary's word. A write
+   * that fewer replicas confirm in {@link REDIS_WAIT_TIMEOUT_MS} fails with store_unavailable.
+   * @default 0
+   */
+  waitReplicas?: number;
 }
 
 /**
@@ -73,6 +84,7 @@ export interface RedisStoreOptions {
 export class RedisStore implements SessionStore {
   readonly kind = 'redis';
   readonly prefix: string;
+  readonly waitReplicas: number;
   readonly #client: Redis;
   #everReady = false;
   readonly #batches = new KeyedBatches<BatchItem, MutateResult | undefined>((key, items) =>
@@ -84,6 +96,7 @@ export class RedisStore implements SessionStore {
 
   constructor(url: string, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'moin:';
+    this.waitReplicas = options.waitReplicas ?? 0;
     this.#client = openRedis(url);
     this.#client.on('ready', () => (this.#everReady = true));
     this.#client.defineCommand('moinInsert', {numberOfKeys: 0, lua: INSERT});
@@ -107,7 +120,7 @@ export class RedisStore implements SessionStore {
   async insert(record: SessionRecord, oldKey?: string | null): Promise<void> {
     const json = JSON.stringify(record);
     if (oldKey) this.#seen.delete(oldKey);
-    await this.#run((c) =>
+    await this.#write((c) =>
       c.moinInsert(
         this.prefix,
         record.key,
@@ -155,7 +168,7 @@ export class RedisStore implements SessionStore {
       }
       const written: SessionRecord = record;
       const next = JSON.stringify(written);
-      const answer = await this.#run((c) =>
+      const answer = await this.#write((c) =>
         c.moinCas(
           this.prefix,
           key,
@@ -185,11 +198,11 @@ export class RedisStore implements SessionStore {
 
   async destroy(key: string): Promise<boolean> {
     this.#seen.delete(key);
-    return (await this.#run((c) => c.moinDestroy(this.prefix, key))) === 1;
+    return (await this.#write((c) => c.moinDestroy(this.prefix, key))) === 1;
   }
 
   async revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
-    const keys = await this.#run((c) =>
+    const keys = await this.#write((c) =>
       c.moinRevokeUser(this.prefix, user, `su_end_${reason}`, String(Date.now()))
     );
     for (const k of keys) this.#seen.delete(k);
@@ -197,7 +210,7 @@ export class RedisStore implements SessionStore {
   }
 
   async trimUser(user: string, keep: number, now: number): Promise<string[]> {
-    const keys = await this.#run((c) =>
+    const keys = await this.#write((c) =>
       c.moinTrimUser(this.prefix, user, String(keep), String(now))
     );
     for (const k of keys) this.#seen.delete(k);
@@ -228,7 +241,7 @@ export class RedisStore implements SessionStore {
   async purgeExpired(now: number): Promise<number> {
     let removed = 0;
     for (;;) {
-      const [seen, gone] = await this.#run((c) =>
+      const [seen, gone] = await this.#write((c) =>
         c.moinPurge(this.prefix, String(now), String(BATCH))
       );
       removed += gone;
@@ -237,7 +250,7 @@ export class RedisStore implements SessionStore {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    await this.#run((c) => c.rpush(`${this.prefix}audit`, JSON.stringify(entry)));
+    await this.#write((c) => c.rpush(`${this.prefix}audit`, JSON.stringify(entry)));
   }
 
   async listAudit(): Promise<AuditEntry[]> {
@@ -280,6 +293,26 @@ export class RedisStore implements SessionStore {
     this.#seen.delete(key);
     this.#seen.set(key, raw);
     if (this.#seen.size > SEEN_KEPT) this.#seen.delete(this.#seen.keys().next().value!);
+  }
+
+  /**
+   * A state-changing command. With waitReplicas > 0, WAIT is pipelined right behind it on the same
+   * connection (so it covers this write) and fewer confirmations than asked fail the call closed:
+   * the caller answers 503 and the client retries (op ids make the retry idempotent).
+   */
+  async #write<T>(command: (client: Redis) => Promise<T>): Promise<T> {
+    const n = this.waitReplicas;
+    if (n === 0) return this.#run(command);
+    return this.#run(async (c) => {
+      const [result, held] = await Promise.all([command(c), c.wait(n, REDIS_WAIT_TIMEOUT_MS)]);
+      if (held < n) {
+        throw new MoinError(
+          'store_unavailable',
+          `Only ${held} of ${n} Redis replicas confirmed the write in time.`
+        );
+      }
+      return result;
+    });
   }
 
   async #run<T>(command: (client: Redis) => Promise<T>): Promise<T> {

@@ -55,6 +55,7 @@ const WRONG_TYPE: {[K in keyof Config]: unknown} = {
   max_sockets_per_address: 0,
   max_sockets: 1.5,
   auth: {method: 'users_file'},
+  redis_wait_replicas: 1.5,
 };
 
 describe('resolveConfig', () => {
@@ -132,6 +133,7 @@ describe('resolveConfig', () => {
         max_sockets_per_address: 1,
         max_sockets: 1_000_000,
         auth: [{method: 'moin', user_dir: '/srv/wiki/data/user'}, {method: 'users_file'}],
+        redis_wait_replicas: 2,
       };
       expect(resolveConfig(structuredClone(input))).toEqual(input);
     });
@@ -142,6 +144,8 @@ describe('resolveConfig', () => {
       'sqlite:/var/lib/moin/s.db',
       'redis://h:6379',
       'rediss://h',
+      'redis+sentinel://s1:26379,s2:26379,s3:26379/mymaster',
+      'rediss+sentinel://:pw@s1:26379/mymaster/2',
     ])('accepts the store %s', (store) => {
       expect(resolveConfig({store}).store).toBe(store);
     });
@@ -188,6 +192,10 @@ describe('resolveConfig', () => {
       [{store: 'sqlite:'}, 'store'],
       [{store: 'redis://'}, 'store'],
       [{store: 'redis://h/x'}, 'store'],
+      [{store: 'redis+sentinel://s1:26379'}, 'store'],
+      [{store: 'redis+cluster://n1:7000,n2:7000'}, 'store'],
+      [{redis_wait_replicas: -1}, 'redis_wait_replicas'],
+      [{redis_wait_replicas: 101}, 'redis_wait_replicas'],
       [{store: 'postgres://h/db'}, 'store'],
       [{users_file: ''}, 'users_file'],
       [{cookie_domain: 'exa mple.org'}, 'cookie_domain'],

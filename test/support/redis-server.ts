@@ -1,5 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -16,6 +16,8 @@ export interface RedisServerOptions {
   appendfsync?: 'always' | 'everysec' | 'no';
   /** Data directory (reuse it to restart on the same data). @default a fresh mkdtemp dir */
   dir?: string;
+  /** More redis-server arguments (e.g. `['--replicaof', '127.0.0.1', '6379']`). */
+  args?: string[];
 }
 
 /** A redis-server child process owned by one test suite. */
@@ -33,6 +35,8 @@ export interface RedisServer {
 }
 
 const READY = 'Ready to accept connections';
+/** What a Sentinel prints once it watches its master (it has no "Ready" line). */
+const SENTINEL_READY = '+monitor master';
 const IN_USE = /Address already in use/i;
 const ATTEMPTS = 5;
 
@@ -60,7 +64,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const port = options.port ?? (await freePort());
     try {
-      return await spawnOnce(port, dir, options);
+      return await spawnOnce(port, dir, serverArgs(port, dir, options), READY);
     } catch (err) {
       lastError = err as Error;
       // Only a lost race for the port is worth another try; with a fixed port, wait for the old
@@ -73,9 +77,48 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   throw lastError ?? new Error('redis-server did not start');
 }
 
-function spawnOnce(port: number, dir: string, options: RedisServerOptions): Promise<RedisServer> {
+/**
+ * Spawns `redis-server --sentinel` on a free port, watching the master `name` at 127.0.0.1:
+ * `masterPort` with quorum 2, and resolves once it watches it. Failover timings are short (down
+ * after `downAfterMs`), so a test sees a failover within a few seconds.
+ */
+export async function startSentinel(
+  masterPort: number,
+  name: string,
+  downAfterMs = 1_000
+): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'moin-sentinel-'));
+  const conf = join(dir, 'sentinel.conf');
+  // Sentinel rewrites its config file, so each one gets its own.
+  writeFileSync(
+    conf,
+    [
+      `sentinel monitor ${name} 127.0.0.1 ${masterPort} 2`,
+      `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
+      `sentinel failover-timeout ${name} 10000`,
+      `sentinel parallel-syncs ${name} 1`,
+      '',
+    ].join('\n')
+  );
+  let lastError: Error | undefined;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const port = await freePort();
+    const args = [conf, '--sentinel', '--port', String(port), '--bind', '127.0.0.1'];
+    args.push('--dir', dir, '--daemonize', 'no');
+    try {
+      return await spawnOnce(port, dir, args, SENTINEL_READY);
+    } catch (err) {
+      lastError = err as Error;
+      if (!IN_USE.test(lastError.message)) break;
+    }
+  }
+  rmSync(dir, {recursive: true, force: true});
+  throw lastError ?? new Error('redis-server --sentinel did not start');
+}
+
+function serverArgs(port: number, dir: string, options: RedisServerOptions): string[] {
   // Arguments as an array, so `''` (no RDB snapshots) reaches redis as an empty string.
-  const args = [
+  return [
     '--port',
     String(port),
     '--bind',
@@ -90,7 +133,11 @@ function spawnOnce(port: number, dir: string, options: RedisServerOptions): Prom
     dir,
     '--daemonize',
     'no',
+    ...(options.args ?? []),
   ];
+}
+
+function spawnOnce(port: number, dir: string, args: string[], ready: string): Promise<RedisServer> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
@@ -122,7 +169,7 @@ function spawnOnce(port: number, dir: string, options: RedisServerOptions): Prom
     });
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (settled || !output.includes(READY)) return;
+      if (settled || !output.includes(ready)) return;
       settled = true;
       clearTimeout(timer);
       const stopWith = async (signal: NodeJS.Signals) => {

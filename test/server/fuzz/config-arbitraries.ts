@@ -24,7 +24,10 @@ export const VALID: {[K in keyof Config]: fc.Arbitrary<Config[K]>} = {
     fc.string({minLength: 1, maxLength: 30}).map((p) => `sqlite:${p}`),
     fc
       .tuple(hostChars, fc.integer({min: 1, max: 65535}), fc.option(fc.nat({max: 15})))
-      .map(([h, p, db]) => `redis://${h}:${p}${db === null ? '' : `/${db}`}`)
+      .map(([h, p, db]) => `redis://${h}:${p}${db === null ? '' : `/${db}`}`),
+    fc
+      .tuple(hostChars, fc.integer({min: 1, max: 65535}), fc.stringMatching(/^[a-z]{1,10}$/))
+      .map(([h, p, name]) => `redis+sentinel://${h}:${p},${h}:${p + 1}/${name}`)
   ),
   users_file: fc.string({minLength: 1, maxLength: 30}),
   allowed_origins: fc.array(
@@ -66,6 +69,8 @@ export const VALID: {[K in keyof Config]: fc.Arbitrary<Config[K]>} = {
     [{method: 'users_file' as const}],
     [{method: 'moin' as const, user_dir: '/srv/wiki/data/user'}, {method: 'users_file' as const}]
   ),
+  // issue 16
+  redis_wait_replicas: fc.integer({min: 0, max: 100}),
 };
 
 /** A valid config file holding a random subset of the keys. */

@@ -1,6 +1,7 @@
 // Several moin-session instances (createSessionService, each listening on port 0) on one spawned
 // redis-server, as behind a load balancer: tests talk to each instance directly. Not a test file.
-import type {SessionView} from '../../../shared/index.js';
+import {expect} from 'vitest';
+import type {ServerMessage, SessionView} from '../../../shared/index.js';
 import {createSessionService, type SessionService} from '../../../server/index.js';
 import {HttpClient} from '../../support/http-client.js';
 import {MemoryUsers} from '../../support/memory-users.js';
@@ -28,13 +29,17 @@ export interface Instance {
   socket(cookie: string | null): Promise<SyncClient>;
 }
 
-/** Instances on one Redis. */
-export interface Cluster {
-  redis: RedisServer;
+/** Instances on one store. */
+export interface Farm {
   instances: Instance[];
   /** Logs a user in over HTTP on instance `on`; returns the Cookie header value. */
   login(name: keyof typeof USERS, on?: number): Promise<string>;
   close(): Promise<void>;
+}
+
+/** Instances on one Redis. */
+export interface Cluster extends Farm {
+  redis: RedisServer;
 }
 
 /**
@@ -47,12 +52,29 @@ export async function startCluster(
   redisOptions: RedisServerOptions = {}
 ): Promise<Cluster> {
   const redis = await startRedisServer(redisOptions);
+  const farm = await startFarm(count, redis.url, config);
+  return {
+    ...farm,
+    redis,
+    async close() {
+      await farm.close();
+      await redis.stop();
+    },
+  };
+}
+
+/** Starts `count` instances with the same config on the store `storeUrl` (already running). */
+export async function startFarm(
+  count: number,
+  storeUrl: string,
+  config: Record<string, unknown> = {}
+): Promise<Farm> {
   const instances: Instance[] = [];
   const sockets: SyncClient[] = [];
   for (let i = 0; i < count; i++) {
     const service = createSessionService(
       {
-        store: redis.url,
+        store: storeUrl,
         log_level: 'silent',
         superuser: ['Admin'],
         cookie_lifetime: [0, 12],
@@ -85,7 +107,6 @@ export async function startCluster(
     });
   }
   return {
-    redis,
     instances,
     async login(name, on = 0) {
       const c = instances[on]!.http();
@@ -96,7 +117,6 @@ export async function startCluster(
     async close() {
       for (const s of sockets) s.ws.terminate();
       await Promise.all(instances.map((i) => i.service.close()));
-      await redis.stop();
     },
   };
 }
@@ -114,4 +134,33 @@ export function nextView(
       ms
     )
     .then((m) => (m as Extract<typeof m, {type: 'session'}>).session);
+}
+
+/** True for the ack or error frame that answers the visit `id`. */
+export const isAnswer = (id: string) => (m: ServerMessage) =>
+  (m.type === 'ack' || m.type === 'error') && 'id' in m && m.id === id;
+
+/**
+ * Sends `count` visits alternating between two sockets; once a few are acknowledged, runs `crash`
+ * (so that others are in flight at that moment) and waits for every answer. Acknowledged ids are
+ * pushed to `acked`; every other answer must be store_unavailable. Returns after the last answer.
+ */
+export async function burstThroughCrash(
+  [onA, onB]: [SyncClient, SyncClient],
+  count: number,
+  crash: () => Promise<void>,
+  acked: string[]
+): Promise<void> {
+  const ids = Array.from({length: count}, (_, i) => `burst-${i}`);
+  ids.forEach((id, i) => (i % 2 ? onB : onA).send({type: 'visit', id, page: `Burst${i}`}));
+  const burstAcks = () => onA.messages.filter((m) => m.type === 'ack' && m.id.startsWith('burst-'));
+  await expect.poll(() => burstAcks().length, {interval: 1}).toBeGreaterThanOrEqual(5);
+  await crash();
+  const answers = await Promise.all(
+    ids.map((id, i) => (i % 2 ? onB : onA).waitFor(isAnswer(id), 15_000))
+  );
+  for (const m of answers) {
+    if (m.type === 'ack') acked.push(m.id);
+    else expect(m).toMatchObject({type: 'error', code: 'store_unavailable'});
+  }
 }

@@ -4,7 +4,7 @@ import type {ServerMessage, SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
 import {startRedisServer, type RedisServer} from '../../support/redis-server.js';
 import {rawUpgrade, type SyncClient} from '../sync/sync-harness.js';
-import {startCluster, type Cluster} from './cluster-harness.js';
+import {burstThroughCrash, isAnswer, startCluster, type Cluster} from './cluster-harness.js';
 
 // One scenario in steps (each `it` builds on the one before): two instances on a redis-server with
 // `appendonly yes` + `appendfsync always`; visits are acknowledged; redis-server is killed with
@@ -41,9 +41,6 @@ afterAll(async () => {
   await cluster.close();
 });
 
-const isAnswer = (id: string) => (m: ServerMessage) =>
-  (m.type === 'ack' || m.type === 'error') && 'id' in m && m.id === id;
-
 /** Sends a visit and waits for the answer to this send (not an earlier one with the same id). */
 function visitAgain(socket: SyncClient, id: string, page: string): Promise<ServerMessage> {
   const from = socket.messages.length;
@@ -62,20 +59,7 @@ describe('a Redis crash and restart under two instances', () => {
   });
 
   it('keeps every visit acknowledged while redis-server is killed mid-burst', async () => {
-    const ids = Array.from({length: 100}, (_, i) => `burst-${i}`);
-    ids.forEach((id, i) => (i % 2 ? onB : onA).send({type: 'visit', id, page: `Burst${i}`}));
-    // Kill once some of them are acknowledged, so that others are in flight at the crash.
-    const burstAcks = () =>
-      onA.messages.filter((m) => m.type === 'ack' && m.id.startsWith('burst-'));
-    await expect.poll(() => burstAcks().length, {interval: 1}).toBeGreaterThanOrEqual(10);
-    await cluster.redis.kill();
-    const answers = await Promise.all(
-      ids.map((id, i) => (i % 2 ? onB : onA).waitFor(isAnswer(id), 10_000))
-    );
-    for (const m of answers) {
-      if (m.type === 'ack') acked.push(m.id);
-      else expect(m).toMatchObject({type: 'error', code: 'store_unavailable'});
-    }
+    await burstThroughCrash([onA, onB], 100, () => cluster.redis.kill(), acked);
   });
 
   it('answers HTTP with 503 store_unavailable and /healthz with 503 on both instances', async () => {

@@ -1,0 +1,13 @@
+import {MemoryBus} from '../bus/memory-bus.js';
+import {MemoryStore} from '../store/memory-store.js';
+import type {StoreBackend} from './types.js';
+
+/** `memory:`: one process, nothing kept (tests, demos). */
+export const MEMORY_BACKEND: StoreBackend = {
+  name: 'memory',
+  matches: (url) => url === 'memory:',
+  inProcess: true,
+  cliAnnounces: false,
+  openStore: () => new MemoryStore(),
+  openBus: () => new MemoryBus(),
+};

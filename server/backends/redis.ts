@@ -1,0 +1,26 @@
+import {RedisBus} from '../bus/redis-bus.js';
+import {RedisStore} from '../store/redis-store.js';
+import type {StoreBackend} from './types.js';
+
+/**
+ * `redis://`, `rediss://` and `redis+sentinel://` (see redis-url.ts): the store and a pub/sub bus
+ * on the same Redis and prefix, so every instance on that Redis sees every change.
+ */
+export const REDIS_BACKEND: StoreBackend = {
+  name: 'redis',
+  matches: (url) => /^rediss?(\+sentinel)?:\/\//.test(url),
+  inProcess: false,
+  cliAnnounces: true,
+  openStore: (config) =>
+    new RedisStore(config.store, {
+      prefix: config.redis_prefix,
+      waitReplicas: config.redis_wait_replicas,
+    }),
+  openBus: (config, log, store) =>
+    new RedisBus(config.store, {
+      prefix: config.redis_prefix,
+      ...(log ? {log} : {}),
+      // A resync re-reads sessions: wait until the store answers too.
+      ...(store ? {probe: () => store.ping()} : {}),
+    }),
+};

@@ -1,0 +1,23 @@
+import {MemoryBus} from '../bus/memory-bus.js';
+import {SqliteStore} from '../store/sqlite-store.js';
+import type {StoreBackend} from './types.js';
+
+const SCHEME = 'sqlite:';
+
+/**
+ * `sqlite:PATH`: one file; the CLI and the server share it, and the server notices the CLI's
+ * commits itself (`onExternalChange`), so an in-process bus suffices.
+ */
+export const SQLITE_BACKEND: StoreBackend = {
+  name: 'sqlite',
+  matches: (url) => url.startsWith(SCHEME),
+  inProcess: false,
+  cliAnnounces: false,
+  // A relative path resolves against the current directory, as the CLI user expects.
+  openStore: (config, {background = true, now, onError} = {}) =>
+    new SqliteStore(config.store.slice(SCHEME.length), {
+      ...(background ? (now ? {now} : {}) : {purgeIntervalMs: 0}),
+      ...(onError ? {onBackgroundError: onError} : {}),
+    }),
+  openBus: () => new MemoryBus(),
+};

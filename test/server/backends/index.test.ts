@@ -1,0 +1,29 @@
+import {describe, expect, it} from 'vitest';
+import {resolveConfig} from '../../../shared/index.js';
+import {backendFor} from '../../../server/backends/index.js';
+
+describe('backendFor', () => {
+  it.each([
+    ['memory:', 'memory', true, false],
+    ['sqlite:./x.db', 'sqlite', false, false],
+    ['redis://h:6379', 'redis', false, true],
+    ['rediss://h:6379/1', 'redis', false, true],
+    ['redis+sentinel://s:26379/mymaster', 'redis', false, true],
+  ])('maps %s to the %s backend', (url, name, inProcess, cliAnnounces) => {
+    expect(backendFor(url)).toMatchObject({name, inProcess, cliAnnounces});
+  });
+
+  it('refuses a URL no backend takes', () => {
+    expect(() => backendFor('mongodb://h')).toThrow(/not available/);
+  });
+
+  it('opens the memory store and bus from a config', async () => {
+    const config = resolveConfig({store: 'memory:'});
+    const backend = backendFor(config.store);
+    const store = backend.openStore(config);
+    const bus = backend.openBus(config);
+    expect(store.kind).toBe('memory');
+    await bus.close();
+    await store.close();
+  });
+});
