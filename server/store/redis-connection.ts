@@ -118,13 +118,15 @@ function unavailable(): MoinError {
   return new MoinError('store_unavailable');
 }
 
-/** Closes a connection politely when it is up, at once when it is not. */
+/**
+ * Closes a connection politely when it is up, at once when it is not. `disconnect()` runs in every
+ * case: after QUIT it is what closes ioredis's Sentinel failover detector (its own connections to
+ * the Sentinels), which QUIT leaves open and which would keep a CLI process from exiting.
+ */
 export async function closeRedis(client: Redis): Promise<void> {
-  if (client.status === 'end') return;
   if (client.status === 'ready') {
     try {
       await client.quit();
-      return;
     } catch {
       // fall through: drop the socket
     }

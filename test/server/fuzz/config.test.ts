@@ -8,8 +8,9 @@ const KEYS = new Set<string>(CONFIG_KEYS);
 
 // The key a ConfigError names: a config key, an element of a list key ("superuser[2]") or the
 // whole file.
+/** The top-level key an error names: `superuser[2]` and `auth[0].method` name their list. */
 function namedKey(err: ConfigError): string {
-  return err.key.replace(/\[\d+\]$/, '');
+  return err.key.replace(/\[\d+\](\.\w+)?$/, '');
 }
 
 function resolveOrError(input: unknown): {config?: unknown; error?: unknown} {
