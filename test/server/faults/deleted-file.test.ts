@@ -29,9 +29,11 @@ async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean): Pr
 }
 
 describe('sessions.db pulled away from a running server', {timeout: 60_000}, () => {
+  // A deleted file may be seen as replaced: the CLI's revocation creates a new file at the path,
+  // and the server's check may run before or after it. Either way it fails closed.
   it.each([
-    ['deleted', 'deleted'],
-    ['replaced', 'replaced'],
+    ['deleted', /deleted|replaced/],
+    ['replaced', /replaced/],
   ])('fails closed when the file is %s, so a CLI revocation is never lost', async (how, word) => {
     const fx = await test.fixture({log_level: 'info'});
     const {served, alice} = await aliceLoggedIn(fx);
@@ -53,7 +55,7 @@ describe('sessions.db pulled away from a running server', {timeout: 60_000}, () 
     );
     expect(health.status).toBe(503);
     expect(health.json.error).toMatchObject({code: 'store_unavailable'});
-    expect(health.json.error.message).toContain(word);
+    expect(health.json.error.message).toMatch(word);
     // Alice's old cookie does not keep her logged in from the old file.
     const view = await alice.get<SessionView | ErrorBody>('/api/session');
     expect(view.status).toBe(503);
