@@ -5,16 +5,12 @@
 // connection), alternating clients per round, median of the rounds.
 //
 // `node bench/redis-clients.mjs [--rounds N] [--ops N]`. NOT a test.
-import {spawn} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
-import {createServer} from 'node:net';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
 import {parseArgs} from 'node:util';
 import {Redis} from 'ioredis';
 import {createClient} from 'redis';
 import {int, pad, times} from './lib/format.mjs';
 import {median} from './lib/load.mjs';
+import {startRedisProcess} from './lib/redis-server.mjs';
 
 const {values} = parseArgs({
   options: {rounds: {type: 'string', default: '5'}, ops: {type: 'string', default: '40000'}},
@@ -89,41 +85,6 @@ async function opsPerSec(call, n) {
   return Math.round(n / (Number(process.hrtime.bigint() - start) / 1e9));
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis() {
-  const dir = mkdtempSync(join(tmpdir(), 'moin-bench-clients-'));
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir],
-    {stdio: ['ignore', 'pipe', 'pipe']}
-  );
-  await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.once('error', () => reject(new Error('redis-server is not installed')));
-    child.once('exit', () => reject(new Error(`redis-server failed:\n${out}`)));
-  });
-  const exited = new Promise((r) => child.once('exit', r));
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, {recursive: true, force: true});
-    },
-  };
+function startRedis() {
+  return startRedisProcess({prefix: 'moin-bench-clients-'});
 }

@@ -9,10 +9,7 @@
 //
 // `npm run build && node bench/redis-ha.mjs [--rounds N] [--duration S] [--warmup S] [--connections N]`
 // Prints human lines, then one JSON line. NOT a test: nothing here passes or fails on a number.
-import {spawn} from 'node:child_process';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
-import {createServer} from 'node:net';
-import {tmpdir} from 'node:os';
+import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
@@ -20,6 +17,7 @@ import autocannon from 'autocannon';
 import {startTarget} from './lib/child.mjs';
 import {int, pad, times} from './lib/format.mjs';
 import {LOAD_OPTIONS, measure, median} from './lib/load.mjs';
+import {startRedisProcess} from './lib/redis-server.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const {values} = parseArgs({options: LOAD_OPTIONS});
@@ -180,66 +178,15 @@ async function visits(t, opts) {
   };
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Spawns redis-server (or a Sentinel, with `first` the config file) and waits for `ready`. */
-async function spawnProc(first, args, ready) {
-  const dir = mkdtempSync(join(tmpdir(), 'moin-bench-ha-'));
-  const port = await freePort();
-  const conf = first?.(dir);
-  const child = spawn(
-    'redis-server',
-    [
-      ...(conf ? [conf] : []),
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--dir',
-      dir,
-      ...args,
-    ],
-    {stdio: ['ignore', 'pipe', 'pipe']}
-  );
-  await new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      if (out.includes(ready)) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('error', () =>
-      reject(new Error('redis-server is not installed: apt-get install redis-server'))
-    );
-    child.once('exit', () => reject(new Error(`redis-server failed:\n${out}`)));
-  });
-  const exited = new Promise((r) => child.once('exit', r));
-  const proc = {
-    port,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, {recursive: true, force: true});
-    },
-  };
+/** Spawns redis-server (or a Sentinel, with `conf` its config file) and stops it at the end. */
+async function spawnProc(conf, args, ready) {
+  const proc = await startRedisProcess({conf, args, ready, prefix: 'moin-bench-ha-'});
   procs.push(proc);
   return proc;
 }
 
 function spawnRedis(args) {
-  return spawnProc(null, args, 'Ready to accept connections');
+  return spawnProc(undefined, args, 'Ready to accept connections');
 }
 
 function spawnSentinel(masterPort) {

@@ -13,9 +13,8 @@
 // Prints human lines, then one JSON line. NOT a test: nothing here passes or fails on a number.
 // (Internal: `node bench/redis.mjs --target moin CONFIG` runs one instance as a child target;
 // express-session + connect-redis is bench/anchors/express-session.mjs with `redis URL`.)
-import {spawn, spawnSync} from 'node:child_process';
+import {spawnSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {createServer} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -25,6 +24,7 @@ import {announce, exitOnSignal, startTarget} from './lib/child.mjs';
 import {BENCH_PASSWORD, BENCH_USER} from './lib/fixture.mjs';
 import {int, pad, times} from './lib/format.mjs';
 import {LOAD_OPTIONS, measure, median} from './lib/load.mjs';
+import {startRedisProcess} from './lib/redis-server.mjs';
 
 // Page names never repeat within a process, so no visit can find its page already newest.
 let seq = 0;
@@ -306,68 +306,10 @@ async function checkSession(label, url, cookie) {
     );
 }
 
-// ---------------------------------------------------------------------------------------------
-// redis-server (the same recipe as test/support/redis-server.ts, in plain JavaScript)
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
+/** The Redis the bench runs on: AOF with `everysec`, as a production set-up would use. */
+function startRedis() {
+  return startRedisProcess({
+    args: ['--appendonly', 'yes', '--appendfsync', 'everysec', '--daemonize', 'no'],
+    prefix: 'moin-bench-redis-data-',
   });
-}
-
-async function startRedis() {
-  const version = spawnSync('redis-server', ['--version'], {encoding: 'utf8'});
-  if (version.error) throw new Error('redis-server is not installed: apt-get install redis-server');
-  const dir = mkdtempSync(join(tmpdir(), 'moin-bench-redis-data-'));
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'everysec',
-        '--dir',
-        dir,
-        '--daemonize',
-        'no',
-      ],
-      {stdio: ['ignore', 'pipe', 'pipe']}
-    );
-    const ready = await new Promise((resolve) => {
-      let out = '';
-      const onData = (d) => {
-        out += d;
-        if (out.includes('Ready to accept connections')) resolve(true);
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.once('exit', () => resolve(/Address already in use/.test(out) ? false : out));
-    });
-    if (ready === false) continue;
-    if (ready !== true) throw new Error(`redis-server failed:\n${ready}`);
-    const exited = new Promise((r) => child.once('exit', r));
-    return {
-      url: `redis://127.0.0.1:${port}`,
-      version: /v=(\S+)/.exec(version.stdout)?.[1] ?? '?',
-      async stop() {
-        child.kill('SIGTERM');
-        await exited;
-        rmSync(dir, {recursive: true, force: true});
-      },
-    };
-  }
-  throw new Error('redis-server: no free port after 5 attempts');
 }
