@@ -146,13 +146,15 @@ async function visitBench(redisUrl, load, started) {
     const configFile = join(dir, 'config.json');
     writeFileSync(
       configFile,
-      // The visit bench posts trail visits flat out: no per-session visit rate limit in the way.
+      // The visit bench posts trail visits flat out: no per-session visit rate limit in the way;
+      // and it logs the one bench user in once per connection: no per-user session cap either.
       JSON.stringify({
         store: redisUrl,
         users_file: join(dir, 'users.json'),
         log_level: 'warn',
         visit_rate: 100_000,
         visit_burst: 100_000,
+        max_sessions_per_user: 0,
       })
     );
     const add = spawnSync(
