@@ -35,6 +35,7 @@ export {
   MAX_SESSION_DATA_BYTES,
   MAX_SESSION_KEY_LENGTH,
   sessionDataBytes,
+  sessionEntryBytes,
   sessionKeyProblem,
 } from './session-data.js';
 export {addToTrail, shortenPageName} from './trail.js';

@@ -24,6 +24,15 @@ function utf8Length(text: string): number {
   return n;
 }
 
+/**
+ * The bytes one `"key":value` member adds to the values' JSON object (without the comma between
+ * members): {@link sessionDataBytes} is `2 + the members' bytes + (members - 1)`, so a running
+ * total can be kept per member instead of serialising the whole object on every change.
+ */
+export function sessionEntryBytes(key: string, value: unknown): number {
+  return utf8Length(JSON.stringify(key)) + 1 + utf8Length(JSON.stringify(value));
+}
+
 /** The size the limit counts: the UTF-8 bytes of the values as one JSON object. */
 export function sessionDataBytes(data: Readonly<Record<string, unknown>>): number {
   return utf8Length(JSON.stringify(data));

@@ -1,10 +1,5 @@
 import type {IncomingMessage} from 'node:http';
-import {
-  MAX_SESSION_DATA_BYTES,
-  MoinError,
-  sessionDataBytes,
-  type SessionView,
-} from '../../shared/index.js';
+import {MoinError, type SessionView} from '../../shared/index.js';
 import {RequestSession} from '../middleware/request-session.js';
 import type {ServiceParts} from '../service-parts.js';
 import type {SessionContext} from '../session/session-engine.js';
@@ -107,13 +102,8 @@ export function addBackendRoutes(router: Router, parts: ServiceParts): void {
           throw err;
         }
         const changes = session.changes();
-        if (changes && ctx.record) {
-          const merged: Record<string, unknown> = {...ctx.record.data, ...changes.set};
-          for (const k of changes.del) delete merged[k];
-          if (sessionDataBytes(merged) > MAX_SESSION_DATA_BYTES)
-            throw new MoinError('data_too_large');
-          await engine.mutate(ctx, {type: 'data', ...changes});
-        }
+        // RequestSession.set has checked the size of the values as they will be.
+        if (changes && ctx.record) await engine.mutate(ctx, {type: 'data', ...changes});
         return sessionBody(ctx);
       };
     }),

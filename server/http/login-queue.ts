@@ -18,16 +18,6 @@ export class LoginQueue {
     this.#queueSize = queueSize;
   }
 
-  /** Checks running now. */
-  get running(): number {
-    return this.#running;
-  }
-
-  /** Checks waiting for a place. */
-  get waiting(): number {
-    return this.#waiting.length;
-  }
-
   /** Runs `fn` when a place is free; throws `login_busy` (nothing run) when the queue is full. */
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#running >= this.#concurrency) {

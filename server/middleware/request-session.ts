@@ -1,6 +1,6 @@
 import {
   MAX_SESSION_DATA_BYTES,
-  sessionDataBytes,
+  sessionEntryBytes,
   sessionKeyProblem,
   type UserRef,
 } from '../../shared/index.js';
@@ -24,6 +24,9 @@ export class RequestSession {
   readonly #ctx: SessionContext;
   readonly #engine: SessionEngine;
   readonly #values: Map<string, unknown>;
+  /** Each value's member bytes in the JSON object, and their sum: the size limit's running total. */
+  readonly #sizes = new Map<string, number>();
+  #memberBytes = 0;
   readonly #set = new Map<string, unknown>();
   readonly #del = new Set<string>();
 
@@ -31,6 +34,7 @@ export class RequestSession {
     this.#ctx = ctx;
     this.#engine = engine;
     this.#values = new Map(Object.entries(ctx.record?.data ?? {}));
+    for (const [k, v] of this.#values) this.#resize(k, sessionEntryBytes(k, v));
   }
 
   /** True when no session is stored for this browser: values set now are not kept. */
@@ -70,13 +74,16 @@ export class RequestSession {
     checkKey(key);
     assertJsonValue(value, `req.session.set("${key}")`);
     const copy = copyJson(value);
-    const after = Object.fromEntries(this.#values);
-    after[key] = copy;
-    if (sessionDataBytes(after) > MAX_SESSION_DATA_BYTES) {
+    const size = sessionEntryBytes(key, copy);
+    const members = this.#sizes.size + (this.#sizes.has(key) ? 0 : 1);
+    const after = this.#memberBytes - (this.#sizes.get(key) ?? 0) + size;
+    // The JSON object's braces and the commas between its members.
+    if (2 + after + members - 1 > MAX_SESSION_DATA_BYTES) {
       throw new RangeError(
         `req.session.set("${key}"): the values would be larger than ${MAX_SESSION_DATA_BYTES / 1024} KiB`
       );
     }
+    this.#resize(key, size);
     this.#values.set(key, copy);
     this.#set.set(key, copy);
     this.#del.delete(key);
@@ -87,6 +94,7 @@ export class RequestSession {
   delete(key: string): boolean {
     checkKey(key);
     const had = this.#values.delete(key);
+    this.#resize(key, null);
     this.#set.delete(key);
     if (had || this.#ctx.record?.data[key] !== undefined) this.#del.add(key);
     return had;
@@ -95,6 +103,16 @@ export class RequestSession {
   /** The keys, in insertion order. */
   keys(): string[] {
     return [...this.#values.keys()];
+  }
+
+  /** Records the member bytes of `key` (null: gone) in the running total. */
+  #resize(key: string, size: number | null): void {
+    this.#memberBytes -= this.#sizes.get(key) ?? 0;
+    if (size === null) this.#sizes.delete(key);
+    else {
+      this.#sizes.set(key, size);
+      this.#memberBytes += size;
+    }
   }
 
   /** @internal The changes to save, or null when there are none. */
