@@ -94,16 +94,16 @@ export function addBackendRoutes(router: Router, parts: ServiceParts): void {
         // isNew; all keys checked before the one atomic `data` op, so bad input writes nothing.
         const session = new RequestSession(ctx, engine);
         try {
-          for (const [k, v] of Object.entries(set)) session.set(k, v);
+          // Deletes first, so the size check sees the values as they will be (a key is never
+          // both set and deleted: dataChanges refuses that).
           for (const k of del) session.delete(k);
+          for (const [k, v] of Object.entries(set)) session.set(k, v);
         } catch (err) {
           if (err instanceof RangeError) throw new MoinError('data_too_large', err.message);
           if (err instanceof TypeError) throw new MoinError('bad_body', err.message);
           throw err;
         }
-        const changes = session.changes();
-        // RequestSession.set has checked the size of the values as they will be.
-        if (changes && ctx.record) await engine.mutate(ctx, {type: 'data', ...changes});
+        await session.save();
         return sessionBody(ctx);
       };
     }),

@@ -24,8 +24,11 @@ export class RequestSession {
   readonly #ctx: SessionContext;
   readonly #engine: SessionEngine;
   readonly #values: Map<string, unknown>;
-  /** Each value's member bytes in the JSON object, and their sum: the size limit's running total. */
-  readonly #sizes = new Map<string, number>();
+  /**
+   * Each value's member bytes in the JSON object, and their sum: the size limit's running total.
+   * Measured at the first `set` (most requests never set anything).
+   */
+  #sizes: Map<string, number> | null = null;
   #memberBytes = 0;
   readonly #set = new Map<string, unknown>();
   readonly #del = new Set<string>();
@@ -34,7 +37,6 @@ export class RequestSession {
     this.#ctx = ctx;
     this.#engine = engine;
     this.#values = new Map(Object.entries(ctx.record?.data ?? {}));
-    for (const [k, v] of this.#values) this.#resize(k, sessionEntryBytes(k, v));
   }
 
   /** True when no session is stored for this browser: values set now are not kept. */
@@ -75,8 +77,9 @@ export class RequestSession {
     assertJsonValue(value, `req.session.set("${key}")`);
     const copy = copyJson(value);
     const size = sessionEntryBytes(key, copy);
-    const members = this.#sizes.size + (this.#sizes.has(key) ? 0 : 1);
-    const after = this.#memberBytes - (this.#sizes.get(key) ?? 0) + size;
+    const sizes = this.#measured();
+    const members = sizes.size + (sizes.has(key) ? 0 : 1);
+    const after = this.#memberBytes - (sizes.get(key) ?? 0) + size;
     // The JSON object's braces and the commas between its members.
     if (2 + after + members - 1 > MAX_SESSION_DATA_BYTES) {
       throw new RangeError(
@@ -105,13 +108,35 @@ export class RequestSession {
     return [...this.#values.keys()];
   }
 
-  /** Records the member bytes of `key` (null: gone) in the running total. */
+  /** The member sizes of the values now, measured once. */
+  #measured(): Map<string, number> {
+    if (!this.#sizes) {
+      this.#sizes = new Map();
+      for (const [k, v] of this.#values) this.#resize(k, sessionEntryBytes(k, v));
+    }
+    return this.#sizes;
+  }
+
+  /** Records the member bytes of `key` (null: gone) in the running total, once measured. */
   #resize(key: string, size: number | null): void {
-    this.#memberBytes -= this.#sizes.get(key) ?? 0;
-    if (size === null) this.#sizes.delete(key);
+    const sizes = this.#sizes;
+    if (!sizes) return;
+    this.#memberBytes -= sizes.get(key) ?? 0;
+    if (size === null) sizes.delete(key);
     else {
-      this.#sizes.set(key, size);
+      sizes.set(key, size);
       this.#memberBytes += size;
+    }
+  }
+
+  /**
+   * @internal Saves the changed keys atomically (one `data` op: only those keys, so parallel
+   * requests that change other keys do not overwrite each other); nothing while {@link isNew}.
+   */
+  async save(): Promise<void> {
+    const changes = this.changes();
+    if (changes && this.#ctx.record) {
+      await this.#engine.mutate(this.#ctx, {type: 'data', ...changes});
     }
   }
 

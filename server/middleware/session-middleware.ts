@@ -34,8 +34,7 @@ export function createSessionMiddleware(parts: ServiceParts): SessionMiddleware 
     session: RequestSession,
     res: ServerResponse
   ): Promise<void> {
-    const changes = session.changes();
-    if (changes && ctx.record) await engine.mutate(ctx, {type: 'data', ...changes});
+    await session.save();
     const cookies = await engine.finish(ctx);
     if (cookies.length > 0) {
       res.appendHeader('set-cookie', cookies);

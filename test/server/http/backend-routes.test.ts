@@ -319,6 +319,22 @@ describe('the back-end API', () => {
       expect(huge.json).toMatchObject({error: {code: 'body_too_large'}});
     });
 
+    it('counts the size after the deletes of the same request: a swap that fits is taken', async () => {
+      const {backend} = await start();
+      const browser = await storedBrowser(t!);
+      const chunk = 'x'.repeat(15_000);
+      for (const k of ['v1', 'v2', 'v3', 'v4']) {
+        await backend.call(browser, 'POST', '/api/backend/session/data', {set: {[k]: chunk}});
+      }
+      // Five chunks would pass 64 KiB; four, with v1 deleted in the same request, do not.
+      const swap = await backend.call<BackendBody>(browser, 'POST', '/api/backend/session/data', {
+        set: {v5: chunk},
+        delete: ['v1'],
+      });
+      expect(swap.status, swap.text).toBe(200);
+      expect(Object.keys(swap.json.data).sort()).toEqual(['v2', 'v3', 'v4', 'v5']);
+    });
+
     it('loses nothing when many writes to different keys of one session run at once', async () => {
       const {backend} = await start();
       const browser = await storedBrowser(t!);
