@@ -236,7 +236,7 @@ export class SessionEngine {
     const lifetime = this.#lifetimeFor({user: r.user, rememberMe: r.rememberMe});
     // Lifetime 0 sessions are never stored; a record here means the config allowed it when made.
     if (lifetime === 0) return;
-    const expiresAt = this.#expiryFor(this.now(), lifetime, r);
+    const expiresAt = this.#capExpiry(expiryFor(this.now(), lifetime), r);
     if (expiresAt !== r.expiresAt) await this.mutate(ctx, {type: 'touch', expiresAt});
   }
 
@@ -356,10 +356,8 @@ export class SessionEngine {
       ctx.transientTrail = trail;
       return;
     }
-    // The login replaces the session (its id rotates): a change of user in it ends here.
-    if (old?.suTarget && old.user) await this.#audit(ctx, 'su_end_login', old.user, old.suTarget);
     await this.#create(ctx, user.name, rememberMe, trail, carry ? old : null);
-    await this.#capSessions(ctx, user.name);
+    await this.#capSessions(user.name);
     this.#log('login', {
       user: user.name,
       method: via,
@@ -425,7 +423,7 @@ export class SessionEngine {
     const expiresAt = expiryFor(now, lifetime);
     if (r && ctx.sid) {
       // The cookie keeps 1.9's lifetime; the stored session may end sooner (remember_me_max_hours).
-      const storedExpiry = this.#expiryFor(now, lifetime, r);
+      const storedExpiry = this.#capExpiry(expiresAt, r);
       if (storedExpiry !== r.expiresAt) {
         await this.mutate(ctx, {type: 'touch', expiresAt: storedExpiry});
       }
@@ -489,9 +487,13 @@ export class SessionEngine {
       ops: carryFrom ? carryFrom.ops : [],
       rev: (carryFrom?.rev ?? 0) + 1,
       createdAt: now,
-      expiresAt: this.#expiryFor(now, lifetime, {user, rememberMe, createdAt: now}),
+      expiresAt: this.#capExpiry(expiryFor(now, lifetime), {user, rememberMe, createdAt: now}),
     };
-    const oldKey = ctx.record?.key ?? null;
+    const old = ctx.record;
+    // The new record replaces the old one (a login rotates the id): a change of user in the old
+    // one ends here, with its one end record.
+    if (old?.suTarget && old.user) await this.#audit(ctx, 'su_end_login', old.user, old.suTarget);
+    const oldKey = old?.key ?? null;
     await this.store.insert(record, oldKey);
     ctx.record = record;
     ctx.sid = sid;
@@ -518,7 +520,7 @@ export class SessionEngine {
 
   // issue 10b: past `max_sessions_per_user` live sessions, the user's oldest ones end (their
   // sockets get the anonymous view at once).
-  async #capSessions(ctx: SessionContext, user: string): Promise<void> {
+  async #capSessions(user: string): Promise<void> {
     const cap = this.config.max_sessions_per_user;
     if (cap === 0) return;
     const ended = await this.store.trimUser(user, cap, this.now());
@@ -526,7 +528,6 @@ export class SessionEngine {
       this.#log('session_end', {reason: 'session_cap', session: sessionRef(key), user});
       await this.bus.publish(key);
     }
-    void ctx;
   }
 
   async #audit(ctx: SessionContext, action: AuditEntry['action'], actor: string, target: string) {
@@ -542,14 +543,9 @@ export class SessionEngine {
     this.#log('audit', {...entry});
   }
 
-  // issue 10b: the stored expiry for a lifetime; a remembered login also ends
-  // `remember_me_max_hours` after it was made, however active (OWASP absolute timeout).
-  #expiryFor(
-    now: number,
-    lifetime: number,
-    r: Pick<SessionRecord, 'user' | 'rememberMe' | 'createdAt'>
-  ): number {
-    const at = expiryFor(now, lifetime);
+  // issue 10b: the stored expiry of a record for an expiry `at` of its lifetime: a remembered login
+  // also ends `remember_me_max_hours` after it was made, however active (OWASP absolute timeout).
+  #capExpiry(at: number, r: Pick<SessionRecord, 'user' | 'rememberMe' | 'createdAt'>): number {
     const hours = this.config.remember_me_max_hours;
     if (hours === 0 || r.user === null || !r.rememberMe) return at;
     return Math.min(at, r.createdAt + hours * 3_600_000);
