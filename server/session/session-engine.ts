@@ -16,9 +16,7 @@ import type {
   SessionStore,
   SuEndAction,
 } from '../store/types.js';
-import {AuthChain} from '../users/auth-chain.js';
-import {GivenMethod} from '../users/given-method.js';
-import type {UserDirectory, UserInfo} from '../users/types.js';
+import type {HeaderSignOn, UserDirectory, UserInfo} from '../users/types.js';
 import {SessionCookies} from './cookie.js';
 import {classifyCookieValue, newSessionId, readCookies, sessionKey, sessionRef} from './ids.js';
 import {PendingTokens} from './pending-tokens.js';
@@ -92,7 +90,7 @@ export class SessionEngine {
   readonly #log: (event: string, fields: Record<string, unknown>) => void;
   readonly #cookies: SessionCookies;
   /** The chain's front-proxy sign-on, if the `auth` list has one (issue 13). */
-  readonly #given: GivenMethod | null;
+  readonly #given: HeaderSignOn | null;
   /** JSON views by record object (see viewJson); records are values, never changed in place. */
   readonly #viewTexts = new WeakMap<SessionRecord, {superuser: boolean; text: string}>();
   /** New anonymous sessions per address (`new_sessions_per_address`). */
@@ -109,11 +107,7 @@ export class SessionEngine {
     this.cookieName = cookieNameFor(deps.config);
     this.#cookies = new SessionCookies(this.cookieName, deps.config);
     this.#budget = new SessionBudget(deps.config.new_sessions_per_address);
-    const given =
-      deps.users instanceof AuthChain
-        ? deps.users.methods.find((m) => m instanceof GivenMethod)
-        : undefined;
-    this.#given = given instanceof GivenMethod ? given : null;
+    this.#given = deps.users.headerSignOn ?? null;
   }
 
   // The pending-token key is the store's secret, read once (again after a failed read).
@@ -209,7 +203,7 @@ export class SessionEngine {
   // a name no method knows (without autocreate), leaves the session as it is.
   async #signOn(
     ctx: SessionContext,
-    given: GivenMethod,
+    given: HeaderSignOn,
     header: (name: string) => string | undefined
   ): Promise<void> {
     const name = given.nameFrom(header(given.header));
@@ -222,7 +216,7 @@ export class SessionEngine {
       this.#log('sign_on_refused', {method: 'given', address: ctx.request.address});
       return;
     }
-    await this.loginAs(ctx, {...user, method: user.method ?? 'given'}, false, 'given');
+    await this.loginAs(ctx, user, false, 'given');
   }
 
   /**

@@ -1,4 +1,5 @@
-import type {LoginMethod, UserDirectory, UserInfo} from './types.js';
+import {GivenMethod} from './given-method.js';
+import type {HeaderSignOn, LoginMethod, UserDirectory, UserInfo} from './types.js';
 import {searchUsers} from './search-users.js';
 
 /**
@@ -9,10 +10,13 @@ import {searchUsers} from './search-users.js';
  */
 export class AuthChain implements UserDirectory {
   readonly methods: readonly LoginMethod[];
+  /** The `given` method, when the list has one (the config allows it once). */
+  readonly headerSignOn: HeaderSignOn | null;
 
   constructor(methods: readonly LoginMethod[]) {
     if (methods.length === 0) throw new Error('the auth chain needs at least one method');
     this.methods = methods;
+    this.headerSignOn = methods.find((m) => m instanceof GivenMethod) ?? null;
   }
 
   /** The method that decides for a name, with its answer. */

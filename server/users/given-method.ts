@@ -1,5 +1,5 @@
 import type {AuthMethodConfig, GivenOptions} from '../../shared/index.js';
-import type {LoginMethod, UserInfo} from './types.js';
+import type {HeaderSignOn, LoginMethod, UserInfo} from './types.js';
 import {validateUserName} from './user-name.js';
 import {searchUsers} from './search-users.js';
 
@@ -22,7 +22,7 @@ export function transformGivenName(raw: string, o: Omit<GivenOptions, 'autocreat
  * passwords: the proxy did. A name it is given must belong to another method of the chain, unless
  * `autocreate` is on; then the method itself knows every name it has been given since start-up.
  */
-export class GivenMethod implements LoginMethod {
+export class GivenMethod implements LoginMethod, HeaderSignOn {
   readonly method = 'given';
   readonly passwords = false;
   readonly header: string;

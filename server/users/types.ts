@@ -20,7 +20,19 @@ export interface UserDirectory {
   verify(name: string, password: string): Promise<UserInfo | undefined>;
   /** Enabled users whose name starts with `prefix` (case-insensitive), sorted, at most `limit`. */
   search(prefix: string, limit: number): UserInfo[];
+  /** Sign-on by a header a trusted front proxy sets, when the directory has it (`given`). */
+  readonly headerSignOn?: HeaderSignOn | null;
   close(): void;
+}
+
+/** Sign-on by a header a trusted front proxy sets (1.9's GivenAuth, the `given` method). */
+export interface HeaderSignOn {
+  /** The header's name, lower case. */
+  readonly header: string;
+  /** The user name a header value names, rewritten and checked; null when it names nobody usable. */
+  nameFrom(value: string | string[] | undefined): string | null;
+  /** With autocreate, remembers a name so the directory knows it; returns whether it did. */
+  autocreate(name: string): boolean;
 }
 
 /**
