@@ -121,21 +121,19 @@ function authorize(
     throw new MoinError('bad_origin', 'The back-end API does not answer browsers (Origin sent).');
   }
   const address = requestInfo(req, parts.config).address;
-  // Counted when it starts, like a login (LoginThrottle): the check is synchronous, so it ends here.
-  const wait = throttle.begin(address, address);
+  // Counted per address (the secret has no name); only a wrong secret counts.
+  const wait = throttle.retryAfterAddress(address);
   if (wait > 0) {
     parts.logger.warn({event: 'backend_throttled', address}, 'backend_throttled');
     throw new MoinError('too_many_attempts', `Too many wrong secrets; retry in ${wait} s.`);
   }
   const header = req.headers.authorization;
   const candidate = header === undefined ? undefined : BEARER.exec(header)?.[1];
-  const ok = candidate !== undefined && token.matches(candidate);
-  // A missing header is no guess; a wrong secret stays counted.
-  throttle.end(address, address, ok || candidate === undefined);
   if (candidate === undefined) {
     throw new MoinError('bad_token', 'Send Authorization: Bearer <the backend_token_file secret>.');
   }
-  if (!ok) {
+  if (!token.matches(candidate)) {
+    throttle.failAddress(address);
     parts.logger.warn({event: 'backend_bad_token', address}, 'backend_bad_token');
     throw new MoinError('bad_token');
   }

@@ -51,9 +51,28 @@ export class LoginThrottle {
 
   /** Seconds until a login for this name from this address may be tried; 0 when it may now. */
   retryAfter(name: string, address: string): number {
+    return this.#retryAfter(keysFor(name, address));
+  }
+
+  /**
+   * The same for a check that has no name (the back-end API's secret): counted per address only.
+   * 0 when `address` may try now.
+   */
+  retryAfterAddress(address: string): number {
+    return this.#retryAfter([addressKey(address)]);
+  }
+
+  /** Counts one failed nameless check of `address` (checked at once: nothing is in flight). */
+  failAddress(address: string): void {
+    const keys = [addressKey(address)];
+    this.#begin(keys);
+    this.#end(keys, false);
+  }
+
+  #retryAfter(keys: readonly string[]): number {
     const now = this.#now();
     let wait = 0;
-    for (const key of keysFor(name, address)) {
+    for (const key of keys) {
       const w = this.#live(key, now);
       if (!w || w.failures + w.inFlight < this.#max) continue;
       const untilEnd = Math.ceil((w.start + this.#windowMs - now) / 1000);
@@ -67,11 +86,22 @@ export class LoginThrottle {
    * {@link end} says otherwise), else the seconds to wait (nothing is counted).
    */
   begin(name: string, address: string): number {
-    const wait = this.retryAfter(name, address);
+    const keys = keysFor(name, address);
+    const wait = this.#retryAfter(keys);
     if (wait > 0) return wait;
+    this.#begin(keys);
+    return 0;
+  }
+
+  /** Ends a check {@link begin} let run: a failure stays counted, a success is given back. */
+  end(name: string, address: string, ok: boolean): void {
+    this.#end(keysFor(name, address), ok);
+  }
+
+  #begin(keys: readonly string[]): void {
     const now = this.#now();
     this.#prune(now);
-    for (const key of keysFor(name, address)) {
+    for (const key of keys) {
       const w = this.#live(key, now);
       if (w) w.inFlight++;
       else this.#windows.set(key, {start: now, failures: 0, inFlight: 1});
@@ -80,13 +110,11 @@ export class LoginThrottle {
       const oldest = this.#windows.keys().next().value as string;
       this.#windows.delete(oldest);
     }
-    return 0;
   }
 
-  /** Ends a check {@link begin} let run: a failure stays counted, a success is given back. */
-  end(name: string, address: string, ok: boolean): void {
+  #end(keys: readonly string[], ok: boolean): void {
     const now = this.#now();
-    for (const key of keysFor(name, address)) {
+    for (const key of keys) {
       const w = this.#live(key, now);
       // Gone (forgotten for maxKeys): nothing to give back.
       if (!w || w.inFlight === 0) continue;
@@ -122,5 +150,9 @@ export class LoginThrottle {
 }
 
 function keysFor(name: string, address: string): string[] {
-  return [`n:${name}`, `a:${address}`];
+  return [`n:${name}`, addressKey(address)];
+}
+
+function addressKey(address: string): string {
+  return `a:${address}`;
 }

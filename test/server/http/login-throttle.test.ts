@@ -34,6 +34,18 @@ describe('LoginThrottle', () => {
     expect(t.retryAfter('Alice', '4.4.4.4')).toBe(0);
   });
 
+  it('counts nameless failures per address alone (the back-end secret), after the limit refusing the address', () => {
+    const {t} = throttle();
+    t.failAddress('9.9.9.9');
+    t.failAddress('9.9.9.9');
+    expect(t.retryAfterAddress('9.9.9.9')).toBe(0);
+    t.failAddress('9.9.9.9');
+    expect(t.retryAfterAddress('9.9.9.9')).toBe(60);
+    expect(t.retryAfterAddress('8.8.8.8')).toBe(0);
+    // One key: no name window is made for the address.
+    expect(t.size).toBe(1);
+  });
+
   it('counts an address across names', () => {
     const {t} = throttle();
     for (const n of ['a', 'b', 'c']) fail(t, n, '9.9.9.9');
