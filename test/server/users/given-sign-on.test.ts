@@ -1,36 +1,51 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import {ConfigError} from '../../../shared/index.js';
+import {createLogger} from '../../../server/log.js';
 import {createSessionService, type SessionService} from '../../../server/service.js';
 import {FileUserDirectory} from '../../../server/users/file-user-directory.js';
 import {transformGivenName} from '../../../server/users/given-method.js';
 import {HttpClient} from '../../support/http-client.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
 import {sessionCookieOf} from '../http/cookies.js';
+import {LogCapture} from '../log/capture.js';
+import {SyncClient} from '../sync/sync-harness.js';
 
 let service: SessionService | undefined;
 let dir: TempDir | undefined;
+let logs = new LogCapture();
 afterEach(async () => {
   await service?.close();
   await dir?.cleanup();
   service = dir = undefined;
 });
 
-async function start(given: Record<string, unknown> = {}) {
+async function start(given: Record<string, unknown> = {}, extraUsers: string[] = []) {
   dir = await makeTempDir('given-');
   const file = new FileUserDirectory(dir.file('users.json'));
   await file.add('Alice', 'alice-pw');
   await file.add('Bob Smith', 'bob-pw');
   await file.add('Carol', 'carol-pw');
   await file.setDisabled('Carol', true);
-  service = createSessionService({
-    store: `sqlite:${dir.file('sessions.db')}`,
-    users_file: dir.file('users.json'),
-    trust_proxy: true,
-    auth: [{method: 'given', header: 'X-Remote-User', ...given}, {method: 'users_file'}],
-    log_level: 'silent',
-  });
+  for (const name of extraUsers) await file.add(name, `${name}-pw`);
+  logs = new LogCapture();
+  service = createSessionService(
+    {
+      store: `sqlite:${dir.file('sessions.db')}`,
+      users_file: dir.file('users.json'),
+      trust_proxy: true,
+      auth: [{method: 'given', header: 'X-Remote-User', ...given}, {method: 'users_file'}],
+      log_level: 'info',
+    },
+    {logger: createLogger('info', {destination: logs})}
+  );
   return new HttpClient((await service.listen(0, '127.0.0.1')).url);
 }
+
+const loginLogs = () =>
+  logs
+    .records()
+    .filter((r) => r.event === 'login')
+    .map((r) => [r.user, r.method]);
 
 type View = {user: {name: string} | null};
 const as = (c: HttpClient, name: string) =>
@@ -57,6 +72,26 @@ describe('the given method (front-proxy sign-on)', () => {
     expect(id2).not.toBe(id1);
     // Without the header the session stays as it is (the proxy decides when to send it).
     expect((await c.get<View>('/api/session')).json.user).toEqual({name: 'Bob Smith'});
+    // Two logins (the repeat changed nothing), each logged with the given method.
+    expect(loginLogs()).toEqual([
+      ['Alice', 'given'],
+      ['Bob Smith', 'given'],
+    ]);
+  });
+
+  it('logs in a WebSocket upgrade whose header names a user', async () => {
+    const c = await start();
+    const ws = await SyncClient.open(`${c.baseUrl.replace(/^http/, 'ws')}/api/sync`, {
+      origin: c.baseUrl,
+      headers: {'x-remote-user': 'Alice'},
+    });
+    try {
+      const first = await ws.waitFor((m) => m.type === 'session', 10_000);
+      expect(first.type === 'session' && first.session.user).toEqual({name: 'Alice'});
+      expect(loginLogs()).toEqual([['Alice', 'given']]);
+    } finally {
+      ws.ws.terminate();
+    }
   });
 
   it('ignores unknown and disabled names unless autocreate is on', async () => {
@@ -71,13 +106,16 @@ describe('the given method (front-proxy sign-on)', () => {
   });
 
   it('rewrites names as 1.9 GivenAuth does', async () => {
-    const c = await start({
-      strip_maildomain: true,
-      strip_windomain: true,
-      titlecase: true,
-      remove_blanks: true,
-    });
-    expect((await as(c, 'DOMAIN\\bob smith@example.org')).json.user).toEqual(null); // "BobSmith"
+    const c = await start(
+      {
+        strip_maildomain: true,
+        strip_windomain: true,
+        titlecase: true,
+        remove_blanks: true,
+      },
+      ['BobSmith']
+    );
+    expect((await as(c, 'DOMAIN\\bob smith@example.org')).json.user).toEqual({name: 'BobSmith'});
     expect(
       transformGivenName('DOMAIN\\bob smith@example.org', {
         strip_maildomain: true,

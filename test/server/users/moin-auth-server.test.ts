@@ -1,8 +1,12 @@
 import {mkdir, open, readFile, writeFile} from 'node:fs/promises';
 import {afterEach, describe, expect, it} from 'vitest';
 import {createSessionService, type SessionService} from '../../../server/service.js';
+import {createLogger} from '../../../server/log.js';
+import {FileUserDirectory} from '../../../server/users/file-user-directory.js';
 import {HttpClient} from '../../support/http-client.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
+import {runCli} from '../cli/spawn-cli.js';
+import {LogCapture} from '../log/capture.js';
 import {moinHashes, moinId, moinUserText, writeMoinUser, type Scheme} from './moin-fixtures.js';
 
 const SCHEMES: Scheme[] = ['{PASSLIB}', '{SSHA}', '{SHA}', '{APR1}', '{MD5}', '{DES}'];
@@ -18,7 +22,11 @@ afterEach(async () => {
 
 const start = async () => (await service!.listen(0, '127.0.0.1')).url;
 
-async function wiki(accounts: {name: string; enc: string; disabled?: 0 | 1}[]) {
+/** A wiki's `data/user` (plus `fileUsers` in users.json) behind a real server; logs kept in `logs`. */
+async function wiki(
+  accounts: {name: string; enc: string; disabled?: 0 | 1}[],
+  fileUsers: [name: string, password: string][] = []
+) {
   dir = await makeTempDir('moin-wiki-');
   const userDir = dir.file('data', 'user');
   await mkdir(userDir, {recursive: true});
@@ -29,15 +37,19 @@ async function wiki(accounts: {name: string; enc: string; disabled?: 0 | 1}[]) {
       moinUserText(moinId(i), {name: a.name, enc_password: a.enc, disabled: a.disabled ?? 0})
     )
   );
-  service = createSessionService({
+  const file = new FileUserDirectory(dir.file('users.json'));
+  for (const [name, password] of fileUsers) await file.add(name, password);
+  const config = {
     store: `sqlite:${dir.file('sessions.db')}`,
     users_file: dir.file('users.json'),
     auth: [{method: 'moin', user_dir: userDir}, {method: 'users_file'}],
     superuser: ['WikiAdmin'],
-    log_level: 'silent',
+    log_level: 'info',
     login_max_failures: 1000,
-  });
-  return {userDir, url: await start()};
+  };
+  const logs = new LogCapture();
+  service = createSessionService(config, {logger: createLogger('info', {destination: logs})});
+  return {userDir, config, logs, url: await start()};
 }
 
 const login = (c: HttpClient, name: string, password: string) =>
@@ -65,27 +77,64 @@ describe('the moin method behind the real server', () => {
     expect(results).toEqual(SCHEMES.flatMap(() => [200, 401]));
   }, 120_000);
 
-  it('refuses a disabled account like a wrong password and lists the union in the picker', async () => {
-    const [a, b, c] = moinHashes([
+  it('refuses a disabled account like a wrong password and logs the login with method moin', async () => {
+    const [a, b] = moinHashes([
       ['{SSHA}', 'a-pw'],
       ['{SSHA}', 'b-pw'],
-      ['{MD5}', 'c-pw'],
     ]);
-    const {url} = await wiki([
+    const {url, logs} = await wiki([
       {name: 'WikiAdmin', enc: a!},
       {name: 'Gone', enc: b!, disabled: 1},
-      {name: 'Bob', enc: c!},
     ]);
     const wrong = await login(new HttpClient(url), 'WikiAdmin', 'x');
     const disabled = await login(new HttpClient(url), 'Gone', 'b-pw');
     expect([wrong.status, disabled.status]).toEqual([401, 401]);
     expect(disabled.text).toBe(wrong.text);
+    expect((await login(new HttpClient(url), 'WikiAdmin', 'a-pw')).status).toBe(200);
+    const logins = logs.records().filter((r) => r.event === 'login');
+    expect(logins.map((r) => [r.user, r.method])).toEqual([['WikiAdmin', 'moin']]);
+  });
+
+  it("lists the union of the wiki's and the users file's accounts in the picker, su and users list", async () => {
+    const [a, c] = moinHashes([
+      ['{SSHA}', 'a-pw'],
+      ['{MD5}', 'c-pw'],
+    ]);
+    const {url, config, logs} = await wiki(
+      [
+        {name: 'WikiAdmin', enc: a!},
+        {name: 'Bob', enc: c!},
+      ],
+      [['Zed', 'zed-pw']]
+    );
     const admin = new HttpClient(url);
     expect((await login(admin, 'WikiAdmin', 'a-pw')).status).toBe(200);
     const picker = await admin.get<{users: {name: string}[]}>('/api/users?q=');
-    expect(picker.json.users.map((u) => u.name)).toEqual(['Bob']);
-    expect((await admin.post('/api/su', {name: 'Bob'})).status).toBe(200);
-  });
+    expect(picker.json.users.map((u) => u.name).sort()).toEqual(['Bob', 'Zed']);
+    const su = await admin.post<{user: {name: string} | null}>('/api/su', {name: 'Zed'});
+    expect(su.status).toBe(200);
+    expect((await admin.get<{user: {name: string} | null}>('/api/session')).json.user?.name).toBe(
+      'Zed'
+    );
+    // A users_file login is logged with its own method.
+    expect((await login(new HttpClient(url), 'Zed', 'zed-pw')).status).toBe(200);
+    const methods = logs.records().filter((r) => r.event === 'login');
+    expect(methods.map((r) => [r.user, r.method])).toEqual([
+      ['WikiAdmin', 'moin'],
+      ['Zed', 'users_file'],
+    ]);
+    // The real CLI sees the same union.
+    const file = dir!.file('config.json');
+    await writeFile(file, JSON.stringify(config));
+    const listed = await runCli(['users', 'list', '--config', file]);
+    expect(listed.code).toBe(0);
+    const rows = listed.stdout.trim().split('\n');
+    expect(rows.map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      ['Bob', 'enabled', 'moin'],
+      ['WikiAdmin', 'enabled', 'moin'],
+      ['Zed', 'enabled', 'users_file'],
+    ]);
+  }, 60_000);
 
   it('sees a new account, a password change (ending sessions) and a disable written while it runs', async () => {
     const [old, fresh, newer] = moinHashes([
@@ -104,7 +153,8 @@ describe('the moin method behind the real server', () => {
       moinUserText(moinId(7), {name: 'Newcomer', enc_password: fresh!})
     );
     const seenNew = await until(async () => service!.users.get('Newcomer') !== undefined);
-    expect((await login(new HttpClient(url), 'Newcomer', 'new-pw')).status).toBe(200);
+    const newcomer = new HttpClient(url);
+    expect((await login(newcomer, 'Newcomer', 'new-pw')).status).toBe(200);
 
     // A password change, in place: the old password stops working and Alice's session ends.
     writeMoinUser(
@@ -118,7 +168,10 @@ describe('the moin method behind the real server', () => {
     expect((await login(new HttpClient(url), 'Alice', 'old-pw')).status).toBe(401);
     await until(async () => (await alice.get<{user: unknown}>('/api/session')).json.user === null);
 
-    // A disable: the newcomer's login is refused.
+    // A disable: the newcomer's login is refused and the session it had ends.
+    expect((await newcomer.get<{user: unknown}>('/api/session')).json.user).toEqual({
+      name: 'Newcomer',
+    });
     writeMoinUser(
       userDir,
       moinId(7),
@@ -126,6 +179,9 @@ describe('the moin method behind the real server', () => {
     );
     await until(
       async () => (await login(new HttpClient(url), 'Newcomer', 'new-pw')).status === 401
+    );
+    await until(
+      async () => (await newcomer.get<{user: unknown}>('/api/session')).json.user === null
     );
     expect(seenNew).toBeLessThan(3000); // within a second or two (loaded CI: generous)
     expect(seenChange).toBeLessThan(10_000);
