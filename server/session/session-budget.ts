@@ -1,19 +1,20 @@
-import {TokenBucket} from '../sync/token-bucket.js';
+import {SessionBuckets} from '../sync/session-buckets.js';
 
 /**
  * How many new anonymous sessions each address may have stored: a token bucket per address of
- * `perMinute` at once, refilled at `perMinute` a minute. Past it a visitor from that address is
- * served unstored (as on a first visit) until the bucket refills; other addresses have their own
- * bucket and are never held back. Per process; at most `maxKeys` addresses are tracked, the least
- * recently used forgotten first.
+ * `perMinute` at once, refilled at `perMinute` a minute (the buckets are {@link SessionBuckets},
+ * keyed by address here). Past it a visitor from that address is served unstored (as on a first
+ * visit) until the bucket refills; other addresses have their own bucket and are never held back.
+ * Per process; at most `maxKeys` addresses are tracked, the least recently used forgotten first.
  */
 export class SessionBudget {
-  readonly #perMinute: number;
+  readonly #buckets: SessionBuckets;
   readonly #maxKeys: number;
-  readonly #buckets = new Map<string, {bucket: TokenBucket; refusing: boolean}>();
+  /** Addresses whose last take was refused (so only the first refusal of a run is reported). */
+  readonly #refusing = new Set<string>();
 
   constructor(perMinute: number, maxKeys = 100_000) {
-    this.#perMinute = perMinute;
+    this.#buckets = new SessionBuckets(perMinute / 60, perMinute, maxKeys);
     this.#maxKeys = maxKeys;
   }
 
@@ -22,18 +23,15 @@ export class SessionBudget {
    * for the first refusal of a run of them (log that one, not every refused request).
    */
   take(address: string): {ok: boolean; first: boolean} {
-    let entry = this.#buckets.get(address);
-    if (entry) this.#buckets.delete(address);
-    else {
-      entry = {bucket: new TokenBucket(this.#perMinute / 60, this.#perMinute), refusing: false};
-      if (this.#buckets.size >= this.#maxKeys) {
-        this.#buckets.delete(this.#buckets.keys().next().value as string);
+    const ok = this.#buckets.for(address).take();
+    const first = !ok && !this.#refusing.has(address);
+    if (ok) this.#refusing.delete(address);
+    else if (first) {
+      this.#refusing.add(address);
+      if (this.#refusing.size > this.#maxKeys) {
+        this.#refusing.delete(this.#refusing.values().next().value as string);
       }
     }
-    this.#buckets.set(address, entry);
-    const ok = entry.bucket.take();
-    const first = !ok && !entry.refusing;
-    entry.refusing = !ok;
     return {ok, first};
   }
 }

@@ -1,7 +1,8 @@
 import {TokenBucket} from './token-bucket.js';
 
 /**
- * One visit {@link TokenBucket} per stored session (`visit_rate` per second, `visit_burst` at once),
+ * One {@link TokenBucket} per key, least recently used forgotten first. Here: one visit bucket per
+ * stored session (`visit_rate` per second, `visit_burst` at once),
  * shared by every WebSocket of the session and by `POST /api/trail`, so a client cannot multiply its
  * rate of durable writes by opening more sockets or by switching to HTTP. Per process; at most
  * `maxKeys` sessions are tracked, the least recently used forgotten first (a forgotten session
