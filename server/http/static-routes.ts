@@ -59,12 +59,14 @@ class Asset {
    * file) and an ETag per encoding (a cache must not answer a gzip request with brotli bytes).
    */
   async pick(
-    req: IncomingMessage
+    req: IncomingMessage,
+    known?: FileSnapshot
   ): Promise<{body: Buffer; etag: string; coding: string | null} | null> {
-    const plain = await this.#plain.get();
+    const plain = known ?? (await this.#plain.get());
     if (!plain) return null;
+    const accepted = req.headers['accept-encoding'];
     for (const {coding, file} of this.#variants) {
-      if (!acceptsEncoding(req.headers['accept-encoding'], coding)) continue;
+      if (!acceptsEncoding(accepted, coding)) continue;
       const v = await file.get();
       if (v) return {body: v.body, etag: plain.etag.replace(/"$/, `-${coding}"`), coding};
     }
@@ -82,6 +84,9 @@ export function addStaticRoutes(router: Router, root: string): void {
   const dir = join(root, BUNDLE_DIR);
   const entry = new Asset(join(dir, ENTRY));
   const modules = new Set<string>();
+  // The module an entry names, read once per version of the entry file (snapshots are kept
+  // until the file changes).
+  const moduleOf = new WeakMap<FileSnapshot, string | null>();
 
   router.add('/', {
     GET: async (req, res) => {
@@ -118,10 +123,15 @@ export function addStaticRoutes(router: Router, root: string): void {
   router.add(`/${ENTRY}`, {
     GET: async (req, res) => {
       const plain = await entry.plain();
-      const module = plain && moduleOfEntry(plain.body.toString('utf8'));
+      if (!plain) throw new MoinError('not_built');
+      let module = moduleOf.get(plain);
+      if (module === undefined) {
+        module = moduleOfEntry(plain.body.toString('utf8'));
+        moduleOf.set(plain, module);
+        if (module) addModule(module);
+      }
       if (!module) throw new MoinError('not_built');
-      addModule(module);
-      const file = (await entry.pick(req))!;
+      const file = (await entry.pick(req, plain))!;
       serve(req, res, file, {...SCRIPT_HEADERS, 'cache-control': ENTRY_CACHE_CONTROL});
     },
   });
