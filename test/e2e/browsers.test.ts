@@ -134,7 +134,10 @@ describe.each(BROWSERS)('in %s', (name) => {
       await stack.api.stop();
       // A new page load, as following a link: the module comes from the browser's cache.
       await go(tab, 'WhileDown', bundle);
-      await poll(() => trailIn(tab)).toEqual(['FrontPage', 'HelpIndex', 'WhileDown']);
+      // At once: an element that paints only once the connection attempt has failed is too late.
+      await expect
+        .poll(() => trailIn(tab), {timeout: name === 'chromium' ? 1500 : 2500, interval: 20})
+        .toEqual(['FrontPage', 'HelpIndex', 'WhileDown']);
       await poll(() => noticeIn(tab)).toBe('offline');
       const mirror = JSON.parse(await tab.evaluate(readMirror)) as [
         string,

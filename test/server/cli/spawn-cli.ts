@@ -14,15 +14,22 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `node bin/moin-session.js ARGS` to completion; `input` goes to stdin (then EOF). */
+/** The unprivileged user ("nobody") a root test runs a child as, so file modes bind it. */
+export const NOBODY = {uid: 65534, gid: 65534};
+
+/**
+ * Runs `node bin/moin-session.js ARGS` to completion; `input` goes to stdin (then EOF). `as`: the
+ * user and group the child runs as (needs root).
+ */
 export function runCli(
   args: string[],
-  options: {cwd?: string; input?: string} = {}
+  options: {cwd?: string; input?: string; as?: {uid: number; gid: number}} = {}
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...options.as,
     });
     let stdout = '';
     let stderr = '';

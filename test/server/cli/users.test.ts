@@ -2,6 +2,7 @@ import {readFile, stat, writeFile} from 'node:fs/promises';
 import {describe, expect, it} from 'vitest';
 import type {SessionView} from '../../../shared/index.js';
 import {HttpClient} from '../../support/http-client.js';
+import {SyncClient} from '../sync/sync-harness.js';
 import {cliTest, runCli, type CliFixture} from './spawn-cli.js';
 
 const test = cliTest();
@@ -113,18 +114,22 @@ describe('moin-session users', {timeout: 60_000}, () => {
   // the CLI ends the sessions in the store itself, at once.
   it('disable ends the sessions at once: enabling again does not bring the old cookies back', async () => {
     const browsers = await aliceOnTwoBrowsers('alice-pw');
+    const socket = await openSync(browsers[0]!);
     expect((await users(fx, 'disable', 'Alice')()).stdout).toBe(
       'disabled Alice\nended 2 sessions of Alice\n'
     );
+    await expectAnonymousPush(socket);
     await users(fx, 'enable', 'Alice')();
     await expectAnonymous(browsers);
   });
 
   it('remove ends the sessions at once: a new user of the same name does not inherit them', async () => {
     const browsers = await aliceOnTwoBrowsers('first-alice');
+    const socket = await openSync(browsers[0]!);
     expect((await users(fx, 'remove', 'Alice')()).stdout).toBe(
       'removed Alice\nended 2 sessions of Alice\n'
     );
+    await expectAnonymousPush(socket);
     await users(fx, 'add', 'Alice')('second-alice\n');
     await expectAnonymous(browsers);
   });
@@ -132,7 +137,9 @@ describe('moin-session users', {timeout: 60_000}, () => {
 
 /** A served fixture with user Alice logged in (remembered) from two browsers at once. */
 async function aliceOnTwoBrowsers(password: string): Promise<HttpClient[]> {
-  fx = await test.fixture();
+  // The heartbeat re-validates sessions too: an hour's interval leaves only the CLI's own change
+  // to push the anonymous view within the few seconds a test waits.
+  fx = await test.fixture({ping_interval_seconds: 3600});
   await users(fx, 'add', 'Alice')(`${password}\n`);
   const served = await test.serve(['--config', fx.config], fx.dir.path);
   const browsers = [new HttpClient(served.url), new HttpClient(served.url)];
@@ -141,6 +148,25 @@ async function aliceOnTwoBrowsers(password: string): Promise<HttpClient[]> {
   );
   expect(logins.map((r) => r.status)).toEqual([200, 200]);
   return browsers;
+}
+
+/** Opens `/api/sync` with a browser's cookie and waits until it shows Alice logged in. */
+async function openSync(browser: HttpClient): Promise<SyncClient> {
+  const socket = await SyncClient.open(browser.baseUrl.replace(/^http/, 'ws') + '/api/sync', {
+    origin: browser.origin,
+    headers: {cookie: browser.cookieHeader()},
+  });
+  await socket.view((v) => v.user?.name === 'Alice');
+  return socket;
+}
+
+/** The open socket is pushed the anonymous view within ~3 s, without a request of its own. */
+async function expectAnonymousPush(socket: SyncClient): Promise<void> {
+  try {
+    expect((await socket.view((v) => v.user === null, 3000)).user).toBeNull();
+  } finally {
+    socket.ws.terminate();
+  }
 }
 
 async function expectAnonymous(browsers: HttpClient[]): Promise<void> {

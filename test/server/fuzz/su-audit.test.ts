@@ -11,6 +11,9 @@ import {fuzzParams} from './fuzz-params.js';
 
 const HOUR = 3_600_000;
 
+/** The coverage label of a su_end_revoked a request wrote because Admin is no superuser any more. */
+const DEMOTED = 'su_end_revoked (superuser status lost)';
+
 type Step =
   | {do: 'login'; browser: number; rememberMe: boolean}
   | {do: 'su'; browser: number}
@@ -82,6 +85,8 @@ describe('change-user audit', {timeout: 300_000}, () => {
         const before = (await store.listAudit()).length;
         const browsers: HttpClient[] = [t.client(), t.client(), t.client()];
         const supers = service.config.superuser;
+        const disabled = new Set<string>();
+        let seen = before;
         // Every run starts with a switch in browser 0; the steps then end it (or not) at random.
         const start: Step[] = [
           {do: 'login', browser: 0, rememberMe: false},
@@ -114,6 +119,8 @@ describe('change-user audit', {timeout: 300_000}, () => {
             case 'disable':
             case 'enable':
               users.setDisabled(s.who, s.do === 'disable');
+              if (s.do === 'disable') disabled.add(s.who);
+              else disabled.delete(s.who);
               break;
             case 'demote':
               // The superuser list is read at every request: Admin loses the right to switch.
@@ -126,6 +133,14 @@ describe('change-user audit', {timeout: 300_000}, () => {
               clock.advance(13 * HOUR);
               await store.purgeExpired(clock.now());
               break;
+          }
+          // su_end_revoked is written for several causes: a request's (not the store's revoke)
+          // with both accounts enabled and Admin off the list is the demotion ending.
+          const fresh = (await store.listAudit()).slice(seen);
+          seen += fresh.length;
+          const demoted = disabled.size === 0 && !supers.includes('Admin');
+          for (const e of fresh) {
+            if (e.action === 'su_end_revoked' && e.address !== '' && demoted) ends.add(DEMOTED);
           }
         }
         const mine = (await store.listAudit()).slice(before);
@@ -150,6 +165,9 @@ describe('change-user audit', {timeout: 300_000}, () => {
         'su_end_capped',
         'su_end_revoked',
         'su_end_passwd',
+        'su_end_disabled',
+        'su_end_removed',
+        DEMOTED,
         'su_return',
         'su_end_logout',
       ])

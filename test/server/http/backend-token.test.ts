@@ -1,7 +1,9 @@
+import {chown, writeFile} from 'node:fs/promises';
 import {afterEach, describe, expect, it} from 'vitest';
 import {ConfigError} from '../../../shared/index.js';
 import {readBackendToken} from '../../../server/http/backend-token.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
+import {NOBODY, runCli} from '../cli/spawn-cli.js';
 import {SECRET, writeTokenFile} from './backend-client.js';
 
 let dir: TempDir;
@@ -17,7 +19,7 @@ function refusal(file: string): ConfigError {
   throw new Error('accepted');
 }
 
-describe('readBackendToken', () => {
+describe('readBackendToken', {timeout: 60_000}, () => {
   it('is off with null', () => {
     expect(readBackendToken(null)).toBeNull();
   });
@@ -51,7 +53,21 @@ describe('readBackendToken', () => {
     expect(refusal(dir.file('nope')).message).toContain('cannot be read (ENOENT)');
     expect(refusal(dir.path).message).toContain('is not a regular file');
     const locked = await writeTokenFile(dir, SECRET, 0o000);
-    // root reads any file; the mode check is what this machine's CI user meets otherwise.
-    if (process.getuid?.() !== 0) expect(refusal(locked).message).toContain('cannot be read');
+    // Root reads any file whatever its mode (and CI runs as root), so the real CLI reads it as
+    // "nobody", owner of the folder and of the 0000 file.
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) for (const f of [dir.path, locked]) await chown(f, NOBODY.uid, NOBODY.gid);
+    const config = dir.file('config.json');
+    await writeFile(config, JSON.stringify({store: 'memory:', backend_token_file: locked}));
+    const r = await runCli(
+      ['serve', '--config', config, '--port', '0'],
+      asRoot ? {as: NOBODY} : {}
+    );
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      `moin-session: config: backend_token_file: "${locked}" cannot be read (EACCES)`
+    );
+    expect(r.stderr).not.toContain(SECRET);
   });
 });

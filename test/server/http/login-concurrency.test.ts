@@ -12,8 +12,11 @@ class CountingUsers extends FileUserDirectory {
   get checked(): number {
     return this.names.length;
   }
+  /** Every check waits for this once counted (a test holds the checks to fill the queue). */
+  gate: Promise<void> = Promise.resolve();
   override async verify(name: string, password: string): Promise<UserInfo | undefined> {
     this.names.push(name);
+    await this.gate;
     return super.verify(name, password);
   }
 }
@@ -99,9 +102,26 @@ describe('login throttle under concurrency', () => {
 
   it('answers 503 login_busy when every check place and queue place is taken', async () => {
     const {url, users} = await start({login_concurrent_checks: 1, login_queue_size: 1});
+    // The first check is held until the four logins past its place and the queue's one have been
+    // refused, however slowly a loaded machine parses the six (5 s at most, should that never be).
+    let refused = 0;
+    let release = (): void => undefined;
+    users.gate = new Promise((resolve) => {
+      release = resolve;
+      setTimeout(resolve, 5000).unref();
+    });
     const answers = await Promise.all(
-      Array.from({length: 6}, (_, i) => login(url, 'Alice', 'wrong', `192.0.2.${i + 1}`))
+      Array.from({length: 6}, (_, i) =>
+        login(url, 'Alice', 'wrong', `192.0.2.${i + 1}`).then((r) => {
+          if (r.status === 503 && ++refused === 4) release();
+          return r;
+        })
+      )
     );
+    // One check ran, one waited in the queue's only place and ran next; the other four checked
+    // nothing.
+    expect(users.checked).toBe(2);
+    expect(statuses(answers)).toEqual({401: 2, 503: 4});
     const busy = answers.filter((r) => r.status === 503);
     expect(busy.length).toBeGreaterThanOrEqual(1);
     expect(busy[0]!.json).toMatchObject({error: {code: 'login_busy'}});
