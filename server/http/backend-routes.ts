@@ -30,7 +30,7 @@ const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
  * forwarded as is; the answers carry the `Set-Cookie` the back end forwards to the browser.
  */
 export function addBackendRoutes(router: Router, parts: ServiceParts): void {
-  const {engine, config, users, logger} = parts;
+  const {engine, config, logger} = parts;
   const token = readBackendToken(config.backend_token_file);
   if (token === null) return;
   // A throttle of its own, keyed by address only: failed user logins do not lock the wiki out,
@@ -64,13 +64,7 @@ export function addBackendRoutes(router: Router, parts: ServiceParts): void {
     POST: guarded((_req, body) => {
       const name = stringField(body, 'user', true).trim();
       const rememberMe = booleanField(body, 'remember_me', false);
-      const user = users.get(name);
-      if (!user || user.disabled) {
-        throw new MoinError(
-          'unknown_user',
-          `There is no active user named "${name.slice(0, 100)}".`
-        );
-      }
+      const user = engine.activeUser(name);
       return async (ctx) => {
         await engine.loginAs(ctx, user, rememberMe, 'backend');
         logger.info({event: 'backend_login', user: user.name}, 'backend_login');

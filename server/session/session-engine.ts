@@ -368,6 +368,15 @@ export class SessionEngine {
     ctx.ended = ctx.carriedCookie || ctx.ended;
   }
 
+  /** The enabled user of that name; else MoinError `unknown_user`. */
+  activeUser(name: string): UserInfo {
+    const user = this.users.get(name);
+    if (!user || user.disabled) {
+      throw new MoinError('unknown_user', `There is no active user named "${name.slice(0, 100)}".`);
+    }
+    return user;
+  }
+
   /** Change user (CONTRACT §4 `POST /api/su`), audited. */
   async su(ctx: SessionContext, target: string): Promise<void> {
     const r = ctx.record;
@@ -375,9 +384,7 @@ export class SessionEngine {
     if (realUser === null) throw new MoinError('not_logged_in');
     if (!this.isSuperuser(realUser)) throw new MoinError('not_superuser');
     if (r?.suTarget) throw new MoinError('already_switched');
-    const t = this.users.get(target);
-    if (!t || t.disabled)
-      throw new MoinError('unknown_user', `There is no active user named "${target}".`);
+    const t = this.activeUser(target);
     if (this.config.superuser.includes(t.name)) throw new MoinError('target_is_superuser');
     if (!r)
       throw new MoinError('not_logged_in', 'Your login is not stored (logged-in lifetime is 0).');

@@ -15,7 +15,7 @@ const SHA512_CRYPT = /^\$6\$(rounds=(\d{1,9})\$)?([^$]{0,16})\$([./0-9A-Za-z]{86
 export function sameSecret(a: string, b: string): boolean {
   const da = createHash('sha256').update(a, 'utf8').digest();
   const db = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(da, db) && a.length === b.length;
+  return timingSafeEqual(da, db);
 }
 
 const sha1 = (data: Buffer) => createHash('sha1').update(data).digest();
