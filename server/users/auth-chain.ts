@@ -1,6 +1,6 @@
 import {GivenMethod} from './given-method.js';
 import type {HeaderSignOn, LoginMethod, UserDirectory, UserInfo} from './types.js';
-import {searchUsers} from './search-users.js';
+import {byName, searchUsers} from './search-users.js';
 
 /**
  * The `auth` list as one user directory: methods are asked in order, the first that knows a name
@@ -53,7 +53,7 @@ export class AuthChain implements UserDirectory {
         if (!seen.has(u.name)) seen.set(u.name, {...u, method: method.method});
       }
     }
-    return [...seen.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...seen.values()].sort(byName);
   }
 
   /** Listens to every method; a change in a method that does not own the name is ignored. */

@@ -1,11 +1,12 @@
 import {randomBytes} from 'node:crypto';
-import {readFileSync, statSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {mkdir, open, rename, unlink} from 'node:fs/promises';
 import {dirname} from 'node:path';
+import {stampOf} from './file-stamp.js';
 import {hashPassword, isPasswordHash, verifyPassword} from './password-hash.js';
 import type {LoginMethod, UserInfo} from './types.js';
 import {validateUserName} from './user-name.js';
-import {searchUsers} from './search-users.js';
+import {byName, searchUsers} from './search-users.js';
 
 /** One entry of the users file. Unknown fields are kept when the file is rewritten. */
 export interface StoredUser {
@@ -107,7 +108,7 @@ export class FileUserDirectory implements LoginMethod {
     this.#refresh(false);
     return [...this.#users.entries()]
       .map(([name, u]) => ({name, disabled: u.disabled}))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort(byName);
   }
 
   /** Adds a user; throws {@link UserChangeError} for a bad name or password or an existing name. */
@@ -187,11 +188,6 @@ export class FileUserDirectory implements LoginMethod {
       this.#onReloadError(e);
     }
   }
-}
-
-function stampOf(file: string): string {
-  const s = statSync(file, {bigint: true, throwIfNoEntry: false});
-  return s ? `${s.ino}:${s.size}:${s.mtimeNs}` : 'missing';
 }
 
 function checkName(raw: string): string {

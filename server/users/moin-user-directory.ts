@@ -2,12 +2,13 @@ import {randomBytes} from 'node:crypto';
 import {readdirSync, readFileSync, statSync, watch, type FSWatcher} from 'node:fs';
 import {readdir, readFile, stat} from 'node:fs/promises';
 import {join} from 'node:path';
+import {stampOf} from './file-stamp.js';
 import {MAX_PASSWORD_LENGTH} from './file-user-directory.js';
 import {PASSLIB_DEFAULT_ROUNDS, verifyMoinPassword} from './moin-password.js';
 import {MOIN_USER_ID, parseMoinUserFile} from './moin-user-file.js';
 import {Sha512CryptPool} from './sha512-crypt-pool.js';
 import type {LoginMethod, UserInfo} from './types.js';
-import {searchUsers} from './search-users.js';
+import {byName, searchUsers} from './search-users.js';
 
 /** A changed file is read once it has been quiet this long (1.9 writes in place, line by line). */
 export const SETTLE_MS = 150;
@@ -68,7 +69,7 @@ export class MoinUserDirectory implements LoginMethod {
     } catch (err) {
       throw new MoinUserDirError(`user_dir: ${dir}: ${(err as Error).message}`);
     }
-    this.#dirStamp = this.#stampDir();
+    this.#dirStamp = stampOf(this.dir);
     for (const id of ids.sort()) {
       let bytes: Buffer;
       try {
@@ -94,7 +95,7 @@ export class MoinUserDirectory implements LoginMethod {
       this.#watcher = null; // no inotify here: the sweep still sees new and removed files
     }
     this.#sweep = setInterval(() => {
-      if (this.#stampDir() !== this.#dirStamp) void this.#rescan();
+      if (stampOf(this.dir) !== this.#dirStamp) void this.#rescan();
     }, SWEEP_MS);
     this.#sweep.unref();
   }
@@ -127,7 +128,7 @@ export class MoinUserDirectory implements LoginMethod {
   list(): UserInfo[] {
     return [...this.#byName.values()]
       .map((e) => ({name: e.name, disabled: e.disabled}))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort(byName);
   }
 
   onCredentialsChanged(listener: (name: string) => void): void {
@@ -145,11 +146,6 @@ export class MoinUserDirectory implements LoginMethod {
     clearInterval(this.#sweep);
     if (this.#timer) clearTimeout(this.#timer);
     void this.#crypt.close();
-  }
-
-  #stampDir(): string {
-    const s = statSync(this.dir, {bigint: true, throwIfNoEntry: false});
-    return s ? `${s.ino}:${s.mtimeNs}` : 'missing';
   }
 
   #put(e: Entry): void {
@@ -195,7 +191,7 @@ export class MoinUserDirectory implements LoginMethod {
   }
 
   async #rescan(): Promise<void> {
-    this.#dirStamp = this.#stampDir();
+    this.#dirStamp = stampOf(this.dir);
     let ids: string[];
     try {
       ids = (await readdir(this.dir)).filter((f) => MOIN_USER_ID.test(f));

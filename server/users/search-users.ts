@@ -10,3 +10,8 @@ export function searchUsers(sorted: UserInfo[], prefix: string, limit: number): 
   }
   return out;
 }
+
+/** Orders users by name (code units, as the lists have always been sorted). */
+export function byName(a: UserInfo, b: UserInfo): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
