@@ -93,9 +93,8 @@ export class SqliteStore implements SessionStore {
   /** The wal-index header the cache is valid for; all zero (never a real header) when unknown. */
   readonly #seen = Buffer.alloc(WAL_HEADER_BYTES);
   readonly #header = Buffer.alloc(WAL_HEADER_BYTES);
-  /** What the running batch did to sessions: a record, null for deleted, or all of them. */
+  /** What the running batch did to sessions: a record, or null for deleted. */
   readonly #batchEffects = new Map<string, SessionRecord | null>();
-  #batchClears = false;
   #batchWrote = false;
   /** Was the cache checked against the file at the running batch's BEGIN (#seen is that header). */
   #batchChecked = false;
@@ -448,7 +447,7 @@ export class SqliteStore implements SessionStore {
   // rest come from the file (which shows this transaction's own writes) and are not cached
   // here: #endBatch caches what the batch wrote once it is committed.
   #batchRead(key: string, now: number): SessionRecord | undefined {
-    const useCache = this.#batchChecked && !this.#batchClears && !this.#batchEffects.has(key);
+    const useCache = this.#batchChecked && !this.#batchEffects.has(key);
     return (useCache ? this.#cache!.get(key, now) : undefined) ?? this.#readRow(key, now, false);
   }
 
@@ -474,7 +473,6 @@ export class SqliteStore implements SessionStore {
   #beginBatch(): void {
     this.#batchBegan = true;
     this.#batchEffects.clear();
-    this.#batchClears = false;
     this.#batchWrote = false;
     this.#batchChecked = this.#cacheIsCurrent();
   }
@@ -493,7 +491,7 @@ export class SqliteStore implements SessionStore {
       }
       const ours = onlyOurCommit(this.#seen, this.#header, this.#batchWrote);
       this.#header.copy(this.#seen);
-      if (!ours || this.#batchClears) {
+      if (!ours) {
         cache.clear();
         return;
       }
