@@ -5,7 +5,7 @@ import {MoinError, isMoinError} from '../../shared/index.js';
 import {applyOp, isLive, suEndEntry} from './ops.js';
 import type Database from 'better-sqlite3';
 import {backendCode, needsReopen, openConnection, storeError} from './sqlite-connection.js';
-import type {Connection, ConnectionSettings} from './sqlite-connection.js';
+import type {Connection, ConnectionSettings, DeletedRow} from './sqlite-connection.js';
 import {GroupCommit} from './sqlite-group-commit.js';
 import type {CommitInfo, JobOutcome} from './sqlite-group-commit.js';
 import {RecordCache} from './record-cache.js';
@@ -18,6 +18,7 @@ import type {
   SessionRecord,
   SessionStore,
   SessionSummary,
+  SuEndAction,
 } from './types.js';
 import {WAL_HEADER_BYTES, WalStamp, onlyOurCommit} from './wal-stamp.js';
 
@@ -226,16 +227,9 @@ export class SqliteStore implements SessionStore {
   async revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
     const keys: string[] = [];
     for (;;) {
-      const chunk = await this.#write(() => {
-        const audited = this.#conn.auditRevokeChunk.run(
-          this.#now(),
-          `su_end_${reason}`,
-          user,
-          this.#chunk
-        );
-        if (audited.changes > 0) this.#batchWrote = true;
-        return this.#deleteChunk(this.#conn.revokeChunk, user);
-      });
+      const chunk = await this.#write(() =>
+        this.#deleteChunk(this.#conn.revokeChunk, user, `su_end_${reason}`, this.#now())
+      );
       for (const key of chunk) keys.push(key);
       if (chunk.length < this.#chunk) return keys;
       await this.#pause();
@@ -246,12 +240,8 @@ export class SqliteStore implements SessionStore {
     return this.#write(() => {
       this.#writeBack();
       const rows = this.#conn.oldestOfUser.all(user, now, keep);
+      this.#endSwitched(rows, 'su_end_capped', now);
       for (const row of rows) {
-        if (row.su !== null) {
-          this.#conn.appendAudit.run(
-            suEndEntry({key: row.key, user: row.user, suTarget: row.su}, 'su_end_capped', now)
-          );
-        }
         this.#conn.destroy.run(row.key);
         this.#wrote(row.key, null);
       }
@@ -285,12 +275,9 @@ export class SqliteStore implements SessionStore {
   async purgeExpired(now: number): Promise<number> {
     let purged = 0;
     for (;;) {
-      const chunk = await this.#write(() => {
-        if (this.#conn.auditPurgeChunk.run(now, now, this.#chunk).changes > 0) {
-          this.#batchWrote = true;
-        }
-        return this.#deleteChunk(this.#conn.purgeChunk, now);
-      });
+      const chunk = await this.#write(() =>
+        this.#deleteChunk(this.#conn.purgeChunk, now, 'su_end_expired', now)
+      );
       purged += chunk.length;
       if (chunk.length < this.#chunk) break;
       await this.#pause();
@@ -365,11 +352,31 @@ export class SqliteStore implements SessionStore {
     this.#conn.db.close();
   }
 
-  #deleteChunk<P>(statement: Database.Statement<[P, number], string>, by: P): string[] {
+  // One chunk of a bulk delete; the changes of user in it get their end records in the same
+  // transaction, ordered by the row's rank (created or expires), then key.
+  #deleteChunk<P>(
+    statement: Database.Statement<[P, number], DeletedRow>,
+    by: P,
+    action: SuEndAction,
+    at: number
+  ): string[] {
     this.#writeBack();
-    const keys = statement.all(by, this.#chunk);
-    for (const key of keys) this.#wrote(key, null);
-    return keys;
+    const rows = statement.all(by, this.#chunk);
+    const switched = rows.filter((row) => row.su !== null);
+    switched.sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.#endSwitched(switched, action, at);
+    for (const row of rows) this.#wrote(row.key, null);
+    return rows.map((row) => row.key);
+  }
+
+  // The end records of the changes of user among deleted sessions, in the order given.
+  #endSwitched(rows: readonly Omit<DeletedRow, 'rank'>[], action: SuEndAction, at: number): void {
+    for (const row of rows) {
+      if (row.su === null || row.user === null) continue;
+      this.#conn.appendAudit.run(
+        suEndEntry({key: row.key, user: row.user, suTarget: row.su}, action, at)
+      );
+    }
   }
 
   async #giveBackSpace(): Promise<void> {
