@@ -155,7 +155,10 @@ async function endSessions(
   how: RevokeReason,
   out: (line: string) => void
 ): Promise<void> {
-  if (config.store === 'memory:') return;
+  // Loaded on demand, as withStore does: the store clients are the CLI's slowest imports.
+  const {backendFor} = await import('../backends/index.js');
+  // A store inside a server process (memory:) is out of the CLI's reach: nothing to end here.
+  if (backendFor(config.store).inProcess) return;
   try {
     const n = await withStore(config, command, async (store, announce) => {
       const keys = await store.revokeUser(user, how);
