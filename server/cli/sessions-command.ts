@@ -1,4 +1,4 @@
-import {FileUserDirectory, UsersFileError} from '../users/file-user-directory.js';
+import type {Config} from '../../shared/index.js';
 import {once} from 'node:events';
 import type {Writable} from 'node:stream';
 import {validateUserName} from '../users/user-name.js';
@@ -7,6 +7,7 @@ import {parseCommandArgs, stringArg} from './args.js';
 import {loadConfig} from './config-file.js';
 import {COMMAND_HELP} from './help.js';
 import {CommandError, UsageError, type CliIo} from './io.js';
+import {openAuthChain} from './open-auth-chain.js';
 import {withStore} from './open-store.js';
 
 const ACTIONS = ['list', 'revoke', 'purge'];
@@ -43,7 +44,7 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
   const config = loadConfig(stringArg(values['config']));
   // An unknown user is an error, as for `users remove`: a name that is neither in the users file
   // nor behind any session (a removed user's sessions may outlive the entry) is most likely a typo.
-  const known = user === undefined || userExists(config.users_file, user);
+  const known = user === undefined || userExists(config, user, io);
   const unknown = () => new CommandError(`sessions ${action}: there is no user named "${user}".`);
   const out = (line: string) => io.stdout.write(line + '\n');
   return withStore(config, `sessions ${action}`, async (store, announce) => {
@@ -77,12 +78,13 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
   });
 }
 
-function userExists(file: string, name: string): boolean {
+// Asks the `auth` chain, as the server does: an account of a wiki's user_dir is a user too.
+function userExists(config: Config, name: string, io: CliIo): boolean {
+  const chain = openAuthChain(config, io);
   try {
-    return new FileUserDirectory(file).get(name) !== undefined;
-  } catch (err) {
-    if (err instanceof UsersFileError) throw new UsageError(err.message);
-    throw err;
+    return chain.owner(name) !== undefined;
+  } finally {
+    chain.close();
   }
 }
 
