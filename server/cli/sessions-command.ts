@@ -66,7 +66,7 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
         out(formatTable(rows));
       }
     } else if (action === 'revoke') {
-      const keys = await store.revokeUser(user!);
+      const keys = await store.revokeUser(user!, 'revoked', now);
       if (!known && keys.length === 0) throw unknown();
       await announce(keys);
       out(`ended ${keys.length} session${keys.length === 1 ? '' : 's'} of ${user}`);

@@ -153,7 +153,7 @@ async function endSessions(
   if (backendFor(config.store).inProcess) return;
   try {
     const n = await withStore(config, command, async (store, announce) => {
-      const keys = await store.revokeUser(user, how);
+      const keys = await store.revokeUser(user, how, Date.now());
       await announce(keys);
       return keys.length;
     });

@@ -201,9 +201,13 @@ export class RedisStore implements SessionStore {
     return (await this.#write((c) => c.moinDestroy(this.prefix, key))) === 1;
   }
 
-  async revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
+  async revokeUser(
+    user: string,
+    reason: RevokeReason = 'revoked',
+    now: number = Date.now()
+  ): Promise<string[]> {
     const keys = await this.#write((c) =>
-      c.moinRevokeUser(this.prefix, user, `su_end_${reason}`, String(Date.now()))
+      c.moinRevokeUser(this.prefix, user, `su_end_${reason}`, String(now))
     );
     for (const k of keys) this.#seen.delete(k);
     return keys;

@@ -224,11 +224,15 @@ export class SqliteStore implements SessionStore {
   // long; the first chunk is queued at once, in order with the writes issued around the call.
   // Sessions of the user created while it runs are ended too (it stops at a short chunk). A
   // change of user in a chunk gets its end record in the chunk's transaction.
-  async revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
+  async revokeUser(
+    user: string,
+    reason: RevokeReason = 'revoked',
+    now: number = this.#now()
+  ): Promise<string[]> {
     const keys: string[] = [];
     for (;;) {
       const chunk = await this.#write(() =>
-        this.#deleteChunk(this.#conn.revokeChunk, user, `su_end_${reason}`, this.#now())
+        this.#deleteChunk(this.#conn.revokeChunk, user, `su_end_${reason}`, now)
       );
       for (const key of chunk) keys.push(key);
       if (chunk.length < this.#chunk) return keys;
