@@ -42,29 +42,33 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
     throw new UsageError('sessions revoke: --user NAME is required');
   }
   const config = loadConfig(stringArg(values['config']));
-  // An unknown user is an error, as for `users remove`: a name that is neither in the users file
-  // nor behind any session (a removed user's sessions may outlive the entry) is most likely a typo.
+  // An unknown user is an error, as for `users remove`: a name that no `auth` method knows and no
+  // session has (a removed user's sessions may outlive the entry) is most likely a typo.
   const known = user === undefined || userExists(config, user, io);
   const unknown = () => new CommandError(`sessions ${action}: there is no user named "${user}".`);
   const out = (line: string) => io.stdout.write(line + '\n');
   return withStore(config, `sessions ${action}`, async (store, announce) => {
     const now = Date.now();
     if (action === 'list') {
+      // Streamed when the store can (bounded memory at any size), else its rows, oldest first.
+      let scan: () => Iterable<SessionSummary>;
       if (store.scanList) {
-        // Streamed (bounded memory at any size); an unknown name that matches no session fails.
-        if (!known) {
-          // Asked before anything is printed; the iterator is closed (it holds a statement).
-          const it = store.scanList(now, user)[Symbol.iterator]();
-          const none = it.next().done === true;
-          it.return?.();
-          if (none) throw unknown();
-        }
-        await writeTable(() => store.scanList!(now, user), io.stdout);
+        scan = () => store.scanList!(now, user);
       } else {
         const rows = (await store.list(now, user)).sort((a, b) => a.createdAt - b.createdAt);
-        if (!known && rows.length === 0) throw unknown();
-        out(formatTable(rows));
+        scan = () => rows;
       }
+      if (!known) {
+        // An unknown name that matches no session fails, before anything is printed; the break
+        // closes the iterator (it may hold a statement).
+        let none = true;
+        for (const _row of scan()) {
+          none = false;
+          break;
+        }
+        if (none) throw unknown();
+      }
+      await writeTable(scan, io.stdout);
     } else if (action === 'revoke') {
       const keys = await store.revokeUser(user!, 'revoked', now);
       if (!known && keys.length === 0) throw unknown();
