@@ -345,7 +345,7 @@ export class SqliteStore implements SessionStore {
     if (this.#closed) return;
     this.#writes.flush();
     // Writes waiting out another process's lock: let them commit (or time out) first.
-    while (this.#writes.pending > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.#writes.idle();
     this.#closed = true;
     if (this.#purgeTimer !== null) clearTimeout(this.#purgeTimer);
     if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
