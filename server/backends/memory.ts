@@ -4,7 +4,6 @@ import type {StoreBackend} from './types.js';
 
 /** `memory:`: one process, nothing kept (tests, demos). */
 export const MEMORY_BACKEND: StoreBackend = {
-  name: 'memory',
   matches: (url) => url === 'memory:',
   inProcess: true,
   cliAnnounces: false,

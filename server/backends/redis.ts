@@ -7,7 +7,6 @@ import type {StoreBackend} from './types.js';
  * on the same Redis and prefix, so every instance on that Redis sees every change.
  */
 export const REDIS_BACKEND: StoreBackend = {
-  name: 'redis',
   matches: (url) => /^rediss?(\+sentinel)?:\/\//.test(url),
   inProcess: false,
   cliAnnounces: true,

@@ -9,7 +9,6 @@ const SCHEME = 'sqlite:';
  * commits itself (`onExternalChange`), so an in-process bus suffices.
  */
 export const SQLITE_BACKEND: StoreBackend = {
-  name: 'sqlite',
   matches: (url) => url.startsWith(SCHEME),
   inProcess: false,
   cliAnnounces: false,

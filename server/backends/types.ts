@@ -27,8 +27,6 @@ export type BusLog = (event: string, fields: Record<string, unknown>) => void;
  * store conformance suite.
  */
 export interface StoreBackend {
-  /** Short name for messages and `SessionStore.kind` (`memory`, `sqlite`, `redis`, …). */
-  readonly name: string;
   /** True when a `store` URL belongs to this backend (the config already checked its syntax). */
   matches(url: string): boolean;
   /** The store lives inside one server process: the CLI cannot reach it; `serve` warns. */

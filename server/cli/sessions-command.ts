@@ -1,4 +1,4 @@
-import {FileUserDirectory, UsersFileError} from '../users/file-user-directory.js';
+import type {Config} from '../../shared/index.js';
 import {once} from 'node:events';
 import type {Writable} from 'node:stream';
 import {validateUserName} from '../users/user-name.js';
@@ -7,6 +7,7 @@ import {parseCommandArgs, stringArg} from './args.js';
 import {loadConfig} from './config-file.js';
 import {COMMAND_HELP} from './help.js';
 import {CommandError, UsageError, type CliIo} from './io.js';
+import {openAuthChain} from './open-auth-chain.js';
 import {withStore} from './open-store.js';
 
 const ACTIONS = ['list', 'revoke', 'purge'];
@@ -41,31 +42,35 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
     throw new UsageError('sessions revoke: --user NAME is required');
   }
   const config = loadConfig(stringArg(values['config']));
-  // An unknown user is an error, as for `users remove`: a name that is neither in the users file
-  // nor behind any session (a removed user's sessions may outlive the entry) is most likely a typo.
-  const known = user === undefined || userExists(config.users_file, user);
+  // An unknown user is an error, as for `users remove`: a name that no `auth` method knows and no
+  // session has (a removed user's sessions may outlive the entry) is most likely a typo.
+  const known = user === undefined || userExists(config, user, io);
   const unknown = () => new CommandError(`sessions ${action}: there is no user named "${user}".`);
   const out = (line: string) => io.stdout.write(line + '\n');
   return withStore(config, `sessions ${action}`, async (store, announce) => {
     const now = Date.now();
     if (action === 'list') {
+      // Streamed when the store can (bounded memory at any size), else its rows, oldest first.
+      let scan: () => Iterable<SessionSummary>;
       if (store.scanList) {
-        // Streamed (bounded memory at any size); an unknown name that matches no session fails.
-        if (!known) {
-          // Asked before anything is printed; the iterator is closed (it holds a statement).
-          const it = store.scanList(now, user)[Symbol.iterator]();
-          const none = it.next().done === true;
-          it.return?.();
-          if (none) throw unknown();
-        }
-        await writeTable(() => store.scanList!(now, user), io.stdout);
+        scan = () => store.scanList!(now, user);
       } else {
         const rows = (await store.list(now, user)).sort((a, b) => a.createdAt - b.createdAt);
-        if (!known && rows.length === 0) throw unknown();
-        out(formatTable(rows));
+        scan = () => rows;
       }
+      if (!known) {
+        // An unknown name that matches no session fails, before anything is printed; the break
+        // closes the iterator (it may hold a statement).
+        let none = true;
+        for (const _row of scan()) {
+          none = false;
+          break;
+        }
+        if (none) throw unknown();
+      }
+      await writeTable(scan, io.stdout);
     } else if (action === 'revoke') {
-      const keys = await store.revokeUser(user!);
+      const keys = await store.revokeUser(user!, 'revoked', now);
       if (!known && keys.length === 0) throw unknown();
       await announce(keys);
       out(`ended ${keys.length} session${keys.length === 1 ? '' : 's'} of ${user}`);
@@ -77,12 +82,13 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
   });
 }
 
-function userExists(file: string, name: string): boolean {
+// Asks the `auth` chain, as the server does: an account of a wiki's user_dir is a user too.
+function userExists(config: Config, name: string, io: CliIo): boolean {
+  const chain = openAuthChain(config, io);
   try {
-    return new FileUserDirectory(file).get(name) !== undefined;
-  } catch (err) {
-    if (err instanceof UsersFileError) throw new UsageError(err.message);
-    throw err;
+    return chain.owner(name) !== undefined;
+  } finally {
+    chain.close();
   }
 }
 

@@ -1,14 +1,14 @@
 import {MoinError, type Config} from '../../shared/index.js';
 import type {RevokeReason} from '../store/types.js';
 import type {AuthChain} from '../users/auth-chain.js';
-import {createAuthChain} from '../users/create-auth-chain.js';
-import {FileUserDirectory, UserChangeError, UsersFileError} from '../users/file-user-directory.js';
-import {MoinUserDirError, MoinUserDirectory} from '../users/moin-user-directory.js';
+import {FileUserDirectory, UserChangeError} from '../users/file-user-directory.js';
+import {MoinUserDirectory} from '../users/moin-user-directory.js';
 import {parseCommandArgs, stringArg} from './args.js';
 import {loadConfig} from './config-file.js';
 import {DEMO_CONFIG} from './demo.js';
 import {COMMAND_HELP} from './help.js';
 import {UsageError, type CliIo} from './io.js';
+import {openAuthChain} from './open-auth-chain.js';
 import {withStore} from './open-store.js';
 import {readPassword} from './password-input.js';
 
@@ -40,15 +40,7 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
     {},
     values['demo'] === true ? DEMO_CONFIG : {}
   );
-  let chain: AuthChain;
-  try {
-    chain = createAuthChain(config, {onWarning: (m) => io.stderr.write(`moin-session: ${m}\n`)});
-  } catch (err) {
-    if (err instanceof UsersFileError || err instanceof MoinUserDirError) {
-      throw new UsageError(err.message);
-    }
-    throw err;
-  }
+  const chain = openAuthChain(config, io);
   const name = positionals[0] ?? '';
   const out = (line: string) => io.stdout.write(line + '\n');
   try {
@@ -155,10 +147,13 @@ async function endSessions(
   how: RevokeReason,
   out: (line: string) => void
 ): Promise<void> {
-  if (config.store === 'memory:') return;
+  // Loaded on demand, as withStore does: the store clients are the CLI's slowest imports.
+  const {backendFor} = await import('../backends/index.js');
+  // A store inside a server process (memory:) is out of the CLI's reach: nothing to end here.
+  if (backendFor(config.store).inProcess) return;
   try {
     const n = await withStore(config, command, async (store, announce) => {
-      const keys = await store.revokeUser(user, how);
+      const keys = await store.revokeUser(user, how, Date.now());
       await announce(keys);
       return keys.length;
     });

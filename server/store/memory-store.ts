@@ -48,9 +48,13 @@ export class MemoryStore implements SessionStore {
     return this.#sessions.delete(key);
   }
 
-  async revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
+  async revokeUser(
+    user: string,
+    reason: RevokeReason = 'revoked',
+    now: number = Date.now()
+  ): Promise<string[]> {
     const gone = [...this.#sessions.values()].filter((r) => r.user === user);
-    for (const r of gone) this.#end(r, `su_end_${reason}`, Date.now());
+    for (const r of gone) this.#end(r, `su_end_${reason}`, now);
     return gone.map((r) => r.key);
   }
 

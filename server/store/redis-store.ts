@@ -201,9 +201,13 @@ export class RedisStore implements SessionStore {
     return (await this.#write((c) => c.moinDestroy(this.prefix, key))) === 1;
   }
 
-  async revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
+  async revokeUser(
+    user: string,
+    reason: RevokeReason = 'revoked',
+    now: number = Date.now()
+  ): Promise<string[]> {
     const keys = await this.#write((c) =>
-      c.moinRevokeUser(this.prefix, user, `su_end_${reason}`, String(Date.now()))
+      c.moinRevokeUser(this.prefix, user, `su_end_${reason}`, String(now))
     );
     for (const k of keys) this.#seen.delete(k);
     return keys;
@@ -260,8 +264,9 @@ export class RedisStore implements SessionStore {
 
   async secret(name: string): Promise<Buffer> {
     const key = `${this.prefix}secret:${name}`;
-    // SET NX: of two instances making it at once, the first one's stays.
-    await this.#run((c) => c.set(key, randomBytes(32).toString('base64'), 'NX'));
+    // SET NX: of two instances making it at once, the first one's stays. A write like any other:
+    // with waitReplicas it is confirmed by the replicas, so a failover cannot lose the key.
+    await this.#write((c) => c.set(key, randomBytes(32).toString('base64'), 'NX'));
     const value = await this.#run((c) => c.get(key));
     if (value === null) throw new MoinError('store_unavailable', 'The store lost its secret.');
     return Buffer.from(value, 'base64');

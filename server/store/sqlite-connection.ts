@@ -14,6 +14,17 @@ export interface ConnectionSettings {
   maxSizeBytes: number | null;
 }
 
+/**
+ * A session a chunk statement deleted, with its change of user (for the end record) and `rank`,
+ * the time its end record is ordered by (then the key), as the stores' other end records are.
+ */
+export interface DeletedRow {
+  key: string;
+  user: string | null;
+  su: string | null;
+  rank: number;
+}
+
 /** One open database with its statements, prepared once. */
 export interface Connection {
   db: Database.Database;
@@ -29,14 +40,10 @@ export interface Connection {
     [string, number, number],
     {key: string; user: string; su: string | null}
   >;
-  /** Deletes up to N expired sessions (by the expiry index) and returns their keys. */
-  purgeChunk: Database.Statement<[number, number], string>;
-  /** The end records of the changes of user in the chunk purgeChunk deletes next. */
-  auditPurgeChunk: Database.Statement<[number, number, number]>;
-  /** Deletes up to N sessions of a user (by the user index) and returns their keys. */
-  revokeChunk: Database.Statement<[string, number], string>;
-  /** The end records (action given) of the changes of user in the chunk revokeChunk deletes next. */
-  auditRevokeChunk: Database.Statement<[number, string, string, number]>;
+  /** Deletes up to N expired sessions (by the expiry index) and returns them; `rank`: expires. */
+  purgeChunk: Database.Statement<[number, number], DeletedRow>;
+  /** Deletes up to N sessions of a user (by the user index) and returns them; `rank`: created. */
+  revokeChunk: Database.Statement<[string, number], DeletedRow>;
   freePages: Database.Statement<[], number>;
   appendAudit: Database.Statement<[AuditEntry]>;
   addSecret: Database.Statement<[string, Buffer]>;
@@ -110,31 +117,16 @@ function prepare(db: Database.Database): Connection {
       `SELECT key, user, su FROM sessions WHERE user = ? AND expires > ?
        ORDER BY created DESC, key DESC LIMIT -1 OFFSET ?`
     ),
-    // The chunk statements pick their rows in index order (expires, rowid / user, rowid), so the
-    // audit statement and the delete after it in one transaction see the same chunk.
-    purgeChunk: db
-      .prepare<[number, number], string>(
-        `DELETE FROM sessions WHERE rowid IN
-         (SELECT rowid FROM sessions WHERE expires <= ? ORDER BY expires, rowid LIMIT ?) RETURNING key`
-      )
-      .pluck(),
-    auditPurgeChunk: db.prepare(
-      `INSERT INTO audit (at, action, actor, target, address, session) SELECT ?, 'su_end_expired',
-       user, su, '', substr(key, 1, 12) FROM sessions WHERE rowid IN
+    // The chunk statements pick their rows in index order (expires, rowid / user, rowid).
+    purgeChunk: db.prepare(
+      `DELETE FROM sessions WHERE rowid IN
        (SELECT rowid FROM sessions WHERE expires <= ? ORDER BY expires, rowid LIMIT ?)
-       AND su IS NOT NULL AND user IS NOT NULL ORDER BY expires, key`
+       RETURNING key, user, su, expires AS rank`
     ),
-    revokeChunk: db
-      .prepare<[string, number], string>(
-        `DELETE FROM sessions WHERE rowid IN
-         (SELECT rowid FROM sessions WHERE user = ? ORDER BY rowid LIMIT ?) RETURNING key`
-      )
-      .pluck(),
-    auditRevokeChunk: db.prepare(
-      `INSERT INTO audit (at, action, actor, target, address, session) SELECT ?, ?, user, su, '',
-       substr(key, 1, 12) FROM sessions WHERE rowid IN
+    revokeChunk: db.prepare(
+      `DELETE FROM sessions WHERE rowid IN
        (SELECT rowid FROM sessions WHERE user = ? ORDER BY rowid LIMIT ?)
-       AND su IS NOT NULL ORDER BY created, key`
+       RETURNING key, user, su, created AS rank`
     ),
     freePages: db.prepare<[], number>('PRAGMA freelist_count').pluck(),
     appendAudit: db.prepare(

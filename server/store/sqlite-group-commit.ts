@@ -45,6 +45,9 @@ export class GroupCommit {
   #retry: NodeJS.Timeout | null = null;
   #retryDelayMs = 0;
   #busy: BusyRetry | null = null;
+  /** Resolves the promise {@link idle} gave out, once the queue is empty. */
+  #onIdle: (() => void) | null = null;
+  #idle: Promise<void> | null = null;
 
   /**
    * @param commit runs the jobs in one transaction and returns one outcome per job; it throws when
@@ -70,9 +73,14 @@ export class GroupCommit {
     this.#busy = busy;
   }
 
-  /** Writes queued and not yet settled (waiting for their turn or for a busy retry). */
-  get pending(): number {
-    return this.#queue.length;
+  /**
+   * Resolves once no write is queued (at once when none is): every write queued before the queue
+   * emptied has settled, including those that waited out another process's lock.
+   */
+  idle(): Promise<void> {
+    if (this.#queue.length === 0) return Promise.resolve();
+    this.#idle ??= new Promise<void>((resolve) => (this.#onIdle = resolve));
+    return this.#idle;
   }
 
   /** Queues one write; resolves with its result after COMMIT. */
@@ -88,6 +96,14 @@ export class GroupCommit {
 
   /** Commits whatever is queued now (close() calls it so nothing queued is dropped). */
   flush(): void {
+    this.#commitQueued();
+    if (this.#queue.length > 0 || this.#onIdle === null) return;
+    const resolve = this.#onIdle;
+    this.#onIdle = this.#idle = null;
+    resolve();
+  }
+
+  #commitQueued(): void {
     if (this.#scheduled !== null) clearImmediate(this.#scheduled);
     if (this.#retry !== null) clearTimeout(this.#retry);
     this.#scheduled = this.#retry = null;

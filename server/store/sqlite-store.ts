@@ -5,7 +5,7 @@ import {MoinError, isMoinError} from '../../shared/index.js';
 import {applyOp, isLive, suEndEntry} from './ops.js';
 import type Database from 'better-sqlite3';
 import {backendCode, needsReopen, openConnection, storeError} from './sqlite-connection.js';
-import type {Connection, ConnectionSettings} from './sqlite-connection.js';
+import type {Connection, ConnectionSettings, DeletedRow} from './sqlite-connection.js';
 import {GroupCommit} from './sqlite-group-commit.js';
 import type {CommitInfo, JobOutcome} from './sqlite-group-commit.js';
 import {RecordCache} from './record-cache.js';
@@ -18,6 +18,7 @@ import type {
   SessionRecord,
   SessionStore,
   SessionSummary,
+  SuEndAction,
 } from './types.js';
 import {WAL_HEADER_BYTES, WalStamp, onlyOurCommit} from './wal-stamp.js';
 
@@ -93,9 +94,8 @@ export class SqliteStore implements SessionStore {
   /** The wal-index header the cache is valid for; all zero (never a real header) when unknown. */
   readonly #seen = Buffer.alloc(WAL_HEADER_BYTES);
   readonly #header = Buffer.alloc(WAL_HEADER_BYTES);
-  /** What the running batch did to sessions: a record, null for deleted, or all of them. */
+  /** What the running batch did to sessions: a record, or null for deleted. */
   readonly #batchEffects = new Map<string, SessionRecord | null>();
-  #batchClears = false;
   #batchWrote = false;
   /** Was the cache checked against the file at the running batch's BEGIN (#seen is that header). */
   #batchChecked = false;
@@ -224,19 +224,16 @@ export class SqliteStore implements SessionStore {
   // long; the first chunk is queued at once, in order with the writes issued around the call.
   // Sessions of the user created while it runs are ended too (it stops at a short chunk). A
   // change of user in a chunk gets its end record in the chunk's transaction.
-  async revokeUser(user: string, reason: RevokeReason = 'revoked'): Promise<string[]> {
+  async revokeUser(
+    user: string,
+    reason: RevokeReason = 'revoked',
+    now: number = this.#now()
+  ): Promise<string[]> {
     const keys: string[] = [];
     for (;;) {
-      const chunk = await this.#write(() => {
-        const audited = this.#conn.auditRevokeChunk.run(
-          this.#now(),
-          `su_end_${reason}`,
-          user,
-          this.#chunk
-        );
-        if (audited.changes > 0) this.#batchWrote = true;
-        return this.#deleteChunk(this.#conn.revokeChunk, user);
-      });
+      const chunk = await this.#write(() =>
+        this.#deleteChunk(this.#conn.revokeChunk, user, `su_end_${reason}`, now)
+      );
       for (const key of chunk) keys.push(key);
       if (chunk.length < this.#chunk) return keys;
       await this.#pause();
@@ -247,12 +244,8 @@ export class SqliteStore implements SessionStore {
     return this.#write(() => {
       this.#writeBack();
       const rows = this.#conn.oldestOfUser.all(user, now, keep);
+      this.#endSwitched(rows, 'su_end_capped', now);
       for (const row of rows) {
-        if (row.su !== null) {
-          this.#conn.appendAudit.run(
-            suEndEntry({key: row.key, user: row.user, suTarget: row.su}, 'su_end_capped', now)
-          );
-        }
         this.#conn.destroy.run(row.key);
         this.#wrote(row.key, null);
       }
@@ -286,12 +279,9 @@ export class SqliteStore implements SessionStore {
   async purgeExpired(now: number): Promise<number> {
     let purged = 0;
     for (;;) {
-      const chunk = await this.#write(() => {
-        if (this.#conn.auditPurgeChunk.run(now, now, this.#chunk).changes > 0) {
-          this.#batchWrote = true;
-        }
-        return this.#deleteChunk(this.#conn.purgeChunk, now);
-      });
+      const chunk = await this.#write(() =>
+        this.#deleteChunk(this.#conn.purgeChunk, now, 'su_end_expired', now)
+      );
       purged += chunk.length;
       if (chunk.length < this.#chunk) break;
       await this.#pause();
@@ -355,7 +345,7 @@ export class SqliteStore implements SessionStore {
     if (this.#closed) return;
     this.#writes.flush();
     // Writes waiting out another process's lock: let them commit (or time out) first.
-    while (this.#writes.pending > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.#writes.idle();
     this.#closed = true;
     if (this.#purgeTimer !== null) clearTimeout(this.#purgeTimer);
     if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
@@ -366,11 +356,31 @@ export class SqliteStore implements SessionStore {
     this.#conn.db.close();
   }
 
-  #deleteChunk<P>(statement: Database.Statement<[P, number], string>, by: P): string[] {
+  // One chunk of a bulk delete; the changes of user in it get their end records in the same
+  // transaction, ordered by the row's rank (created or expires), then key.
+  #deleteChunk<P>(
+    statement: Database.Statement<[P, number], DeletedRow>,
+    by: P,
+    action: SuEndAction,
+    at: number
+  ): string[] {
     this.#writeBack();
-    const keys = statement.all(by, this.#chunk);
-    for (const key of keys) this.#wrote(key, null);
-    return keys;
+    const rows = statement.all(by, this.#chunk);
+    const switched = rows.filter((row) => row.su !== null);
+    switched.sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.#endSwitched(switched, action, at);
+    for (const row of rows) this.#wrote(row.key, null);
+    return rows.map((row) => row.key);
+  }
+
+  // The end records of the changes of user among deleted sessions, in the order given.
+  #endSwitched(rows: readonly Omit<DeletedRow, 'rank'>[], action: SuEndAction, at: number): void {
+    for (const row of rows) {
+      if (row.su === null || row.user === null) continue;
+      this.#conn.appendAudit.run(
+        suEndEntry({key: row.key, user: row.user, suTarget: row.su}, action, at)
+      );
+    }
   }
 
   async #giveBackSpace(): Promise<void> {
@@ -448,7 +458,7 @@ export class SqliteStore implements SessionStore {
   // rest come from the file (which shows this transaction's own writes) and are not cached
   // here: #endBatch caches what the batch wrote once it is committed.
   #batchRead(key: string, now: number): SessionRecord | undefined {
-    const useCache = this.#batchChecked && !this.#batchClears && !this.#batchEffects.has(key);
+    const useCache = this.#batchChecked && !this.#batchEffects.has(key);
     return (useCache ? this.#cache!.get(key, now) : undefined) ?? this.#readRow(key, now, false);
   }
 
@@ -474,7 +484,6 @@ export class SqliteStore implements SessionStore {
   #beginBatch(): void {
     this.#batchBegan = true;
     this.#batchEffects.clear();
-    this.#batchClears = false;
     this.#batchWrote = false;
     this.#batchChecked = this.#cacheIsCurrent();
   }
@@ -493,7 +502,7 @@ export class SqliteStore implements SessionStore {
       }
       const ours = onlyOurCommit(this.#seen, this.#header, this.#batchWrote);
       this.#header.copy(this.#seen);
-      if (!ours || this.#batchClears) {
+      if (!ours) {
         cache.clear();
         return;
       }

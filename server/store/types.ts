@@ -111,9 +111,10 @@ export interface SessionStore {
   destroy(key: string): Promise<boolean>;
   /**
    * Destroys every session whose real user is `user`; returns their keys. In the same atomic step
-   * each destroyed session that was changing user gets a `su_end_<reason>` audit record.
+   * each destroyed session that was changing user gets a `su_end_<reason>` audit record, dated
+   * `now` (default: the store's clock, Date.now unless the store was given one).
    */
-  revokeUser(user: string, reason?: RevokeReason): Promise<string[]>;
+  revokeUser(user: string, reason?: RevokeReason, now?: number): Promise<string[]>;
   /**
    * Keeps the newest `keep` live sessions of real user `user` (by createdAt) and destroys the
    * others, each change of user in them getting a `su_end_capped` record; returns their keys.

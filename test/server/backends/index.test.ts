@@ -1,6 +1,11 @@
 import {describe, expect, it} from 'vitest';
 import {resolveConfig} from '../../../shared/index.js';
 import {backendFor} from '../../../server/backends/index.js';
+import {MEMORY_BACKEND} from '../../../server/backends/memory.js';
+import {REDIS_BACKEND} from '../../../server/backends/redis.js';
+import {SQLITE_BACKEND} from '../../../server/backends/sqlite.js';
+
+const BY_NAME = {memory: MEMORY_BACKEND, sqlite: SQLITE_BACKEND, redis: REDIS_BACKEND};
 
 describe('backendFor', () => {
   it.each([
@@ -9,8 +14,10 @@ describe('backendFor', () => {
     ['redis://h:6379', 'redis', false, true],
     ['rediss://h:6379/1', 'redis', false, true],
     ['redis+sentinel://s:26379/mymaster', 'redis', false, true],
-  ])('maps %s to the %s backend', (url, name, inProcess, cliAnnounces) => {
-    expect(backendFor(url)).toMatchObject({name, inProcess, cliAnnounces});
+  ] as const)('maps %s to the %s backend', (url, name, inProcess, cliAnnounces) => {
+    const backend = backendFor(url);
+    expect(backend).toBe(BY_NAME[name]);
+    expect(backend).toMatchObject({inProcess, cliAnnounces});
   });
 
   it('refuses a URL no backend takes', () => {

@@ -1,3 +1,4 @@
+import {mkdir} from 'node:fs/promises';
 import {describe, expect, it} from 'vitest';
 import type {SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
@@ -5,6 +6,7 @@ import {SqliteStore} from '../../../server/store/sqlite-store.js';
 import {HttpClient} from '../../support/http-client.js';
 import {fillSessions} from '../store/fill-sessions.js';
 import {sessionRecord} from '../store/session-record.js';
+import {moinHashes, moinId, moinUserText, writeMoinUser} from '../users/moin-fixtures.js';
 import {cliTest, runCli, type CliFixture} from './spawn-cli.js';
 
 const test = cliTest();
@@ -177,6 +179,37 @@ describe('moin-session sessions', {timeout: 60_000}, () => {
       stdout: 'ended 1 session of Gone\n',
     });
     expect((await cli('sessions', 'revoke', '--user', 'Gone')).code).toBe(1);
+  });
+
+  it('takes --user of an account only the wiki’s user_dir (auth: moin) knows', async () => {
+    const wikiDir = await test.emptyDir();
+    const userDir = wikiDir.file('data', 'user');
+    await mkdir(userDir, {recursive: true});
+    const [enc] = moinHashes([['{SSHA}', 'wiki-pw']]);
+    writeMoinUser(
+      userDir,
+      moinId(1),
+      moinUserText(moinId(1), {name: 'WikiUser', enc_password: enc!})
+    );
+    fx = await test.fixture({auth: [{method: 'moin', user_dir: userDir}, {method: 'users_file'}]});
+    const store = new SqliteStore(fx.dbFile);
+    await store.insert(sessionRecord(sessionKey('wiki'), {user: 'WikiUser'}));
+    await store.close();
+    expect(await cli('sessions', 'revoke', '--user', 'WikiUser')).toMatchObject({
+      code: 0,
+      stdout: 'ended 1 session of WikiUser\n',
+      stderr: '',
+    });
+    // With no session left, the name is still a user, not a typo.
+    expect(await cli('sessions', 'revoke', '--user', 'WikiUser')).toMatchObject({
+      code: 0,
+      stdout: 'ended 0 sessions of WikiUser\n',
+      stderr: '',
+    });
+    const list = await cli('sessions', 'list', '--user', 'WikiUser');
+    expect(list).toMatchObject({code: 0, stderr: ''});
+    expect(list.stdout).toMatch(/\n0 sessions\n$/);
+    expect((await cli('sessions', 'revoke', '--user', 'Nobody')).code).toBe(1);
   });
 
   it('refuses the memory store, which only a server process can see', async () => {

@@ -62,6 +62,9 @@ describe('RedisStore through Sentinel', () => {
     try {
       const err = await store.insert(sessionRecord('k1')).catch((e: unknown) => e);
       expect(isMoinError(err) && err.code === 'store_unavailable').toBe(true);
+      // The signing key too: a key only the master holds would be lost with it.
+      const secret = await store.secret('cookie').catch((e: unknown) => e);
+      expect(isMoinError(secret) && secret.code === 'store_unavailable').toBe(true);
     } finally {
       await store.close();
     }

@@ -590,6 +590,23 @@ describe('SqliteStore', () => {
       expect(lag.stop()).toBeLessThan(100);
     });
 
+    it('close() lets a write waiting out another process’s lock commit first', async () => {
+      await seed();
+      const store = open({purgeIntervalMs: 0, busyTimeoutMs: 5000});
+      const other = new Database(file);
+      other.exec('BEGIN IMMEDIATE');
+      const write = store.mutate('k1', {type: 'visit', page: 'Waited', trailSize: 5}, now);
+      let closed = false;
+      const closing = store.close().then(() => (closed = true));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(closed).toBe(false);
+      other.exec('COMMIT');
+      other.close();
+      await closing;
+      expect((await write)?.record.trail).toEqual(['Waited']);
+      expect(await open().get('k1', now)).toMatchObject({trail: ['Waited']});
+    });
+
     it('fails a write with store_unavailable once the lock was held past busyTimeoutMs', async () => {
       await seed();
       const store = open({purgeIntervalMs: 0, busyTimeoutMs: 150});

@@ -399,6 +399,14 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect((await ends())[1]![0]).toBe('su_end_revoked');
       });
 
+      it('revokeUser dates its end records at the now it is given', async () => {
+        await stored(record('sw', {user: 'Admin', suTarget: 'Bob'}));
+        expect(await store.revokeUser('Admin', 'passwd', T0 + HOUR)).toHaveLength(1);
+        expect((await store.listAudit()).map((e) => [e.action, e.at])).toEqual([
+          ['su_end_passwd', T0 + HOUR],
+        ]);
+      });
+
       it('purgeExpired writes su_end_expired for each switched session it removes', async () => {
         const gone = await stored(
           record('old', {user: 'Admin', suTarget: 'Bob', expiresAt: T0 + HOUR})
