@@ -82,9 +82,9 @@ export function createSessionService(
     // The wiki changed a password or disabled an account: end that user's sessions, as
     // `users passwd` does (issue 13).
     users.onCredentialsChanged((user, method) => {
-      void store.revokeUser(user).then(
+      void store.revokeUser(user, 'revoked', (options.now ?? Date.now)()).then(
         async (keys) => {
-          for (const k of keys) await bus.publish(k);
+          if (!store.announcesRemovals) for (const k of keys) await bus.publish(k);
           logger.info(
             {event: 'credentials_changed', user, method, ended: keys.length},
             'credentials_changed'

@@ -6,7 +6,6 @@ import type {StoreBackend} from './types.js';
 export const MEMORY_BACKEND: StoreBackend = {
   matches: (url) => url === 'memory:',
   inProcess: true,
-  cliAnnounces: false,
   openStore: () => new MemoryStore(),
   openBus: () => new MemoryBus(),
 };

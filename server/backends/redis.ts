@@ -9,7 +9,6 @@ import type {StoreBackend} from './types.js';
 export const REDIS_BACKEND: StoreBackend = {
   matches: (url) => /^rediss?(\+sentinel)?:\/\//.test(url),
   inProcess: false,
-  cliAnnounces: true,
   openStore: (config) =>
     new RedisStore(config.store, {
       prefix: config.redis_prefix,

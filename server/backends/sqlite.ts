@@ -11,7 +11,6 @@ const SCHEME = 'sqlite:';
 export const SQLITE_BACKEND: StoreBackend = {
   matches: (url) => url.startsWith(SCHEME),
   inProcess: false,
-  cliAnnounces: false,
   // A relative path resolves against the current directory, as the CLI user expects.
   openStore: (config, {background = true, now, onError} = {}) =>
     new SqliteStore(config.store.slice(SCHEME.length), {

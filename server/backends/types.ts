@@ -31,11 +31,6 @@ export interface StoreBackend {
   matches(url: string): boolean;
   /** The store lives inside one server process: the CLI cannot reach it; `serve` warns. */
   readonly inProcess: boolean;
-  /**
-   * Other processes learn of a change only from a published message (Redis), so a CLI command
-   * must publish the keys it changed; false when the store notices commits by itself (SQLite).
-   */
-  readonly cliAnnounces: boolean;
   openStore(config: BackendConfig, options?: StoreOpenOptions): SessionStore;
   /** The bus for the servers on this store; `store` lets a resync wait until the store answers. */
   openBus(config: BackendConfig, log?: BusLog, store?: Pick<SessionStore, 'ping'>): SessionBus;

@@ -47,7 +47,7 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
   const known = user === undefined || userExists(config, user, io);
   const unknown = () => new CommandError(`sessions ${action}: there is no user named "${user}".`);
   const out = (line: string) => io.stdout.write(line + '\n');
-  return withStore(config, `sessions ${action}`, async (store, announce) => {
+  return withStore(config, `sessions ${action}`, async (store) => {
     const now = Date.now();
     if (action === 'list') {
       // Streamed when the store can (bounded memory at any size), else its rows, oldest first.
@@ -72,7 +72,6 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
     } else if (action === 'revoke') {
       const keys = await store.revokeUser(user!, 'revoked', now);
       if (!known && keys.length === 0) throw unknown();
-      await announce(keys);
       out(`ended ${keys.length} session${keys.length === 1 ? '' : 's'} of ${user}`);
     } else {
       const n = await store.purgeExpired(now);

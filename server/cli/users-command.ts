@@ -152,11 +152,11 @@ async function endSessions(
   // A store inside a server process (memory:) is out of the CLI's reach: nothing to end here.
   if (backendFor(config.store).inProcess) return;
   try {
-    const n = await withStore(config, command, async (store, announce) => {
-      const keys = await store.revokeUser(user, how, Date.now());
-      await announce(keys);
-      return keys.length;
-    });
+    const n = await withStore(
+      config,
+      command,
+      async (store) => (await store.revokeUser(user, how, Date.now())).length
+    );
     out(`ended ${n} session${n === 1 ? '' : 's'} of ${user}`);
   } catch (err) {
     const why = err instanceof MoinError || err instanceof Error ? err.message : String(err);

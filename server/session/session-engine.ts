@@ -527,7 +527,7 @@ export class SessionEngine {
     const ended = await this.store.trimUser(user, cap, this.now());
     for (const key of ended) {
       this.#log('session_end', {reason: 'session_cap', session: sessionRef(key), user});
-      await this.bus.publish(key);
+      if (!this.store.announcesRemovals) await this.bus.publish(key);
     }
   }
 

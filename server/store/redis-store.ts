@@ -83,6 +83,8 @@ export interface RedisStoreOptions {
  */
 export class RedisStore implements SessionStore {
   readonly kind = 'redis';
+  /** The scripts PUBLISH every key they remove (see the class comment). */
+  readonly announcesRemovals = true;
   readonly prefix: string;
   readonly waitReplicas: number;
   readonly #client: Redis;

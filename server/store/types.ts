@@ -101,6 +101,13 @@ export type RevokeReason = 'revoked' | 'passwd' | 'disabled' | 'removed';
 export interface SessionStore {
   /** `memory`, `sqlite` or `redis`. */
   readonly kind: string;
+  /**
+   * True when `revokeUser`, `trimUser` and `purgeExpired` announce every key they remove to every
+   * server themselves (Redis: a PUBLISH inside the script, to the bus's channel). Otherwise the
+   * server that made the change publishes the keys on its bus (memory, SQLite; a SQLite server also
+   * notices another process's commits by itself, so a CLI command publishes nothing anywhere).
+   */
+  readonly announcesRemovals?: boolean;
   /** The live session for a key, or undefined. */
   get(key: string, now: number): Promise<SessionRecord | undefined>;
   /** Inserts a new session; `oldKey`, when given, is destroyed in the same atomic step (id rotation). */

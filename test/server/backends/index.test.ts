@@ -9,15 +9,15 @@ const BY_NAME = {memory: MEMORY_BACKEND, sqlite: SQLITE_BACKEND, redis: REDIS_BA
 
 describe('backendFor', () => {
   it.each([
-    ['memory:', 'memory', true, false],
-    ['sqlite:./x.db', 'sqlite', false, false],
-    ['redis://h:6379', 'redis', false, true],
-    ['rediss://h:6379/1', 'redis', false, true],
-    ['redis+sentinel://s:26379/mymaster', 'redis', false, true],
-  ] as const)('maps %s to the %s backend', (url, name, inProcess, cliAnnounces) => {
+    ['memory:', 'memory', true],
+    ['sqlite:./x.db', 'sqlite', false],
+    ['redis://h:6379', 'redis', false],
+    ['rediss://h:6379/1', 'redis', false],
+    ['redis+sentinel://s:26379/mymaster', 'redis', false],
+  ] as const)('maps %s to the %s backend', (url, name, inProcess) => {
     const backend = backendFor(url);
     expect(backend).toBe(BY_NAME[name]);
-    expect(backend).toMatchObject({inProcess, cliAnnounces});
+    expect(backend).toMatchObject({inProcess});
   });
 
   it('refuses a URL no backend takes', () => {
