@@ -87,7 +87,7 @@ export function openConnection(file: string, settings: ConnectionSettings): Conn
     // A WAL that grew during a burst is cut back to this size once checkpointed.
     db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     migrate(db, file);
-    // From here on a locked file is retried on a timer (GroupCommit.retryBusy), never by
+    // From here on a locked file is retried on a timer (GroupCommit's BusyRetry), never by
     // sleeping in SQLite's busy handler on the event loop.
     db.pragma('busy_timeout = 0');
     return prepare(db);

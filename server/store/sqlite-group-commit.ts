@@ -11,7 +11,11 @@ export interface CommitInfo {
   error?: unknown;
 }
 
-/** See {@link GroupCommit.retryBusy}. */
+/**
+ * Retrying batches that failed before running because another connection held the write lock:
+ * later, on a timer, with the writes queued meanwhile, until the oldest has waited `timeoutMs`.
+ * So the event loop never sleeps in SQLite's busy handler.
+ */
 export interface BusyRetry {
   /** Did this failure happen before any job ran, because the lock was taken? */
   isBusy: (error: unknown) => boolean;
@@ -44,7 +48,7 @@ export class GroupCommit {
   /** Set while the queue waits to retry a batch another process kept out (SQLITE_BUSY). */
   #retry: NodeJS.Timeout | null = null;
   #retryDelayMs = 0;
-  #busy: BusyRetry | null = null;
+  readonly #busy: BusyRetry | null;
   /** Resolves the promise {@link idle} gave out, once the queue is empty. */
   #onIdle: (() => void) | null = null;
   #idle: Promise<void> | null = null;
@@ -53,23 +57,17 @@ export class GroupCommit {
    * @param commit runs the jobs in one transaction and returns one outcome per job; it throws when
    *   the transaction as a whole failed (then nothing of it is stored).
    * @param batching false gives each write its own transaction (for measurements).
+   * @param busy when and how long to retry a batch the lock kept out; null: never.
    */
   constructor(
     commit: (runs: readonly (() => unknown)[]) => JobOutcome[],
     batching: boolean,
-    onCommit?: (info: CommitInfo) => void
+    onCommit?: (info: CommitInfo) => void,
+    busy: BusyRetry | null = null
   ) {
     this.#commit = commit;
     this.#batching = batching;
     this.#onCommit = onCommit;
-  }
-
-  /**
-   * Retry batches that failed before running because another connection held the write lock:
-   * later, on a timer, with the writes queued meanwhile, until the oldest has waited `timeoutMs`.
-   * So the event loop never sleeps in SQLite's busy handler.
-   */
-  retryBusy(busy: BusyRetry): void {
     this.#busy = busy;
   }
 

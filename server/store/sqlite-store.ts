@@ -99,8 +99,6 @@ export class SqliteStore implements SessionStore {
   #batchWrote = false;
   /** Was the cache checked against the file at the running batch's BEGIN (#seen is that header). */
   #batchChecked = false;
-  /** Did the running batch get past BEGIN (and run jobs). */
-  #batchBegan = false;
   #reopen = false;
   #closed = false;
   // issue 10b: the file's identity when opened; once the path names another file (deleted,
@@ -152,13 +150,14 @@ export class SqliteStore implements SessionStore {
     this.#writes = new GroupCommit(
       (runs) => this.#commit(runs),
       options.groupCommit ?? true,
-      options.onCommit
+      options.onCommit,
+      {
+        isBusy: (error) =>
+          typeof error === 'object' && error !== null && this.#busyErrors.has(error),
+        timeoutMs: this.#settings.busyTimeoutMs,
+        maxDelayMs: 4,
+      }
     );
-    this.#writes.retryBusy({
-      isBusy: (error) => typeof error === 'object' && error !== null && this.#busyErrors.has(error),
-      timeoutMs: this.#settings.busyTimeoutMs,
-      maxDelayMs: 4,
-    });
     if (purgeMs > 0) {
       // unref: a store left open must not keep a finished process (the CLI, a test) alive.
       this.#purgeTimer = setTimeout(
@@ -419,15 +418,19 @@ export class SqliteStore implements SessionStore {
 
   #commit(runs: readonly (() => unknown)[]) {
     let outcomes: JobOutcome[];
+    // Whether BEGIN IMMEDIATE got the lock (a failure before it ran nothing).
+    let began = false;
     try {
       if (this.#reopen) this.#reopenConnection();
       outcomes = this.#conn.batch.immediate(
         runs,
-        () => this.#beginBatch(),
+        () => {
+          began = true;
+          this.#beginBatch();
+        },
         () => this.#writeBack()
       );
     } catch (error) {
-      const began = this.#batchBegan;
       this.#changed.clear();
       this.#endBatch(false);
       if (needsReopen(error)) this.#reopen = true;
@@ -482,7 +485,6 @@ export class SqliteStore implements SessionStore {
   // Inside BEGIN IMMEDIATE: nobody else can commit until our COMMIT, so the header read now is
   // the one our commit will build on.
   #beginBatch(): void {
-    this.#batchBegan = true;
     this.#batchEffects.clear();
     this.#batchWrote = false;
     this.#batchChecked = this.#cacheIsCurrent();
@@ -513,7 +515,6 @@ export class SqliteStore implements SessionStore {
     } finally {
       effects.clear();
       this.#batchChecked = false;
-      this.#batchBegan = false;
     }
   }
 
