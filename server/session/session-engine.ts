@@ -351,7 +351,7 @@ export class SessionEngine {
       return;
     }
     await this.#create(ctx, user.name, rememberMe, trail, carry ? old : null);
-    await this.#capSessions(user.name);
+    await this.#capSessions(user.name, ctx.record!.key);
     this.#log('login', {
       user: user.name,
       method: via,
@@ -521,10 +521,10 @@ export class SessionEngine {
 
   // issue 10b: past `max_sessions_per_user` live sessions, the user's oldest ones end (their
   // sockets get the anonymous view at once).
-  async #capSessions(user: string): Promise<void> {
+  async #capSessions(user: string, newest: string): Promise<void> {
     const cap = this.config.max_sessions_per_user;
     if (cap === 0) return;
-    const ended = await this.store.trimUser(user, cap, this.now());
+    const ended = await this.store.trimUser(user, cap, this.now(), newest);
     for (const key of ended) {
       this.#log('session_end', {reason: 'session_cap', session: sessionRef(key), user});
       if (!this.store.announcesRemovals) await this.bus.publish(key);

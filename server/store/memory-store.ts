@@ -58,10 +58,10 @@ export class MemoryStore implements SessionStore {
     return gone.map((r) => r.key);
   }
 
-  async trimUser(user: string, keep: number, now: number): Promise<string[]> {
+  async trimUser(user: string, keep: number, now: number, newest?: string): Promise<string[]> {
     const live = [...this.#sessions.values()]
       .filter((r) => r.user === user && isLive(r, now))
-      .sort(newestFirst)
+      .sort((a, b) => Number(b.key === newest) - Number(a.key === newest) || newestFirst(a, b))
       .slice(keep);
     for (const r of live) this.#end(r, 'su_end_capped', now);
     return live.map((r) => r.key);

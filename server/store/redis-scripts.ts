@@ -119,8 +119,8 @@ return {#keys, removed}
 `;
 
 /**
- * issue 10b. ARGV: P, user, keep, now. Keeps the user's newest `keep` sessions (createdAt, then
- * key) and destroys the others (a change of user in one gets its end record), publishing each
+ * issue 10b. ARGV: P, user, keep, now, newest ('' = none). Keeps the user's newest `keep` sessions
+ * (`newest` first, then createdAt, then key) and destroys the others (a change of user in one gets its end record), publishing each
  * key; returns the destroyed keys.
  */
 export const TRIM_USER = `${PRELUDE}
@@ -134,6 +134,7 @@ for _, key in ipairs(keys) do
   end
 end
 table.sort(live, function(a, b)
+  if (a.key == ARGV[5]) ~= (b.key == ARGV[5]) then return a.key == ARGV[5] end
   if a.created ~= b.created then return a.created > b.created end
   return a.key > b.key
 end)

@@ -215,9 +215,9 @@ export class RedisStore implements SessionStore {
     return keys;
   }
 
-  async trimUser(user: string, keep: number, now: number): Promise<string[]> {
+  async trimUser(user: string, keep: number, now: number, newest = ''): Promise<string[]> {
     const keys = await this.#write((c) =>
-      c.moinTrimUser(this.prefix, user, String(keep), String(now))
+      c.moinTrimUser(this.prefix, user, String(keep), String(now), newest)
     );
     for (const k of keys) this.#seen.delete(k);
     return keys;

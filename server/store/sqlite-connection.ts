@@ -37,7 +37,7 @@ export interface Connection {
   count: Database.Statement<[number], number>;
   /** issue 10b: a user's live sessions past the newest N, with their change of user. */
   oldestOfUser: Database.Statement<
-    [string, number, number],
+    [string, number, string, number],
     {key: string; user: string; su: string | null}
   >;
   /** Deletes up to N expired sessions (by the expiry index) and returns them; `rank`: expires. */
@@ -115,7 +115,7 @@ function prepare(db: Database.Database): Connection {
     count: db.prepare<[number], number>('SELECT count(*) FROM sessions WHERE expires > ?').pluck(),
     oldestOfUser: db.prepare(
       `SELECT key, user, su FROM sessions WHERE user = ? AND expires > ?
-       ORDER BY created DESC, key DESC LIMIT -1 OFFSET ?`
+       ORDER BY key = ? DESC, created DESC, key DESC LIMIT -1 OFFSET ?`
     ),
     // The chunk statements pick their rows in index order (expires, rowid / user, rowid).
     purgeChunk: db.prepare(

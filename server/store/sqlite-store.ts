@@ -239,10 +239,10 @@ export class SqliteStore implements SessionStore {
     }
   }
 
-  trimUser(user: string, keep: number, now: number): Promise<string[]> {
+  trimUser(user: string, keep: number, now: number, newest = ''): Promise<string[]> {
     return this.#write(() => {
       this.#writeBack();
-      const rows = this.#conn.oldestOfUser.all(user, now, keep);
+      const rows = this.#conn.oldestOfUser.all(user, now, newest, keep);
       this.#endSwitched(rows, 'su_end_capped', now);
       for (const row of rows) {
         this.#conn.destroy.run(row.key);

@@ -123,10 +123,12 @@ export interface SessionStore {
    */
   revokeUser(user: string, reason?: RevokeReason, now?: number): Promise<string[]>;
   /**
-   * Keeps the newest `keep` live sessions of real user `user` (by createdAt) and destroys the
-   * others, each change of user in them getting a `su_end_capped` record; returns their keys.
+   * Keeps the newest `keep` live sessions of real user `user` (by createdAt, ties by key) and
+   * destroys the others, each change of user in them getting a `su_end_capped` record; returns
+   * their keys. `newest`, the key of the session a login just made, counts as the newest whatever
+   * its createdAt: a login in the same millisecond as another never ends its own session.
    */
-  trimUser(user: string, keep: number, now: number): Promise<string[]>;
+  trimUser(user: string, keep: number, now: number, newest?: string): Promise<string[]>;
   /** Live sessions, optionally of one real user. */
   list(now: number, user?: string): Promise<SessionSummary[]>;
   /**

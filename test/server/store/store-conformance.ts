@@ -430,6 +430,24 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(await ends()).toEqual([['su_end_capped', 'Ann', 'Bob', oldest.slice(0, 12)]]);
         expect(await store.trimUser('Ann', 2, T0)).toEqual([]);
       });
+
+      it('trimUser never ends the session it is told is the newest, whatever the order says', async () => {
+        // Three logins in one millisecond: the order by key would pick any of them.
+        const keys = [];
+        for (const id of ['t1', 't2', 't3']) {
+          keys.push(await stored(record(id, {user: 'Ann', createdAt: T0})));
+        }
+        for (const newest of keys) {
+          const ended = await store.trimUser('Ann', 1, T0, newest);
+          expect(ended).not.toContain(newest);
+          expect(await store.get(newest, T0)).toBeDefined();
+          // Put the ended ones back for the next round.
+          for (const k of ended) {
+            const id = ['t1', 't2', 't3'][keys.indexOf(k)]!;
+            await stored(record(id, {user: 'Ann', createdAt: T0}));
+          }
+        }
+      });
     });
 
     describe('audit log', () => {
