@@ -174,7 +174,14 @@ function spawnOnce(port: number, dir: string, args: string[], ready: string): Pr
       clearTimeout(timer);
       const stopWith = async (signal: NodeJS.Signals) => {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        // A redis-server that does not stop within 5 s of SIGTERM (one waiting for a replica, or a
+        // disk busy with the rest of the suite) is killed: a test's clean-up must not hang.
+        const late = setTimeout(() => {
+          console.error(`redis-server on port ${port} ignored ${signal} for 5 s; killing it`);
+          child.kill('SIGKILL');
+        }, 5_000);
         await exited;
+        clearTimeout(late);
       };
       resolve({
         port,
