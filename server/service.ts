@@ -4,6 +4,7 @@ import {fileURLToPath} from 'node:url';
 import {resolveConfig, type Config} from '../shared/index.js';
 import {createBus} from './bus/index.js';
 import type {SessionBus} from './bus/types.js';
+import {answerClientError} from './http/client-error.js';
 import {createHttpHandler, drainingResponse} from './http/index.js';
 import {createSessionMiddleware} from './middleware/index.js';
 import {createLogger, type Logger} from './log.js';
@@ -42,7 +43,10 @@ export interface SessionService extends ServiceParts {
   /** CONTRACT §7 `req.session` for node:http and Connect/Express. */
   middleware(): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
   readonly sync: SyncHub;
-  /** Starts an HTTP server with the API and the WebSocket; resolves with its URL. */
+  /**
+   * Starts an HTTP server with the API and the WebSocket; resolves with its URL. The server answers
+   * requests Node's parser refuses with the API's JSON error, and `close()` drains it.
+   */
   listen(port?: number, host?: string): Promise<{url: string; server: Server}>;
   /** Stops accepting, finishes in-flight writes, closes sockets with 1001, releases the store. */
   close(): Promise<void>;
@@ -137,6 +141,7 @@ export function createSessionService(
         // the connection (a keep-alive connection would otherwise outlive the drain).
         const s = createServer({ServerResponse: drainingResponse(drain)}, handle);
         s.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
+        s.on('clientError', answerClientError);
         s.once('error', reject);
         s.listen(port, host, () => {
           server = s;

@@ -1,5 +1,6 @@
-import type {ServerResponse} from 'node:http';
-import type {ErrorBody, MoinError} from '../../shared/index.js';
+import {STATUS_CODES, type ServerResponse} from 'node:http';
+import type {Duplex} from 'node:stream';
+import type {ErrorBody, ErrorCode, MoinError} from '../../shared/index.js';
 
 /** Headers of every API answer: never cached, and it depends on the cookie and the origin (C7). */
 export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -60,4 +61,30 @@ export function sendBody(
     'content-length': String(Buffer.byteLength(body)),
   });
   res.end(body);
+}
+
+/**
+ * Answers on a bare socket, where there is no `ServerResponse` (a request Node's parser refused, a
+ * refused WebSocket upgrade), with the API's JSON error body, then closes the connection.
+ */
+export function writeRawError(
+  socket: Duplex,
+  status: number,
+  code: ErrorCode,
+  message: string
+): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({error: {code, message}} satisfies ErrorBody);
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      'Cache-Control: no-store\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+      body
+  );
 }
