@@ -3,9 +3,6 @@ import type {Config} from '../shared/index.js';
 
 export type {Logger};
 
-/** The levels `log_level` and `--log-level` accept, quietest last. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-
 /**
  * Fields that could carry a session id if a request or response were logged whole: pino censors
  * them before writing, a second line of defence behind "log `session` refs, never ids".

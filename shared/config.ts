@@ -4,6 +4,13 @@
  * the key, never silently ignored.
  */
 import {closestName} from './closest-name.js';
+import {COOKIE_BASE_NAME} from './constants.js';
+
+/** The levels `log_level` and `--log-level` accept, quietest last (pino's names). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The fully resolved configuration the rest of the code sees. */
 export interface Config {
@@ -37,8 +44,8 @@ export interface Config {
   host: string;
   /** @default 8080 */
   port: number;
-  /** (ours) pino level: fatal, error, warn, info, debug, trace, silent. @default "info" */
-  log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** (ours) pino level, one of {@link LOG_LEVELS}. @default "info" */
+  log_level: LogLevel;
   /** (ours) Prefix of every Redis key and channel. @default "moin:" */
   redis_prefix: string;
   /** (ours) Failed logins per name or address before 429, within `login_window_seconds`. @default 5 */
@@ -271,7 +278,7 @@ const CHECKS: {[K in keyof Config]: Check} = {
   trust_proxy: bool,
   host: str,
   port: intRange(0, 65535),
-  log_level: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  log_level: oneOf(...LOG_LEVELS),
   redis_prefix: str,
   login_max_failures: intRange(1, 1000),
   login_window_seconds: intRange(1, 86_400),
@@ -401,7 +408,9 @@ function unknownKey(key: string): string {
 
 /** The full cookie name for a config. */
 export function cookieNameFor(config: Pick<Config, 'cookie_name'>): string {
-  return config.cookie_name === null ? 'MOIN_SESSION' : `MOIN_SESSION_${config.cookie_name}`;
+  return config.cookie_name === null
+    ? COOKIE_BASE_NAME
+    : `${COOKIE_BASE_NAME}_${config.cookie_name}`;
 }
 
 function describe(v: unknown): string {

@@ -11,8 +11,15 @@ export {
   SHORT_NAME_MAX,
   USER_SEARCH_LIMIT,
 } from './constants.js';
-export {CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, cookieNameFor, resolveConfig} from './config.js';
-export type {AuthMethodConfig, Config, GivenOptions} from './config.js';
+export {
+  CONFIG_KEYS,
+  ConfigError,
+  DEFAULT_CONFIG,
+  LOG_LEVELS,
+  cookieNameFor,
+  resolveConfig,
+} from './config.js';
+export type {AuthMethodConfig, Config, GivenOptions, LogLevel} from './config.js';
 export {ERROR_CODES, MoinError, isMoinError} from './errors.js';
 export type {ErrorBody, ErrorCode} from './errors.js';
 export {expiryFor, sessionLifetime} from './lifetime.js';

@@ -1,8 +1,7 @@
-import {ConfigError} from '../../shared/index.js';
+import {ConfigError, LOG_LEVELS, type LogLevel} from '../../shared/index.js';
 import {humanLogDestination} from '../human-log.js';
 import {backendFor} from '../backends/index.js';
-import {LOG_LEVELS, createLogger} from '../log.js';
-import {answerClientError} from '../http/client-error.js';
+import {createLogger} from '../log.js';
 import {createSessionService} from '../service.js';
 import {UsersFileError} from '../users/file-user-directory.js';
 import {MoinUserDirError} from '../users/moin-user-directory.js';
@@ -11,9 +10,6 @@ import {loadConfig, type ConfigOverrides} from './config-file.js';
 import {DEMO_CONFIG, demoBanner, seedDemoUsers} from './demo.js';
 import {COMMAND_HELP} from './help.js';
 import {CommandError, UsageError, type CliIo} from './io.js';
-
-/** How long shutdown waits for in-flight requests before cutting connections. */
-const DRAIN_TIMEOUT_MS = 10_000;
 
 /**
  * `moin-session serve`: runs until SIGTERM/SIGINT, then drains and resolves with exit code 0.
@@ -49,7 +45,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
     if (!(LOG_LEVELS as readonly string[]).includes(level)) {
       throw new UsageError(`--log-level: must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
     }
-    overrides.log_level = level as (typeof LOG_LEVELS)[number];
+    overrides.log_level = level as LogLevel;
   }
   // Listen for signals before anything else: one that arrives during start-up (or right after the
   // ready line) must still lead to a clean shutdown, not Node's default exit.
@@ -82,8 +78,9 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
     throw err;
   }
   let server;
+  let url;
   try {
-    ({server} = await service.listen(config.port, config.host));
+    ({server, url} = await service.listen(config.port, config.host));
   } catch (err) {
     await service.close().catch(() => {});
     const e = err as NodeJS.ErrnoException;
@@ -95,27 +92,17 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
           : e.message;
     throw new CommandError(`serve: cannot listen on ${config.host}:${config.port}: ${why}`);
   }
-  server.on('clientError', answerClientError);
   const address = server.address();
   const realPort = typeof address === 'object' && address ? address.port : config.port;
-  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-  io.stdout.write(`moin-session listening on http://${shownHost}:${realPort}\n`);
-  if (demo) io.stdout.write(demoBanner(`http://${shownHost}:${realPort}`, config, seeded));
+  io.stdout.write(`moin-session listening on ${url}\n`);
+  if (demo) io.stdout.write(demoBanner(url, config, seeded));
   logger.info({event: 'listening', host: config.host, port: realPort}, 'listening');
 
   const signal = await signalled;
   logger.info({event: 'shutdown', signal}, 'shutting down');
-  // server.close() closes the connections idle at that moment; a keep-alive connection whose
-  // request was still in flight goes idle later, so keep closing idle ones until all are gone.
-  // In-flight requests get DRAIN_TIMEOUT_MS to finish; then their connections are cut.
-  server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
-  const sweep = setInterval(() => server.closeIdleConnections(), 50);
-  const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
-  sweep.unref();
-  force.unref();
+  // service.close() drains: in-flight requests finish, keep-alive connections end with their last
+  // answer, and whatever is left is cut after a timeout.
   await service.close();
-  clearInterval(sweep);
-  clearTimeout(force);
   logger.info({event: 'stopped'}, 'stopped');
   return 0;
 }

@@ -31,9 +31,15 @@ export function sessionKey(sid: string): string {
   return hash('sha256', sid, 'base64url');
 }
 
+/**
+ * How many leading characters of the store key make a session ref. The SQLite summary query and
+ * the Redis audit script cut the same length in SQL and Lua.
+ */
+export const SESSION_REF_LENGTH = 12;
+
 /** A short, non-reversible reference to a session for logs, audit and `sessions list`. */
 export function sessionRef(key: string): string {
-  return key.slice(0, 12);
+  return key.slice(0, SESSION_REF_LENGTH);
 }
 
 /**

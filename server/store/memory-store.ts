@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto';
+import {sessionRef} from '../session/ids.js';
 import {applyOp, isLive, suEndEntry} from './ops.js';
 import type {
   AuditEntry,
@@ -127,7 +128,7 @@ export function newestFirst(a: SessionRecord, b: SessionRecord): number {
 /** The `sessions list` row for a record. */
 export function summarize(r: SessionRecord): SessionSummary {
   return {
-    ref: r.key.slice(0, 12),
+    ref: sessionRef(r.key),
     user: r.user,
     suTarget: r.suTarget,
     trailLength: r.trail.length,

@@ -1,4 +1,5 @@
 import {APPLIED_OPS_KEPT, addToTrail} from '../../shared/index.js';
+import {sessionRef} from '../session/ids.js';
 import type {AuditEntry, MutateResult, SessionOp, SessionRecord, SuEndAction} from './types.js';
 
 /**
@@ -67,7 +68,7 @@ export function isLive(record: SessionRecord, now: number): boolean {
 
 /**
  * The end record of a change of user that a store ends by itself (revocation, expiry): no request,
- * so no address. The session ref is the key's first 12 characters, as everywhere.
+ * so no address. The session ref is {@link sessionRef}, as everywhere.
  */
 export function suEndEntry(
   r: Pick<SessionRecord, 'key' | 'user' | 'suTarget'>,
@@ -80,6 +81,6 @@ export function suEndEntry(
     actor: r.user ?? '',
     target: r.suTarget ?? '',
     address: '',
-    session: r.key.slice(0, 12),
+    session: sessionRef(r.key),
   };
 }

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {LOG_LEVELS, createLogger} from '../../../server/log.js';
+import {LOG_LEVELS} from '../../../shared/index.js';
+import {createLogger} from '../../../server/log.js';
 import {LogCapture} from './capture.js';
 
 describe('createLogger', () => {
