@@ -1,7 +1,6 @@
 import {
   MoinError,
   addToTrail,
-  anonymousView,
   cookieNameFor,
   expiryFor,
   sessionLifetime,
@@ -21,6 +20,7 @@ import {SessionCookies} from './cookie.js';
 import {classifyCookieValue, newSessionId, readCookies, sessionKey, sessionRef} from './ids.js';
 import {PendingTokens} from './pending-tokens.js';
 import {SessionBudget} from './session-budget.js';
+import {ViewTexts, recordView, transientView} from './session-view.js';
 
 /** What the engine needs to know about a request. */
 export interface RequestInfo {
@@ -91,8 +91,8 @@ export class SessionEngine {
   readonly #cookies: SessionCookies;
   /** The chain's front-proxy sign-on, if the `auth` list has one (issue 13). */
   readonly #given: HeaderSignOn | null;
-  /** JSON views by record object (see viewJson); records are values, never changed in place. */
-  readonly #viewTexts = new WeakMap<SessionRecord, {superuser: boolean; text: string}>();
+  /** JSON views by record object (see viewJson). */
+  readonly #viewTexts = new ViewTexts();
   /** New anonymous sessions per address (`new_sessions_per_address`). */
   readonly #budget: SessionBudget;
   #pendingTokens: Promise<PendingTokens> | undefined;
@@ -237,38 +237,24 @@ export class SessionEngine {
   /** The view of a context (after `finish`, so the expiry is current). */
   view(ctx: SessionContext): SessionView {
     const r = ctx.record;
-    if (!r) {
-      if (ctx.transientUser) {
-        return {
-          ...anonymousView(ctx.transientTrail),
-          user: {name: ctx.transientUser.name},
-          superuser: this.isSuperuser(ctx.transientUser.name),
-        };
-      }
-      return anonymousView(ctx.transientTrail);
-    }
-    return viewOf(r, this.isSuperuser(r.user));
+    if (r) return recordView(r, this.isSuperuser(r.user));
+    const user = ctx.transientUser?.name ?? null;
+    return transientView(ctx.transientTrail, user, this.isSuperuser(user));
   }
 
   /**
-   * {@link view} as JSON text. A stored session's text is kept with its record object, so an
-   * unchanged session read again (the SQLite store hands out the same frozen record until it
-   * changes) is not built and encoded again; the superuser flag is checked every time.
+   * {@link view} as JSON text. A stored session's text is kept with its record object; the
+   * superuser flag is checked every time.
    */
   viewJson(ctx: SessionContext): string {
     const r = ctx.record;
     if (!r) return JSON.stringify(this.view(ctx));
-    const superuser = this.isSuperuser(r.user);
-    const kept = this.#viewTexts.get(r);
-    if (kept?.superuser === superuser) return kept.text;
-    const text = JSON.stringify(viewOf(r, superuser));
-    this.#viewTexts.set(r, {superuser, text});
-    return text;
+    return this.#viewTexts.of(r, this.isSuperuser(r.user));
   }
 
   /** The view of a stored record (for pushes). */
   viewOf(record: SessionRecord): SessionView {
-    return viewOf(record, this.isSuperuser(record.user));
+    return recordView(record, this.isSuperuser(record.user));
   }
 
   /**
@@ -568,16 +554,3 @@ const SU_END_BY_REASON = {
   user_invalid: 'su_end_revoked',
   lifetime0: 'su_end_revoked',
 } as const satisfies Record<string, SuEndAction>;
-
-/** The view of a stored session. */
-export function viewOf(r: SessionRecord, superuser: boolean): SessionView {
-  return {
-    user: r.suTarget ? {name: r.suTarget} : r.user ? {name: r.user} : null,
-    realUser: r.suTarget && r.user ? {name: r.user} : null,
-    superuser,
-    trail: r.trail,
-    stored: true,
-    expiresAt: new Date(r.expiresAt).toISOString(),
-    rev: r.rev,
-  };
-}
