@@ -2,9 +2,10 @@
 // The `moin-session` command. The CLI is TypeScript compiled by `npm run build` into dist/.
 import {existsSync} from 'node:fs';
 
-const cli = new URL('../dist/server/cli.js', import.meta.url);
+const cli = new URL('../dist/server/cli/main.js', import.meta.url);
 if (!existsSync(cli)) {
   console.error('moin-session: run `npm run build` first');
   process.exit(1);
 }
-await import(cli.href);
+const {main} = await import(cli.href);
+await main();

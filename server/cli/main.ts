@@ -2,7 +2,15 @@ import {readFileSync} from 'node:fs';
 import {isMoinError} from '../../shared/index.js';
 import {UserChangeError, UsersFileError} from '../users/file-user-directory.js';
 import {USAGE} from './help.js';
-import {CommandError, UsageError, type CliIo} from './io.js';
+import {CommandError, UsageError, processIo, type CliIo} from './io.js';
+
+/**
+ * The `moin-session` process (bin/moin-session.js calls the built copy): runs the command line it
+ * was given and sets the exit code.
+ */
+export async function main(): Promise<void> {
+  process.exitCode = await runCli(process.argv.slice(2), processIo());
+}
 
 /**
  * Runs one CLI invocation and resolves with its exit code: 0 done, 1 the operation failed, 2 bad

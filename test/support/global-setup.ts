@@ -16,7 +16,7 @@ export default function setup(): void {
   if (spawnSync('which', ['redis-server']).status !== 0) {
     throw new Error('redis-server not found on PATH: apt-get install redis-server');
   }
-  if (process.env['MOIN_SKIP_BUILD'] === '1' && existsSync('dist/server/cli.js')) return;
+  if (process.env['MOIN_SKIP_BUILD'] === '1' && existsSync('dist/server/cli/main.js')) return;
   const r = spawnSync('node', ['scripts/build.mjs'], {stdio: 'inherit'});
   if (r.status !== 0) throw new Error('build failed; see above');
 }
