@@ -1,4 +1,5 @@
 import {request, Agent} from 'node:http';
+import {connect, type AddressInfo} from 'node:net';
 import {describe, expect, it} from 'vitest';
 import {createSessionService} from '../../server/service.js';
 import {MemoryStore} from '../../server/store/memory-store.js';
@@ -67,5 +68,34 @@ describe('SessionService#close', () => {
     const {url} = await service.listen(0, '127.0.0.1');
     await service.close();
     await expect(get(url, new Agent())).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('SessionService#listen', () => {
+  it('answers bytes that are not HTTP with the JSON 400 and keeps serving', async () => {
+    const service = createSessionService(
+      {store: 'memory:'},
+      {users: new MemoryUsers(), logger: pino({level: 'silent'})}
+    );
+    const {url, server} = await service.listen(0, '127.0.0.1');
+    try {
+      const {port} = server.address() as AddressInfo;
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end('NOT HTTP AT ALL\r\n\r\n'));
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (text += chunk));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(raw).toContain('Content-Type: application/json; charset=utf-8\r\n');
+      expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toEqual({
+        error: {code: 'bad_request', message: 'The request is not valid HTTP.'},
+      });
+      expect((await get(url, new Agent())).status).toBe(200);
+    } finally {
+      await service.close();
+    }
   });
 });
