@@ -27,7 +27,7 @@ const users = {
 };
 
 const {createSessionService} = await import(join(root, 'dist/server/index.js'));
-const {SqliteStore} = await import(join(root, 'dist/server/store/index.js'));
+const {SqliteStore} = await import(join(root, 'dist/server/store/sqlite-store.js'));
 const synchronous = process.argv[5] || 'FULL';
 const store = process.argv[4]
   ? undefined

@@ -7,20 +7,21 @@ import './components/su-banner/su-banner.js';
 
 export {MoinSuBanner} from './components/su-banner/su-banner.component.js';
 export {MoinTrail} from './components/trail/trail.component.js';
-export {SessionConnection, SessionRequestError, connectionFor} from './connection/index.js';
+export {connectionFor} from './connection/registry.js';
+export {SessionRequestError} from './connection/request.js';
+export {SessionConnection} from './connection/session-connection.js';
+export type {ConnectionOptions} from './connection/session-connection.js';
+export type {Timing} from './connection/timing.js';
 export type {
-  ConnectionOptions,
   ConnectionState,
   ConnectionStatus,
   FetchLike,
   PendingVisit,
-  Timing,
   WebSocketFactory,
-} from './connection/index.js';
-export type {KeyValueStore} from './mirror/index.js';
+} from './connection/types.js';
+export type {KeyValueStore} from './mirror/key-value-store.js';
 export type {
   MoinSessionStatusDetail,
   MoinSessionStatusEvent,
-  MoinTrailChangeDetail,
-  MoinTrailChangeEvent,
-} from './events/index.js';
+} from './events/moin-session-status.js';
+export type {MoinTrailChangeDetail, MoinTrailChangeEvent} from './events/moin-trail-change.js';

@@ -11,7 +11,7 @@ import {
   type ServerMessage,
   type VisitMessage,
 } from '../../shared/index.js';
-import {requestInfo} from '../http/index.js';
+import {requestInfo} from '../http/request-info.js';
 import type {ServiceParts} from '../service-parts.js';
 import type {RequestInfo, SessionContext} from '../session/session-engine.js';
 import {sessionRef} from '../session/ids.js';

@@ -1,7 +1,7 @@
 import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {createSessionService, type SessionService} from '../../server/index.js';
-import {FileUserDirectory} from '../../server/users/index.js';
+import {FileUserDirectory} from '../../server/users/file-user-directory.js';
 import type {TempDir} from './temp-dir.js';
 
 /** The users every end-to-end test logs in as (Admin may change user). */

@@ -1,12 +1,8 @@
 import {describe, expect, it} from 'vitest';
 import {resolveConfig} from '../../../shared/index.js';
-import {
-  createBus,
-  MemoryBus,
-  REDIS_BUS_HEARTBEAT_MS,
-  RedisBus,
-  RESYNC_MESSAGE,
-} from '../../../server/bus/index.js';
+import {createBus} from '../../../server/bus/create-bus.js';
+import {MemoryBus} from '../../../server/bus/memory-bus.js';
+import {REDIS_BUS_HEARTBEAT_MS, RedisBus, RESYNC_MESSAGE} from '../../../server/bus/redis-bus.js';
 import {RedisStore} from '../../../server/store/redis-store.js';
 import {sessionRecord} from '../store/session-record.js';
 import {freePort, startRedisServer, useRedisServer} from '../../support/redis-server.js';

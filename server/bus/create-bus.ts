@@ -3,11 +3,6 @@ import {backendFor, type BusLog} from '../backends/index.js';
 import type {SessionStore} from '../store/types.js';
 import type {SessionBus} from './types.js';
 
-export {MemoryBus} from './memory-bus.js';
-export {RedisBus, RESYNC_MESSAGE, REDIS_BUS_HEARTBEAT_MS} from './redis-bus.js';
-export type {RedisBusOptions} from './redis-bus.js';
-export type {SessionBus} from './types.js';
-
 /**
  * The bus a config implies, from its store's backend (server/backends/): a Redis store fans out
  * over Redis pub/sub on the same Redis and prefix, so every instance on that Redis sees every

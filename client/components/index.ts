@@ -1,3 +1,0 @@
-export {MoinSuBanner} from './su-banner/su-banner.component.js';
-export {MoinTrail, pageHref} from './trail/trail.component.js';
-export {fill, fillText} from './words.js';

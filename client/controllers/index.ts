@@ -1,2 +1,0 @@
-export {SessionController} from './session-controller.js';
-export type {SessionHost} from './session-controller.js';
