@@ -1,4 +1,4 @@
-// The one test gate (`npm test`): lint, format check, typecheck, vitest (shared, server, e2e) and
+// The one test gate (`npm test`): lint, format check, typecheck, knip, vitest (shared, server, e2e) and
 // web-test-runner (client, in Chromium). Every stage runs even if an earlier one fails; the last
 // line is `tests: N passed, N failed`, and the exit code is non-zero if anything failed.
 import {spawnSync} from 'node:child_process';
@@ -60,6 +60,8 @@ gate('prettier', bin('prettier'), ['--check', '.']);
 // Node only), then everything together with the tests.
 gate('typecheck runtimes', bin('tsc'), ['-b', 'tsconfig.runtimes.json']);
 gate('typecheck', bin('tsc'), ['-p', '.']);
+// Unused files, exports, types and dependencies (knip.jsonc says what is exempt and why).
+gate('knip', bin('knip'), []);
 
 rmSync(`${root}.vitest-report.json`, {force: true});
 const vt = stage('vitest', bin('vitest'), [

@@ -7,7 +7,7 @@ export type {Logger};
  * Fields that could carry a session id if a request or response were logged whole: pino censors
  * them before writing, a second line of defence behind "log `session` refs, never ids".
  */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'cookie',
   'sid',
   'headers.cookie',

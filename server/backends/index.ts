@@ -3,10 +3,8 @@ import {REDIS_BACKEND} from './redis.js';
 import {SQLITE_BACKEND} from './sqlite.js';
 import type {StoreBackend} from './types.js';
 
-export type {BackendConfig, BusLog, StoreBackend} from './types.js';
-
 /** Every backend, the one place that maps a `store` URL to its store, bus and CLI needs. */
-export const BACKENDS: readonly StoreBackend[] = [MEMORY_BACKEND, SQLITE_BACKEND, REDIS_BACKEND];
+const BACKENDS: readonly StoreBackend[] = [MEMORY_BACKEND, SQLITE_BACKEND, REDIS_BACKEND];
 
 /** The backend of a `store` URL; throws for a URL no backend takes. */
 export function backendFor(url: string): StoreBackend {

@@ -1,5 +1,6 @@
 import type {Config} from '../../shared/index.js';
-import {backendFor, type BusLog} from '../backends/index.js';
+import {backendFor} from '../backends/index.js';
+import type {BusLog} from '../backends/types.js';
 import type {SessionStore} from '../store/types.js';
 import type {SessionBus} from './types.js';
 

@@ -3,7 +3,7 @@ import {DEFAULT_CONFIG, type Config} from '../../shared/index.js';
 import {FileUserDirectory} from '../users/file-user-directory.js';
 
 /** The demo users `serve --demo` creates when the users file does not exist yet. */
-export const DEMO_USERS: readonly {name: string; password: string; superuser: boolean}[] = [
+const DEMO_USERS: readonly {name: string; password: string; superuser: boolean}[] = [
   {name: 'Admin', password: 'admin', superuser: true},
   {name: 'Alice', password: 'alice', superuser: false},
   {name: 'Bob', password: 'bob', superuser: false},

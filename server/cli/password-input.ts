@@ -21,7 +21,7 @@ export async function readPassword(io: CliIo, confirm: boolean): Promise<string>
 }
 
 /** The first line of a stream (without its line ending), or null when it ends without data. */
-export function readLine(stream: CliIo['stdin']): Promise<string | null> {
+function readLine(stream: CliIo['stdin']): Promise<string | null> {
   return new Promise((resolve, reject) => {
     let text = '';
     const done = (value: string | null) => {

@@ -6,6 +6,7 @@ import {
   validatePageName,
 } from '../../shared/index.js';
 import type {ServiceParts} from '../service-parts.js';
+import {MAX_USER_NAME_LENGTH} from '../users/user-name.js';
 import {booleanField, readBody, stringField} from './body.js';
 import type {LoginQueue} from './login-queue.js';
 import type {LoginThrottle} from './login-throttle.js';
@@ -13,8 +14,8 @@ import {requestInfo} from './request-info.js';
 import type {Router} from './router.js';
 import {answerWithSession} from './session-response.js';
 
-/** The longest prefix `GET /api/users?q=` takes (user names are at most 100 characters). */
-const MAX_QUERY_LENGTH = 100;
+/** The longest prefix `GET /api/users?q=` takes: the longest user name. */
+const MAX_QUERY_LENGTH = MAX_USER_NAME_LENGTH;
 
 /**
  * The session endpoints of CONTRACT §4. The body is read and checked before the session is touched,

@@ -11,7 +11,7 @@ import type {Handler, Router} from './router.js';
 import {answerWithSession, type SessionAction} from './session-response.js';
 
 /** The answer of `GET /api/backend/session` and `POST /api/backend/session/data`. */
-export interface BackendSessionBody {
+interface BackendSessionBody {
   session: SessionView;
   /** 1.9's `is_new`: nothing is stored for this browser yet, so values are not kept. */
   isNew: boolean;

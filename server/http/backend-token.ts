@@ -3,7 +3,7 @@ import {readFileSync, statSync} from 'node:fs';
 import {ConfigError} from '../../shared/index.js';
 
 /** The shortest secret `backend_token_file` may hold, in characters. */
-export const MIN_BACKEND_SECRET_LENGTH = 32;
+const MIN_BACKEND_SECRET_LENGTH = 32;
 
 const KEY = 'backend_token_file';
 

@@ -22,7 +22,7 @@ export const ENCODINGS = [
 export const MODULE_NAME = /^moin-session\.[0-9a-f]{12}\.js$/;
 
 /** The text of the stable entry for a hashed module. */
-export function entrySource(module: string): string {
+function entrySource(module: string): string {
   return `export * from './${module}';\n`;
 }
 
@@ -33,7 +33,7 @@ export function moduleOfEntry(text: string): string | null {
 }
 
 /** Writes FILE.br and FILE.gz next to FILE where they are smaller than FILE (else none). */
-export function precompress(file: string): void {
+function precompress(file: string): void {
   const raw = readFileSync(file);
   const bodies = {
     br: brotliCompressSync(raw, {

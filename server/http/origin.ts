@@ -42,7 +42,7 @@ export function corsHeaders(origin: string): Record<string, string> {
 }
 
 /** How long browsers may cache a preflight answer, in seconds. */
-export const PREFLIGHT_MAX_AGE = 600;
+const PREFLIGHT_MAX_AGE = 600;
 
 /** The extra CORS headers of a preflight answer. */
 export function preflightHeaders(allow: string[]): Record<string, string> {

@@ -4,7 +4,7 @@ import type {IncomingMessage, ServerResponse} from 'node:http';
 export type Method = 'GET' | 'HEAD' | 'POST' | 'DELETE' | 'OPTIONS';
 
 /** What a route handler gets besides the request and response. */
-export interface RouteMatch {
+interface RouteMatch {
   /** The route's path (also its metrics label). */
   route: string;
   /** The query string's parameters. */

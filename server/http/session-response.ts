@@ -6,7 +6,7 @@ import {requestInfo} from './request-info.js';
 import {API_HEADERS, sendJson, sendJsonText, type HeaderMap} from './respond.js';
 
 /** What an action may answer instead of the session view. */
-export interface ActionResult {
+interface ActionResult {
   /** A body other than the view (e.g. the user search). */
   body?: unknown;
   /** A body built after `finish` (so a view in it shows the current expiry); wins over `body`. */

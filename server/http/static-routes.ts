@@ -9,10 +9,7 @@ import {sendBody, type HeaderMap} from './respond.js';
 import type {Router} from './router.js';
 
 /** Where the client bundle lives under the package root. */
-export const BUNDLE_DIR = join('dist', 'client');
-
-/** The stable entry under the package root. */
-export const BUNDLE_PATH = join(BUNDLE_DIR, ENTRY);
+const BUNDLE_DIR = join('dist', 'client');
 
 /**
  * The stable entry `/moin-session.js`: fresh for 5 minutes (a release reaches browsers within
@@ -25,7 +22,7 @@ export const ENTRY_CACHE_CONTROL =
   'public, max-age=300, stale-while-revalidate=604800, stale-if-error=604800';
 
 /** A hashed module never changes: cached for a year, never revalidated. */
-export const MODULE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+const MODULE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 const SCRIPT_HEADERS = {
   'content-type': 'text/javascript; charset=utf-8',

@@ -35,7 +35,7 @@ export function sessionKey(sid: string): string {
  * How many leading characters of the store key make a session ref. The SQLite summary query and
  * the Redis audit script cut the same length in SQL and Lua.
  */
-export const SESSION_REF_LENGTH = 12;
+const SESSION_REF_LENGTH = 12;
 
 /** A short, non-reversible reference to a session for logs, audit and `sessions list`. */
 export function sessionRef(key: string): string {

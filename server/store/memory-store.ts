@@ -121,7 +121,7 @@ export class MemoryStore implements SessionStore {
 }
 
 /** Newest session first (createdAt, then key: the order every store trims in). */
-export function newestFirst(a: SessionRecord, b: SessionRecord): number {
+function newestFirst(a: SessionRecord, b: SessionRecord): number {
   return b.createdAt - a.createdAt || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0);
 }
 

@@ -62,7 +62,7 @@ export class RecordCache {
 }
 
 /** Freezes a record with its trail, op ids and (deeply) its extension values. */
-export function freezeRecord(record: SessionRecord): SessionRecord {
+function freezeRecord(record: SessionRecord): SessionRecord {
   if (Object.isFrozen(record)) return record;
   Object.freeze(record.trail);
   Object.freeze(record.ops);

@@ -2,7 +2,7 @@ import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 
 /** Descriptors kept back for HTTP connections, the store's files and the log. */
-export const DESCRIPTOR_HEADROOM = 128;
+const DESCRIPTOR_HEADROOM = 128;
 
 /**
  * The process's soft limit on open file descriptors (RLIMIT_NOFILE): from /proc/self/limits on

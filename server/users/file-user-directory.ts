@@ -215,7 +215,7 @@ function existing(users: Map<string, StoredUser>, name: string): StoredUser {
 }
 
 /** Parses and checks the text of a users file; throws {@link UsersFileError} naming the problem. */
-export function parseUsersFile(file: string, text: string): Map<string, StoredUser> {
+function parseUsersFile(file: string, text: string): Map<string, StoredUser> {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -265,7 +265,7 @@ function serialize(users: Map<string, StoredUser>): string {
  * Writes a file so readers see the old or the new contents, never a mix: a temp file in the same
  * directory (mode 0600: it holds password hashes), fsync, rename over the target.
  */
-export async function writeAtomically(file: string, text: string): Promise<void> {
+async function writeAtomically(file: string, text: string): Promise<void> {
   await mkdir(dirname(file), {recursive: true, mode: 0o700});
   const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const fh = await open(tmp, 'wx', 0o600);

@@ -3,16 +3,13 @@ import apacheCrypt from 'apache-crypt';
 import apacheMd5 from 'apache-md5';
 import type {Sha512CryptPool} from './sha512-crypt-pool.js';
 
-/** The schemes 1.9 verifies (`password_schemes_supported` in MoinMoin/config/__init__.py). */
-export const MOIN_SCHEMES = ['{PASSLIB}', '{SSHA}', '{SHA}', '{APR1}', '{MD5}', '{DES}'] as const;
-
 /** passlib's sha512_crypt default rounds (1.9 bundles passlib 1.7.2), used for dummy work. */
 export const PASSLIB_DEFAULT_ROUNDS = 656_000;
 
 const SHA512_CRYPT = /^\$6\$(rounds=(\d{1,9})\$)?([^$]{0,16})\$([./0-9A-Za-z]{86})$/;
 
 /** Equal strings, compared in constant time (both sides hashed first, so lengths never leak). */
-export function sameSecret(a: string, b: string): boolean {
+function sameSecret(a: string, b: string): boolean {
   const da = createHash('sha256').update(a, 'utf8').digest();
   const db = createHash('sha256').update(b, 'utf8').digest();
   return timingSafeEqual(da, db);

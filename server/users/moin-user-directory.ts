@@ -11,7 +11,7 @@ import type {LoginMethod, UserInfo} from './types.js';
 import {byName, searchUsers} from './search-users.js';
 
 /** A changed file is read once it has been quiet this long (1.9 writes in place, line by line). */
-export const SETTLE_MS = 150;
+const SETTLE_MS = 150;
 /** A file that is still not whole is tried again after this long. */
 const RETRY_MS = 250;
 /** The directory's own mtime is checked this often, in case a watch event was lost. */

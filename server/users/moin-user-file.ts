@@ -2,7 +2,7 @@
 export const MOIN_USER_ID = /^\d+\.\d+(\.\d+)?$/;
 
 /** A value of a 1.9 user file: plain, a `key[]=` list or a `key{}=` dict. */
-export type MoinValue = string | string[] | Record<string, string>;
+type MoinValue = string | string[] | Record<string, string>;
 
 /** What the session service reads from a `data/user/<id>` file. */
 export interface MoinUserRecord {

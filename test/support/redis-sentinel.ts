@@ -2,7 +2,7 @@ import {Redis} from 'ioredis';
 import {startRedisServer, startSentinel, type RedisServer} from './redis-server.js';
 
 /** The master name every sentinel set in the tests watches. */
-export const MASTER_NAME = 'mymaster';
+const MASTER_NAME = 'mymaster';
 
 /** A master, a replica and three Sentinels (quorum 2), all spawned on free loopback ports. */
 export interface SentinelSet {

@@ -58,7 +58,7 @@ export interface Served {
 }
 
 /** Starts `serve ARGS` and waits for the ready line (rejects if the process ends first). */
-export function startServe(args: string[], cwd: string): Promise<Served> {
+function startServe(args: string[], cwd: string): Promise<Served> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'serve', ...args], {
       cwd,

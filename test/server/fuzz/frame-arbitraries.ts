@@ -4,7 +4,7 @@ import fc from 'fast-check';
 // mutated one field at a time (the inputs most likely to slip past a validator).
 
 /** Strings that look like page names, including the awkward ones. */
-export const pageLike = (): fc.Arbitrary<unknown> =>
+const pageLike = (): fc.Arbitrary<unknown> =>
   fc.oneof(
     fc.string({maxLength: 40}),
     fc.string({unit: 'grapheme', maxLength: 40}),
@@ -15,7 +15,7 @@ export const pageLike = (): fc.Arbitrary<unknown> =>
   );
 
 /** Strings that look like op ids, valid and not. */
-export const opIdLike = (): fc.Arbitrary<unknown> =>
+const opIdLike = (): fc.Arbitrary<unknown> =>
   fc.oneof(
     fc.stringMatching(/^[A-Za-z0-9_.:-]{1,64}$/),
     fc.string({maxLength: 70}),

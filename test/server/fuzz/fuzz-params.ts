@@ -4,7 +4,7 @@ import type {Parameters} from 'fast-check';
 // fast-check prints with it); MOIN_FUZZ_SEED=random explores, MOIN_FUZZ_SEED=N replays.
 const env = process.env['MOIN_FUZZ_SEED'];
 /** The seed of this run. */
-export const FUZZ_SEED = env === 'random' ? Date.now() | 0 : env ? Number(env) : 0x6d6f696e;
+const FUZZ_SEED = env === 'random' ? Date.now() | 0 : env ? Number(env) : 0x6d6f696e;
 
 /**
  * fast-check parameters for a bounded run: `numRuns` cases from the run's seed. fast-check's

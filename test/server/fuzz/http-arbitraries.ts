@@ -21,7 +21,7 @@ const PATHS = [
 ];
 
 /** A request target: known routes, bent ones and random bytes. */
-export const target = (): fc.Arbitrary<string> =>
+const target = (): fc.Arbitrary<string> =>
   fc.oneof(
     {weight: 4, arbitrary: fc.constantFrom(...PATHS)},
     fc
@@ -47,7 +47,7 @@ export const target = (): fc.Arbitrary<string> =>
   );
 
 /** A cookie value that is never a live session's id: garbage, unknown ids, pending tokens. */
-export const cookieValue = (liveIds: readonly string[]): fc.Arbitrary<string> =>
+const cookieValue = (liveIds: readonly string[]): fc.Arbitrary<string> =>
   fc
     .oneof(
       fc.string({maxLength: 60}),
@@ -93,7 +93,7 @@ export const cookieHeader = (liveIds: readonly string[]): fc.Arbitrary<string> =
 const json = (v: unknown) => Buffer.from(JSON.stringify(v) ?? 'null');
 
 /** Bodies: valid shapes with hostile fields, random JSON, broken JSON, forms, bytes, huge. */
-export const body = (realPasswords: readonly string[]): fc.Arbitrary<Buffer> => {
+const body = (realPasswords: readonly string[]): fc.Arbitrary<Buffer> => {
   const password = fc.string({maxLength: 30}).filter((p) => !realPasswords.includes(p));
   const anyField = fc.oneof(fc.string({maxLength: 30}), fc.jsonValue({maxDepth: 2}));
   return fc.oneof(

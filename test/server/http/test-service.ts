@@ -16,7 +16,7 @@ export const PASSWORDS = {
 } as const;
 
 /** A clock the test moves by hand; starts 30 s into a minute (expiry rounds to minutes). */
-export class FakeClock {
+class FakeClock {
   ms = Date.UTC(2026, 10, 26, 12, 0, 30);
   now = (): number => this.ms;
   advance(ms: number): void {

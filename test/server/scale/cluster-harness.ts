@@ -13,14 +13,14 @@ import {
 import {SyncClient} from '../sync/sync-harness.js';
 
 /** The users every instance knows (as a shared users file would give them): Admin is a superuser. */
-export const USERS = {
+const USERS = {
   Admin: {password: 'admin-pw'},
   Alice: {password: 'alice-pw'},
   Bob: {password: 'bob-pw'},
 };
 
 /** One running instance. */
-export interface Instance {
+interface Instance {
   service: SessionService;
   url: string;
   /** An HTTP client for this instance, with the given Cookie header (or its own jar). */

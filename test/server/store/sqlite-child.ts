@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url';
 const SCRIPT = fileURLToPath(new URL('../../fixtures/sqlite-store-child.mjs', import.meta.url));
 
 /** A running test/fixtures/sqlite-store-child.mjs, read one JSON line at a time. */
-export interface StoreChild {
+interface StoreChild {
   process: ChildProcess;
   /** Every line printed so far, parsed. */
   lines: unknown[];
