@@ -30,7 +30,7 @@ export function bundleFiles() {
   };
 }
 
-/** Budgets: issue 4 (everything the page loads, gzip) and ANCHORS-CLIENT.md E1 (brotli). */
+/** Budgets (README "Performance"): everything the page loads, gzip, and brotli. */
 export const CLIENT_BUDGETS = {gzipBytes: 12 * 1024, brotliBytes: 10 * 1024};
 
 /** Raw, gzip -9 and brotli 11 sizes of the bundle: the same measure as the budget check. */

@@ -1,4 +1,4 @@
-// WebSocket bench (CONTRACT §5, issue 3): not a test. Against dist/ (`npm run build` first), with
+// WebSocket bench (docs/sync.md, docs/benchmarks.md): not a test. Against dist/ (`npm run build` first), with
 // the server in its own process on a fresh SQLite file and the clients here, on loopback:
 //  1. durable acked visits from 100 sockets (one session each), once per `--windows` entry: that
 //     many visits in flight per socket (1: a browser's pace; 8: a client flushing its queue):

@@ -1,6 +1,7 @@
 // `node scripts/check-client-size.mjs [FILE]`: the size of the client bundle (everything a page
 // loads for both elements) as served, gzip -9 and brotli 11 via node:zlib, against the budget of
-// issue 4 (12 KiB gzip). Exits 1 when over budget. test/e2e/bundle.test.ts runs the same check.
+// the README's Performance table (12 KiB gzip). Exits 1 when over budget. test/e2e/bundle.test.ts
+// runs the same check.
 import {readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {pathToFileURL} from 'node:url';

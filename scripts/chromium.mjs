@@ -1,4 +1,4 @@
-// Headless Debian Chromium as this project runs it (TOOLCHAIN.md): the binary (CHROMIUM_PATH
+// Headless Debian Chromium as this project runs it: the binary (CHROMIUM_PATH
 // overrides /usr/bin/chromium) and the flags a container without a sandbox or GPU needs.
 // Shared by scripts/screenshots.mjs and the end-to-end tests.
 

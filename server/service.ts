@@ -41,7 +41,7 @@ export interface SessionService extends ServiceParts {
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
   /** `GET /api/sync`: hand an HTTP `upgrade` event here. */
   readonly handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-  /** CONTRACT §7 `req.session` for node:http and Connect/Express. */
+  /** `req.session` for node:http and Connect/Express (docs/http.md). */
   middleware(): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
   readonly sync: SyncHub;
   /**

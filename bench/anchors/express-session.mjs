@@ -1,7 +1,7 @@
 // Anchor: express-session 1.19 in Express 5, the session middleware a Node wiki would otherwise pick.
 // `node express-session.mjs memory` uses its MemoryStore; `node express-session.mjs sqlite` uses
 // better-sqlite3-session-store on a fresh SQLite file (WAL, as connect-sqlite3's concurrentDB and
-// the reference run in ANCHORS-SERVER.md §4b); `node express-session.mjs redis URL` uses
+// the reference run in docs/benchmarks.md); `node express-session.mjs redis URL` uses
 // connect-redis 9 (bench/redis.mjs). The same cookie as moin-session: MOIN_SESSION,
 // HttpOnly, SameSite=Lax, 12 h, re-sent on every response (`rolling`, our sliding expiry), nothing
 // stored for anonymous visitors (`saveUninitialized: false`), no resave of unchanged sessions.

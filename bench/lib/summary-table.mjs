@@ -78,7 +78,7 @@ export function summaryRows(summary) {
     rows.push([
       `pushes to ${int(ws.pushes.sockets)} sockets`,
       `${int(ws.pushes.pushesPerCpuSecond)} per server CPU second`,
-      'ws alone ≈ 59k (ANCHORS §4b)',
+      'ws alone ≈ 59k (docs/benchmarks.md)',
       '',
       `${int(g.pushesPerCpuSecond)}/core: ${met(ws.pushes.pushesPerCpuSecond >= g.pushesPerCpuSecond)}`,
     ]);

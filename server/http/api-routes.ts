@@ -18,8 +18,8 @@ import {answerWithSession} from './session-response.js';
 const MAX_QUERY_LENGTH = MAX_USER_NAME_LENGTH;
 
 /**
- * The session endpoints of CONTRACT §4. The body is read and checked before the session is touched,
- * so bad input is answered without any cookie or store write.
+ * The session endpoints (README "HTTP API", docs/http.md). The body is read and checked before the
+ * session is touched, so bad input is answered without any cookie or store write.
  */
 export function addApiRoutes(
   router: Router,

@@ -22,7 +22,7 @@ interface BackendSessionBody {
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
 /**
- * The wiki back end's API (CONTRACT §4 `/api/backend/*`), read from `backend_token_file` at
+ * The wiki back end's API (`/api/backend/*`, docs/backend.md), read from `backend_token_file` at
  * start-up. Without that file nothing is added and the paths answer 404 `not_found`. Every request
  * must carry no `Origin` (a browser always sends one on POST and cross-origin GET: 403 `bad_origin`)
  * and `Authorization: Bearer <secret>` (else 401 `bad_token`; wrong secrets count against the

@@ -11,11 +11,11 @@ import {API_HEADERS, sendError} from './respond.js';
 import {Router, type Dispatch} from './router.js';
 import {addStaticRoutes} from './static-routes.js';
 
-/** Methods that change state: they need an acceptable `Origin` (CONTRACT §4). */
+/** Methods that change state: they need an acceptable `Origin` (docs/http.md "Origin checks"). */
 const STATE_CHANGING = new Set(['POST', 'DELETE', 'PUT', 'PATCH']);
 
 /**
- * The HTTP side of the service on plain `node:http`: the API of CONTRACT §4 (except `/api/sync`),
+ * The HTTP side of the service on plain `node:http`: the API of docs/http.md (except `/api/sync`),
  * `/healthz`, `/metrics`, the demo page and the client bundle. Every client error is a JSON
  * `{"error": {code, message}}`; a failure of ours is a logged 500 and the server keeps serving.
  */

@@ -2,7 +2,7 @@ import {STATUS_CODES, type ServerResponse} from 'node:http';
 import type {Duplex} from 'node:stream';
 import type {ErrorBody, ErrorCode, MoinError} from '../../shared/index.js';
 
-/** Headers of every API answer: never cached, and it depends on the cookie and the origin (C7). */
+/** Headers of every API answer: never cached, and it depends on the cookie and the origin. */
 export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'cache-control': 'no-store',
   vary: 'Cookie, Origin',

@@ -14,7 +14,7 @@ export interface SessionChanges {
 }
 
 /**
- * `req.session` (CONTRACT §7), as `request.session` is in MoinMoin 1.9: values for extension code,
+ * `req.session` (docs/http.md), as `request.session` is in MoinMoin 1.9: values for extension code,
  * kept server-side only (never part of the view). Reads and writes are local to the request; the
  * middleware saves the changed keys atomically (a `data` op: only those keys, so parallel requests
  * that change other keys do not overwrite each other) before the response is sent.

@@ -19,12 +19,12 @@ export interface RequestWithSession extends IncomingMessage {
 }
 
 /**
- * `service.middleware()` (CONTRACT §7): loads the request's session through the engine, puts a
- * {@link RequestSession} on `req.session`, and when the response is about to be sent saves the
- * changed values (one atomic `data` op), applies the cookie rule (`engine.finish`: Set-Cookie,
- * sliding expiry) and only then lets the headers go. A store that fails at load goes to
- * `next(err)` (a MoinError `store_unavailable`); one that fails at the save answers 503 instead of
- * the handler's response, so no response claims to have stored what was not stored.
+ * `service.middleware()` (README "Server library"): loads the request's session through the engine,
+ * puts a {@link RequestSession} on `req.session`, and when the response is about to be sent saves
+ * the changed values (one atomic `data` op), applies the cookie rule (`engine.finish`: Set-Cookie,
+ * sliding expiry) and only then lets the headers go. A store that fails at load goes to `next(err)`
+ * (a MoinError `store_unavailable`); one that fails at the save answers 503 instead of the
+ * handler's response, so no response claims to have stored what was not stored.
  */
 export function createSessionMiddleware(parts: ServiceParts): SessionMiddleware {
   const {engine, config, logger} = parts;
@@ -38,7 +38,7 @@ export function createSessionMiddleware(parts: ServiceParts): SessionMiddleware 
     const cookies = await engine.finish(ctx);
     if (cookies.length > 0) {
       res.appendHeader('set-cookie', cookies);
-      // A response that sets the session cookie must not be stored by a shared cache (C7).
+      // A response that sets the session cookie must not be stored by a shared cache.
       if (!res.hasHeader('cache-control')) res.setHeader('cache-control', 'no-store');
     }
     appendVary(res, 'Cookie');

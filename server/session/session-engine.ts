@@ -76,9 +76,10 @@ export interface EngineDeps {
 }
 
 /**
- * The authoritative session logic (CONTRACT §3): strict ids, the 1.9 lifetime rule, sliding expiry
- * throttled to the minute, 1.9's is_new, rotation at login, full logout, change user with re-checks.
- * HTTP, the WebSocket and the `req.session` middleware all go through it.
+ * The authoritative session logic (README "Cookies and lifetimes"): strict ids, the 1.9 lifetime
+ * rule, sliding expiry throttled to the minute, 1.9's is_new, rotation at login, full logout,
+ * change user with re-checks. HTTP, the WebSocket and the `req.session` middleware all go through
+ * it.
  */
 export class SessionEngine {
   readonly config: Config;
@@ -363,7 +364,7 @@ export class SessionEngine {
     return user;
   }
 
-  /** Change user (CONTRACT §4 `POST /api/su`), audited. */
+  /** Change user (`POST /api/su`), audited. */
   async su(ctx: SessionContext, target: string): Promise<void> {
     const r = ctx.record;
     const realUser = r?.user ?? ctx.transientUser?.name ?? null;
@@ -389,10 +390,10 @@ export class SessionEngine {
   }
 
   /**
-   * Applies CONTRACT §3 to the response: returns the Set-Cookie values. Refreshes the cookie and the
-   * server-side expiry (written at most once a minute) while the lifetime is above 0; deletes the
-   * cookie and the session when it is 0 or the session ended; sets a pending token for anonymous
-   * browsers that have no stored session yet.
+   * Applies the cookie rule to the response: returns the Set-Cookie values. Refreshes the cookie
+   * and the server-side expiry (written at most once a minute) while the lifetime is above 0;
+   * deletes the cookie and the session when it is 0 or the session ended; sets a pending token for
+   * anonymous browsers that have no stored session yet.
    */
   async finish(ctx: SessionContext): Promise<string[]> {
     const secure = ctx.request.secure;

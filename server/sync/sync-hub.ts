@@ -36,7 +36,7 @@ import {originAllowed, refuseUpgrade, upgradePath} from './upgrade-request.js';
 /** Refused upgrades are logged at most this often per reason (a flood must not flood the log). */
 const REFUSAL_LOG_MS = 10_000;
 
-/** The WebSocket side of the service (CONTRACT §5, `GET /api/sync`). */
+/** The WebSocket side of the service (`GET /api/sync`, docs/sync.md). */
 export interface SyncHub {
   /** Hand an HTTP server's `upgrade` event here. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;

@@ -6,7 +6,8 @@ const remembered = {loggedIn: true, rememberMe: true};
 const notRemembered = {loggedIn: true, rememberMe: false};
 
 describe('sessionLifetime', () => {
-  // MOIN-1.9.md §3, row by row: cookie_lifetime, who, Max-Age in seconds (0 = no cookie).
+  // The README's lifetime table (1.9's rule), row by row: cookie_lifetime, who, Max-Age in
+  // seconds (0 = no cookie).
   it.each([
     [[0, 12], anonymous, 0],
     [[1, 12], anonymous, 3600],

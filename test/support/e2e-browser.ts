@@ -1,7 +1,7 @@
 import {chromium, type Browser, type Page} from 'playwright-core';
 import {CHROMIUM_ARGS, CHROMIUM_PATH} from '../../scripts/chromium.mjs';
 
-/** Headless Debian Chromium with the flags this machine needs (TOOLCHAIN.md). */
+/** Headless Debian Chromium with the flags a container needs (scripts/chromium.mjs). */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS]});
 }

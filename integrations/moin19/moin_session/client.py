@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 """
-    The HTTP client of moin-session's back-end API (/api/backend/*, CONTRACT section 4).
+    The HTTP client of moin-session's back-end API (/api/backend/*, docs/backend.md).
 
     Every call sends the bearer secret, never an Origin, and the browser's Cookie header as it
     came; it answers the JSON body and the Set-Cookie headers the wiki must forward. The secret is

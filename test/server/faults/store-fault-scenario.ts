@@ -86,7 +86,7 @@ export async function runStoreFault(fault: StoreFault, track: (s: ChildServer) =
     expect(body.error.message).toContain('sessions.db');
     expect(body.error.message).toMatch(fault.sqliteCode);
   }
-  // issue 10b: health says the store cannot take writes, and why (CONTRACT §4).
+  // Health says the store cannot take writes, and why (docs/hardening.md).
   const health = await new HttpClient(url).get<ErrorBody>('/healthz');
   expect(health.status).toBe(503);
   expect(health.json.error.code).toBe('store_unavailable');
