@@ -20,7 +20,7 @@ export function addOpsRoutes(router: Router, parts: ServiceParts): void {
 
   router.add('/metrics', {
     GET: async (_req, res) => {
-      // Sampled at scrape time: one listing of live sessions (a scan; scrapes are rare).
+      // Sampled at scrape time: one count of live sessions by the store.
       try {
         metrics.sessions.set(await store.count(engine.now()));
       } catch {

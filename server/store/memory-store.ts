@@ -14,7 +14,7 @@ import type {
 
 /**
  * An in-process store for tests and development (`store: "memory:"`). Everything is lost when the
- * process ends; the server logs a warning when it is used outside tests.
+ * process ends; `moin-session serve` logs a warning when it runs on one.
  */
 export class MemoryStore implements SessionStore {
   readonly kind = 'memory';
