@@ -1,6 +1,7 @@
 import type {IncomingMessage, ServerResponse} from 'node:http';
 import {MoinError, isMoinError} from '../../shared/index.js';
 import {requestInfo} from '../http/request-info.js';
+import {sendError} from '../http/respond.js';
 import type {ServiceParts} from '../service-parts.js';
 import type {SessionContext} from '../session/session-engine.js';
 import {holdResponse} from './hold-response.js';
@@ -53,14 +54,9 @@ export function createSessionMiddleware(parts: ServiceParts): SessionMiddleware 
       res.destroy();
       return;
     }
-    const body = JSON.stringify(error.toBody());
+    // The handler's headers (a Set-Cookie among them) must not go out with the error.
     for (const name of res.getHeaderNames()) res.removeHeader(name);
-    res.writeHead(error.status, {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-length': String(Buffer.byteLength(body)),
-    });
-    res.end(body);
+    sendError(res, error);
   }
 
   return (req, res, next) => {
