@@ -14,17 +14,17 @@ describe('addToTrail', () => {
     expect(addToTrail(['A'], 'B', 5)).toEqual(['A', 'B']);
   });
 
-  it('returns null when the newest page is visited again (§7 item 8: reload)', () => {
+  it('returns null when the newest page is visited again (a reload)', () => {
     expect(addToTrail(['A', 'B'], 'B', 5)).toBeNull();
     expect(addToTrail(['A'], 'A', 5)).toBeNull();
   });
 
-  it('moves a revisited page to the end (§7 item 8: [B, C] + B → [C, B])', () => {
+  it('moves a revisited page to the end ([B, C] + B → [C, B])', () => {
     expect(addToTrail(['B', 'C'], 'B', 5)).toEqual(['C', 'B']);
     expect(addToTrail(['A', 'B', 'C', 'D'], 'B', 5)).toEqual(['A', 'C', 'D', 'B']);
   });
 
-  it('keeps only the newest trail_size pages (§7 item 9)', () => {
+  it('keeps only the newest trail_size pages', () => {
     expect(visitAll(['A', 'B', 'C', 'D', 'E', 'F'], 5)).toEqual(['B', 'C', 'D', 'E', 'F']);
     expect(visitAll(['A', 'B', 'C'], 2)).toEqual(['B', 'C']);
     expect(visitAll(['A', 'B', 'A', 'C', 'B'], 3)).toEqual(['A', 'C', 'B']);
@@ -59,7 +59,7 @@ describe('shortenPageName', () => {
     expect(shortenPageName('x'.repeat(SHORT_NAME_MAX))).toBe('x'.repeat(25));
   });
 
-  it('shortens like 1.9 (§7 item 23)', () => {
+  it('shortens like 1.9', () => {
     expect(shortenPageName('ThisIsAVeryLongPageNameForTestingTrail')).toBe(
       'ThisIsAVery...estingTrail'
     );

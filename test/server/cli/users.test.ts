@@ -103,7 +103,7 @@ describe('moin-session users', {timeout: 60_000}, () => {
     expect((await c.post('/api/login', {name: 'Dora', password: 'dora-pw'})).status).toBe(200);
   });
 
-  it('ends every session of a user whose password changes (L9)', async () => {
+  it('ends every session of a user whose password changes', async () => {
     const browsers = await aliceOnTwoBrowsers('old');
     const r = await users(fx, 'passwd', 'Alice')('new\n');
     expect(r.stdout).toBe('changed the password of Alice\nended 2 sessions of Alice\n');

@@ -183,7 +183,7 @@ describe('paths and methods', () => {
     expect(res.json.error.message).toBe(`${method} is not allowed here; use ${allow}.`);
   });
 
-  it('ignores the query string when routing and a session id in it (S4)', async () => {
+  it('ignores the query string when routing and a session id in it', async () => {
     t = await startService({cookie_lifetime: [1, 12]});
     const c = t.client();
     await c.get('/api/session');
@@ -204,7 +204,7 @@ describe('cookies', () => {
     ['no value', 'MOIN_SESSION'],
     ['quoted', 'MOIN_SESSION="abc"'],
   ])(
-    'treats a %s cookie as absent: 200, no error, nothing stored, no reflection (S5)',
+    'treats a %s cookie as absent: 200, no error, nothing stored, no reflection',
     async (_, cookie) => {
       t = await startService();
       const res = await t.client().get<SessionView>('/api/session', {cookie});

@@ -14,7 +14,7 @@ const visit = (c: HttpClient, page: string) => c.post<SessionView>('/api/trail',
 const rows = () => t.service.store.list(t.clock.ms);
 
 describe('anonymous sessions off (default cookie_lifetime [0, 12])', () => {
-  it('sets no cookie and stores nothing for a visitor without a cookie (1.9 §7.1)', async () => {
+  it('sets no cookie and stores nothing for a visitor without a cookie (as in 1.9)', async () => {
     t = await startService();
     const c = t.client();
     const res = await c.get<SessionView>('/api/session');
@@ -27,14 +27,14 @@ describe('anonymous sessions off (default cookie_lifetime [0, 12])', () => {
     expect(await rows()).toEqual([]);
   });
 
-  it('marks every API answer uncacheable and varying by cookie (C7, 1.9 §7.2)', async () => {
+  it('marks every API answer uncacheable and varying by cookie (as in 1.9)', async () => {
     t = await startService();
     const res = await t.client().get('/api/session');
     expect(res.headers['cache-control']).toBe('no-store');
     expect(String(res.headers['vary'])).toMatch(/\bCookie\b/);
   });
 
-  it('deletes a well-formed cookie the server does not know (1.9 §7.3) and stores no row for it', async () => {
+  it('deletes a well-formed cookie the server does not know (as in 1.9) and stores no row for it', async () => {
     t = await startService();
     const res = await t.client().get('/api/session', {cookie: `MOIN_SESSION=${FORGED_ID}`});
     const c = mustSetCookie(res);
@@ -45,7 +45,7 @@ describe('anonymous sessions off (default cookie_lifetime [0, 12])', () => {
     expect(await t.service.store.get(sessionKey(FORGED_ID), t.clock.ms)).toBeUndefined();
   });
 
-  it('leaves a malformed cookie alone (1.9 §7.4)', async () => {
+  it('leaves a malformed cookie alone (as in 1.9)', async () => {
     t = await startService();
     const res = await t.client().get('/api/session', {cookie: 'MOIN_SESSION=garbage'});
     expect(res.status).toBe(200);
@@ -54,7 +54,7 @@ describe('anonymous sessions off (default cookie_lifetime [0, 12])', () => {
 });
 
 describe('anonymous sessions on (cookie_lifetime [1, 12])', () => {
-  it('sets a cookie on the first visit but stores nothing; the trail shows the page once (1.9 §7.5)', async () => {
+  it('sets a cookie on the first visit but stores nothing; the trail shows the page once (as in 1.9)', async () => {
     t = await startService({cookie_lifetime: [1, 12]});
     const c = t.client();
     const res = await visit(c, 'PageA');
@@ -65,7 +65,7 @@ describe('anonymous sessions on (cookie_lifetime [1, 12])', () => {
     expect(await rows()).toEqual([]);
   });
 
-  it('stores the session once the cookie comes back, under a fresh id (1.9 §7.6, differs: new id)', async () => {
+  it('stores the session once the cookie comes back, under a fresh id (differs from 1.9: a new id)', async () => {
     t = await startService({cookie_lifetime: [1, 12]});
     const c = t.client();
     const first = mustSetCookie(await visit(c, 'PageA'));
@@ -77,7 +77,7 @@ describe('anonymous sessions on (cookie_lifetime [1, 12])', () => {
     expect(await t.service.store.get(sessionKey(second.value), t.clock.ms)).toBeDefined();
   });
 
-  it('keeps the trail in order, ignores a reload and moves a revisit to the end (1.9 §7.7, §7.8)', async () => {
+  it('keeps the trail in order, ignores a reload and moves a revisit to the end (as in 1.9)', async () => {
     t = await startService({cookie_lifetime: [1, 12]});
     const c = t.client();
     await c.get('/api/session');
@@ -94,7 +94,7 @@ describe('anonymous sessions on (cookie_lifetime [1, 12])', () => {
     expect(back.json.rev).toBe(r1.json.rev + 1);
   });
 
-  it('keeps only the newest trail_size pages (1.9 §7.9)', async () => {
+  it('keeps only the newest trail_size pages (as in 1.9)', async () => {
     t = await startService({cookie_lifetime: [1, 12]});
     const c = t.client();
     await c.get('/api/session');
@@ -153,7 +153,7 @@ describe('anonymous sessions on (cookie_lifetime [1, 12])', () => {
     expect(await mutates()).toBe(before + 1);
   });
 
-  it('never adopts a session that expired server-side; the row is gone (1.9 §7.20)', async () => {
+  it('never adopts a session that expired server-side; the row is gone (as in 1.9)', async () => {
     t = await startService({cookie_lifetime: [1, 12]});
     const c = t.client();
     await c.get('/api/session');
@@ -196,7 +196,7 @@ describe('logged-in lifetimes', () => {
     [0.5, true, 315_360_000],
     [-0.5, true, 1800],
   ])(
-    'logged-in lifetime %f h with remember_me %s gives Max-Age %i (1.9 §7.12, §7.13)',
+    'logged-in lifetime %f h with remember_me %s gives Max-Age %i (as in 1.9)',
     async (hours, rememberMe, seconds) => {
       t = await startService({cookie_lifetime: [0, hours]});
       const c = t.client();
@@ -210,7 +210,7 @@ describe('logged-in lifetimes', () => {
       expect(res.json.expiresAt).toBe(
         new Date(Date.parse(expectedExpires(t.clock.ms, seconds))).toISOString()
       );
-      // Follow-up answers re-send the same cookie (sliding expiry, 1.9 §7.16).
+      // Follow-up answers re-send the same cookie (sliding expiry, as in 1.9).
       t.clock.advance(5 * 60_000);
       const next = await c.get<SessionView>('/api/session');
       expect(mustSetCookie(next).value).toBe(cookie.value);
@@ -219,7 +219,7 @@ describe('logged-in lifetimes', () => {
     }
   );
 
-  it('with logged-in lifetime 0 logs in for one answer only: no cookie, next request anonymous (1.9 §7.14)', async () => {
+  it('with logged-in lifetime 0 logs in for one answer only: no cookie, next request anonymous (as in 1.9)', async () => {
     t = await startService({cookie_lifetime: [0, 0]});
     const c = t.client();
     const res = await c.post<SessionView>('/api/login', {
@@ -271,7 +271,7 @@ describe('lifetime 0 for a session that exists (restart with a new config)', () 
 });
 
 describe('cookie attributes', () => {
-  it('defaults to HttpOnly, SameSite=Lax, Path=/, no Domain and no Secure on http (C1, C3, C5)', async () => {
+  it('defaults to HttpOnly, SameSite=Lax, Path=/, no Domain and no Secure on http', async () => {
     t = await startService({cookie_lifetime: [1, 12]});
     const c = mustSetCookie(await t.client().get('/api/session'));
     expect(c.attributes).toMatchObject({httponly: true, samesite: 'Lax', path: '/'});
@@ -279,7 +279,7 @@ describe('cookie attributes', () => {
     expect(c.attributes['secure']).toBeUndefined();
   });
 
-  it('uses cookie_name, cookie_path, cookie_domain, cookie_secure and cookie_samesite (1.9 §7.21)', async () => {
+  it('uses cookie_name, cookie_path, cookie_domain, cookie_secure and cookie_samesite (as in 1.9)', async () => {
     t = await startService({
       cookie_lifetime: [1, 12],
       cookie_name: 'myfarm',
@@ -302,7 +302,7 @@ describe('cookie attributes', () => {
     expect(del.attributes).toMatchObject({'max-age': '0', path: '/wiki', domain: '.example.org'});
   });
 
-  it('sends Secure for X-Forwarded-Proto: https only when trust_proxy is on (C2)', async () => {
+  it('sends Secure for X-Forwarded-Proto: https only when trust_proxy is on', async () => {
     t = await startService({cookie_lifetime: [1, 12]});
     const headers = {'x-forwarded-proto': 'https'};
     const untrusted = mustSetCookie(await t.client().get('/api/session', {headers}));

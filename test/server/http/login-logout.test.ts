@@ -12,7 +12,7 @@ afterEach(async () => {
 const login = {name: 'Alice', password: PASSWORDS.Alice};
 
 describe('POST /api/login', () => {
-  it('logs in with a new session id and answers the view (1.9 §7.12)', async () => {
+  it('logs in with a new session id and answers the view (as in 1.9)', async () => {
     t = await startService();
     const c = t.client();
     const res = await c.post<SessionView>('/api/login', login);
@@ -37,7 +37,7 @@ describe('POST /api/login', () => {
     expect(mustSetCookie(res).attributes['max-age']).toBe('315360000');
   });
 
-  it('rotates the id at login and carries the anonymous trail over (differs: 1.9 §7.18 kept the id)', async () => {
+  it('rotates the id at login and carries the anonymous trail over (differs: 1.9 kept the id)', async () => {
     t = await startService({cookie_lifetime: [1, 12]});
     const c = t.client();
     await c.get('/api/session');
@@ -55,7 +55,7 @@ describe('POST /api/login', () => {
     expect(replay.json).toMatchObject({user: null, trail: []});
   });
 
-  it('starts from an empty trail when another user logs in over a session (L2)', async () => {
+  it('starts from an empty trail when another user logs in over a session', async () => {
     t = await startService({cookie_lifetime: [1, 12]});
     const c = t.client();
     await c.post('/api/login', login);
@@ -64,7 +64,7 @@ describe('POST /api/login', () => {
     expect(res.json).toMatchObject({user: {name: 'Bob'}, trail: []});
   });
 
-  it('never adopts an attacker-chosen id sent with the login (fixation, differs: 1.9 §7.19)', async () => {
+  it('never adopts an attacker-chosen id sent with the login (fixation, differs: 1.9 adopted it)', async () => {
     t = await startService();
     const c = t.client();
     const res = await c.post<SessionView>('/api/login', login, {
@@ -83,7 +83,7 @@ describe('POST /api/login', () => {
     ['a wrong password', {name: 'Alice', password: 'nope'}],
     ['an unknown user', {name: 'Mallory', password: 'x'}],
     ['a disabled user with the right password', {name: 'Carol', password: PASSWORDS.Carol}],
-  ])('refuses %s with 401 invalid_credentials and sets no cookie (1.9 §7.15)', async (_, body) => {
+  ])('refuses %s with 401 invalid_credentials and sets no cookie (as in 1.9)', async (_, body) => {
     t = await startService();
     const res = await t.client().post<ErrorBody>('/api/login', body);
     expect(res.status).toBe(401);
@@ -154,7 +154,7 @@ describe('login throttling', () => {
 });
 
 describe('POST /api/logout', () => {
-  it('destroys the session, deletes the cookie, and the old cookie is worthless (1.9 §7.17, L8)', async () => {
+  it('destroys the session, deletes the cookie, and the old cookie is worthless (as in 1.9)', async () => {
     t = await startService({cookie_lifetime: [1, 12]});
     const c = t.client();
     await c.post('/api/login', login);
@@ -182,7 +182,7 @@ describe('POST /api/logout', () => {
     expect(res.json.user).toBeNull();
   });
 
-  it('logs out completely while acting as another user (differs: 1.9 §7.28 returned to the superuser)', async () => {
+  it('logs out completely while acting as another user (differs: 1.9 returned to the superuser)', async () => {
     t = await startService();
     const c = t.client();
     await c.post('/api/login', {name: 'Admin', password: PASSWORDS.Admin});
@@ -197,7 +197,7 @@ describe('POST /api/logout', () => {
   });
 });
 
-describe('no login or logout through query parameters (differs: 1.9 §7.15, §7.17 acted on any GET)', () => {
+describe('no login or logout through query parameters (differs: 1.9 acted on any GET)', () => {
   it('ignores ?login=1&name=…&password=… and ?logout=1 on GET /api/session', async () => {
     t = await startService();
     const c = t.client();

@@ -51,7 +51,7 @@ describe('GET /healthz', () => {
 });
 
 describe('store failures', () => {
-  it('answers 503 and never treats the request as anonymous when the store is down (L11)', async () => {
+  it('answers 503 and never treats the request as anonymous when the store is down', async () => {
     const store = new FlakyStore();
     t = await startService({}, {store});
     const c = t.client();

@@ -20,7 +20,7 @@ async function loggedIn(
 }
 
 describe('POST /api/su', () => {
-  it('switches a superuser to another user, keeps the real user visible and audits it (1.9 §7.27)', async () => {
+  it('switches a superuser to another user, keeps the real user visible and audits it (as in 1.9)', async () => {
     t = await startService();
     const c = await loggedIn('Admin', {remember_me: true});
     const res = await c.post<SessionView>('/api/su', {name: 'Bob'}, {headers: {'user-agent': 'x'}});
@@ -142,7 +142,7 @@ describe('DELETE /api/su', () => {
 });
 
 describe('superuser status is checked on every request', () => {
-  it('ends the switch at the next request after the superuser leaves the config (restart on the same store, 1.9 §7.29)', async () => {
+  it('ends the switch at the next request after the superuser leaves the config (restart on the same store, as in 1.9)', async () => {
     const r = await restarts();
     onTestFinished(() => r.cleanup());
     t = await r.start();

@@ -185,7 +185,7 @@ describe('req.session', () => {
     expect((await stored(c))?.data).toEqual({ok: {list: [1, 'two', null, true, {deep: 3.5}]}});
   });
 
-  it('saves only the keys a request changed, so parallel requests keep each other’s values (L6)', async () => {
+  it('saves only the keys a request changed, so parallel requests keep each other’s values', async () => {
     const c = await start((req, res) => {
       const key = new URL(req.url!, 'http://x').searchParams.get('k')!;
       (req as RequestWithSession).session.set(key, key.toUpperCase());

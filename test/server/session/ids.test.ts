@@ -9,7 +9,7 @@ import {
 import {PendingTokens} from '../../../server/session/pending-tokens.js';
 
 describe('newSessionId', () => {
-  it('makes 10,000 distinct URL-safe ids of 256 random bits (S1)', () => {
+  it('makes 10,000 distinct URL-safe ids of 256 random bits', () => {
     const ids = new Set(Array.from({length: 10_000}, newSessionId));
     expect(ids.size).toBe(10_000);
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -27,7 +27,7 @@ describe('newSessionId', () => {
 });
 
 describe('sessionKey and sessionRef', () => {
-  it('hash the id so neither the store key nor the log ref reveals it (L12)', () => {
+  it('hash the id so neither the store key nor the log ref reveals it', () => {
     const id = newSessionId();
     const key = sessionKey(id);
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);

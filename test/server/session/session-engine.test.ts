@@ -47,7 +47,7 @@ function setup(config: Record<string, unknown> = {}) {
 }
 
 describe('SessionEngine', () => {
-  it('does not bring back a session that a parallel request logged out (L5)', async () => {
+  it('does not bring back a session that a parallel request logged out', async () => {
     const {engine, store, round, clock} = setup();
     const login = await round(undefined, (ctx) => engine.login(ctx, 'Alice', 'b', false));
     // A slow read-only request loads the session...
@@ -105,7 +105,7 @@ describe('SessionEngine', () => {
     expect(bob.ctx.record!.data).toEqual({});
   });
 
-  it('never logs a session id, only refs (L12)', async () => {
+  it('never logs a session id, only refs', async () => {
     const {engine, logs, round} = setup();
     const login = await round(undefined, (ctx) => engine.login(ctx, 'Admin', 'a', true));
     await round(login.cookie, (ctx) => engine.su(ctx, 'Bob'));
