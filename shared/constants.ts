@@ -29,3 +29,6 @@ export const OP_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** At most this many users are returned by the picker search. */
 export const USER_SEARCH_LIMIT = 20;
+
+/** setTimeout's ceiling, 2^31 - 1 ms (about 24.8 days); longer waits (remember_me) re-arm. */
+export const MAX_TIMER_MS = 2_147_483_647;

@@ -24,6 +24,3 @@ export const CLOSE_TIMEOUT_MS = 5_000;
 
 /** How long `close()` waits for clients to answer the 1001 close frame before cutting them off. */
 export const SHUTDOWN_GRACE_MS = 2_000;
-
-/** setTimeout's ceiling (about 24.8 days); longer expiries (remember_me) re-arm on firing. */
-export const MAX_TIMER_MS = 2_147_483_647;

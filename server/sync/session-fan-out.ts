@@ -1,8 +1,8 @@
+import {MAX_TIMER_MS} from '../../shared/index.js';
 import type {ServiceParts} from '../service-parts.js';
 import {sessionRef} from '../session/ids.js';
 import type {SessionRecord} from '../store/types.js';
 import {ANONYMOUS_FRAME, sessionFrame} from './frames.js';
-import {MAX_TIMER_MS} from './limits.js';
 import {SessionRoom} from './session-room.js';
 import type {SyncConnection} from './sync-connection.js';
 
