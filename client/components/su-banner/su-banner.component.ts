@@ -1,4 +1,5 @@
-import {LitElement, html, nothing, type PropertyValues} from 'lit';
+import {html, nothing} from 'lit/html.js';
+import {MoinElement, type PropertyDeclaration, type PropertyValues} from '../moin-element.js';
 import {SessionController} from '../../controllers/session-controller.js';
 import {fill, fillText} from '../words.js';
 import styles from './su-banner.styles.js';
@@ -28,9 +29,9 @@ import styles from './su-banner.styles.js';
  * @cssprop --moin-su-banner-error-color - @default light-dark(#8b0000, #ffb4a8)
  * @cssprop --moin-su-picker-background - @default transparent
  */
-export class MoinSuBanner extends LitElement {
+export class MoinSuBanner extends MoinElement {
   static override styles = styles;
-  static override properties = {
+  static override properties: Record<string, PropertyDeclaration> = {
     endpoint: {},
     picker: {type: Boolean},
     label: {},
@@ -87,7 +88,7 @@ export class MoinSuBanner extends LitElement {
     this.errorMessages = {};
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
+  protected override willUpdate(changed: PropertyValues): void {
     if (changed.has('endpoint')) this.#session.endpointChanged();
     const view = this.#session.state?.serverView;
     if (!view) return;
