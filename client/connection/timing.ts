@@ -39,6 +39,9 @@ export const DEFAULT_TIMING: Readonly<Timing> = {
 /** setTimeout overflows above 2^31-1 ms (about 24.8 days) and would fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Doublings past this add nothing: every cap is reached long before. */
+const MAX_DOUBLINGS = 30;
+
 /**
  * The wait before reconnect attempt `attempt` (0-based): `min * 2^attempt`, times a random factor
  * in [0.5, 1.5), then capped.
@@ -49,5 +52,7 @@ export function backoffDelay(
   capMs: number,
   random: () => number = Math.random
 ): number {
-  return Math.round(Math.min(capMs, minMs * 2 ** Math.min(attempt, 30) * (0.5 + random())));
+  return Math.round(
+    Math.min(capMs, minMs * 2 ** Math.min(attempt, MAX_DOUBLINGS) * (0.5 + random()))
+  );
 }

@@ -4,6 +4,9 @@ import {SessionController} from '../../controllers/session-controller.js';
 import {fill, fillText} from '../words.js';
 import styles from './su-banner.styles.js';
 
+/** How long typing in the picker pauses before the names are looked up. */
+const SEARCH_DELAY_MS = 200;
+
 /**
  * @summary Says so while a superuser acts as another user, with a way back; optionally lets a
  * superuser change user.
@@ -197,6 +200,6 @@ export class MoinSuBanner extends MoinElement {
           this.#suggestions = names;
           this.requestUpdate();
         });
-    }, 200);
+    }, SEARCH_DELAY_MS);
   };
 }
