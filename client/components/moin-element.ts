@@ -14,13 +14,16 @@ export interface PropertyDeclaration {
 export type PropertyValues = Map<string, unknown>;
 
 /**
- * Styles of an element: CSS text, one sheet per text shared by every shadow root. A function, so
- * the build's template minifier squeezes `css`-tagged literals (no interpolations).
+ * Styles of an element: CSS text, one sheet per text shared by every shadow root. A tag, so the
+ * build's template minifier (which goes by the tag's name) squeezes the literal; interpolations
+ * do not compile.
  */
-export const css = (strings: TemplateStringsArray): string => strings.join('');
+export const css = (strings: TemplateStringsArray, ..._none: never[]): string => strings.join('');
 
 const sheets = new Map<string, CSSStyleSheet>();
-const adoptable = typeof CSSStyleSheet !== 'undefined' && 'replaceSync' in CSSStyleSheet.prototype;
+// As Lit decides: constructable sheets where shadow roots can adopt them (Safari 16.4+).
+const adoptable =
+  'adoptedStyleSheets' in Document.prototype && 'replaceSync' in CSSStyleSheet.prototype;
 
 const attributeOf = (name: string, declaration: PropertyDeclaration): string | false =>
   declaration.attribute ?? name.toLowerCase();
