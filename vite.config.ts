@@ -6,8 +6,9 @@ import {defineConfig, type Plugin} from 'vite';
 export default defineConfig({
   // Lit's html`` and css`` strings ship as written, indentation included: Lit's own minifier for
   // template literals (html-minifier-next and lightningcss underneath) squeezes them, and a
-  // template it cannot parse fails the build instead of shipping unminified. Its types are
-  // Rollup's; Vite 8 (Rolldown) runs its transform hook as it is.
+  // template it cannot parse fails the build instead of shipping unminified. It goes by the tag's
+  // name, so the elements' own `css` (client/components/moin-element.ts) is squeezed too. Its types
+  // are Rollup's; Vite 8 (Rolldown) runs its transform hook as it is.
   plugins: [
     minifyHtmlLiterals({include: ['client/**/*.ts'], failOnError: true}) as unknown as Plugin,
   ],

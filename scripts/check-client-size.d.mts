@@ -1,5 +1,6 @@
-/** The budget: bytes of gzip -9. */
+/** The budgets: bytes of gzip -9, and of brotli 11. */
 export declare const CLIENT_GZIP_BUDGET: number;
+export declare const CLIENT_BROTLI_BUDGET: number;
 /** Raw, gzip -9 and brotli 11 sizes of the bundle, in bytes. */
 export declare function clientSize(file?: string): {
   file: string;

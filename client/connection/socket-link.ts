@@ -2,6 +2,11 @@ import {parseServerMessage, type ClientMessage, type ServerMessage} from '../sha
 import type {Timing} from './timing.js';
 import type {WebSocketFactory} from './types.js';
 
+/** Silence is checked this many times per `pingAfterMs`, so a ping is late by a quarter at most. */
+const CHECKS_PER_PING = 4;
+/** The WebSocket close code of an orderly close. */
+const NORMAL_CLOSURE = 1000;
+
 /**
  * One WebSocket with an app-level heartbeat (browsers cannot see protocol pings): a `ping` after
  * `pingAfterMs` without a frame, and the socket counts as dead after `deadAfterMs` of silence, so a
@@ -48,7 +53,7 @@ export class SocketLink {
         this.#lastPing = now;
         this.send({type: 'ping'});
       }
-    }, pingAfterMs / 4);
+    }, pingAfterMs / CHECKS_PER_PING);
   }
 
   /** Is the socket open and past its first `session` message. */
@@ -69,7 +74,7 @@ export class SocketLink {
     clearInterval(this.#timer);
     this.#ws.onmessage = this.#ws.onclose = null;
     try {
-      this.#ws.close(1000);
+      this.#ws.close(NORMAL_CLOSURE);
     } catch {
       // Already closing; nothing to do.
     }

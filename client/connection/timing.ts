@@ -12,6 +12,14 @@ export interface Timing {
   deadAfterMs: number;
   /** Give up on an HTTP request after this long. @default 10000 */
   requestTimeoutMs: number;
+  /** The cookie is refreshed halfway to its expiry, but never sooner than this. @default 10000 */
+  minRefreshMs: number;
+  /** How long visits of an anonymous session wait for the login that carries them. @default 10000 */
+  carryMs: number;
+  /** Socket rebinds allowed per {@link rebindWindowMs} before the connection stops forcing them. @default 5 */
+  maxRebinds: number;
+  /** The window {@link maxRebinds} counts in. @default 60000 */
+  rebindWindowMs: number;
 }
 
 /** The defaults (Logux's reconnect and ping numbers; see docs/client.md). */
@@ -22,7 +30,17 @@ export const DEFAULT_TIMING: Readonly<Timing> = {
   pingAfterMs: 10_000,
   deadAfterMs: 30_000,
   requestTimeoutMs: 10_000,
+  minRefreshMs: 10_000,
+  carryMs: 10_000,
+  maxRebinds: 5,
+  rebindWindowMs: 60_000,
 };
+
+/** setTimeout overflows above 2^31-1 ms (about 24.8 days) and would fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Doublings past this add nothing: every cap is reached long before. */
+const MAX_DOUBLINGS = 30;
 
 /**
  * The wait before reconnect attempt `attempt` (0-based): `min * 2^attempt`, times a random factor
@@ -34,5 +52,7 @@ export function backoffDelay(
   capMs: number,
   random: () => number = Math.random
 ): number {
-  return Math.round(Math.min(capMs, minMs * 2 ** Math.min(attempt, 30) * (0.5 + random())));
+  return Math.round(
+    Math.min(capMs, minMs * 2 ** Math.min(attempt, MAX_DOUBLINGS) * (0.5 + random()))
+  );
 }

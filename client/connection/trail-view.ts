@@ -13,6 +13,10 @@ export function identityOf(view: SessionView): string {
 /** The identity of a stored anonymous session (the one whose visits a login carries over). */
 export const ANONYMOUS_STORED = 's:';
 
+/** Is `identity` (from {@link identityOf}) a stored anonymous session's. */
+export const isStoredAnonymous = (identity: string | null): boolean =>
+  identity === ANONYMOUS_STORED;
+
 /** The trail with visits the server has not reflected yet applied on top, as the server will. */
 export function withVisits(trail: readonly string[], pages: readonly string[], size: number) {
   let out = trail as string[];

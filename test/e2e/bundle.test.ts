@@ -4,6 +4,7 @@ import {readFileSync} from 'node:fs';
 import type {Browser} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {
+  CLIENT_BROTLI_BUDGET,
   CLIENT_ENTRY,
   CLIENT_GZIP_BUDGET,
   clientModule,
@@ -14,9 +15,12 @@ import {launchChromium} from '../support/e2e-browser.js';
 // The built bundle (dist/client/moin-session.js, made by the global setup) as pages load it.
 
 describe('dist/client/moin-session.js', () => {
-  it('stays within the 12 KiB gzip budget for everything both elements load', () => {
+  it('stays within the 11 KiB gzip and 10 KiB brotli budgets for everything both elements load', () => {
     const size = clientSize();
+    expect(CLIENT_GZIP_BUDGET).toBe(11_264);
+    expect(CLIENT_BROTLI_BUDGET).toBe(10_240);
     expect(size.gzip).toBeLessThanOrEqual(CLIENT_GZIP_BUDGET);
+    expect(size.brotli).toBeLessThanOrEqual(CLIENT_BROTLI_BUDGET);
     // The code is one self-contained module: no imports left for the page to resolve.
     expect(readFileSync(size.file, 'utf8')).not.toMatch(/\bimport\s*[{*'"]|from\s*['"]/);
     // The stable entry only names it.

@@ -1,7 +1,11 @@
-import {LitElement, html, nothing, type PropertyValues} from 'lit';
+import {html, nothing} from 'lit/html.js';
+import {MoinElement, type PropertyDeclaration, type PropertyValues} from '../moin-element.js';
 import {SessionController} from '../../controllers/session-controller.js';
 import {fill, fillText} from '../words.js';
 import styles from './su-banner.styles.js';
+
+/** How long typing in the picker pauses before the names are looked up. */
+const SEARCH_DELAY_MS = 200;
 
 /**
  * @summary Says so while a superuser acts as another user, with a way back; optionally lets a
@@ -28,9 +32,9 @@ import styles from './su-banner.styles.js';
  * @cssprop --moin-su-banner-error-color - @default light-dark(#8b0000, #ffb4a8)
  * @cssprop --moin-su-picker-background - @default transparent
  */
-export class MoinSuBanner extends LitElement {
+export class MoinSuBanner extends MoinElement {
   static override styles = styles;
-  static override properties = {
+  static override properties: Record<string, PropertyDeclaration> = {
     endpoint: {},
     picker: {type: Boolean},
     label: {},
@@ -87,7 +91,7 @@ export class MoinSuBanner extends LitElement {
     this.errorMessages = {};
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
+  protected override willUpdate(changed: PropertyValues): void {
     if (changed.has('endpoint')) this.#session.endpointChanged();
     const view = this.#session.state?.serverView;
     if (!view) return;
@@ -196,6 +200,6 @@ export class MoinSuBanner extends LitElement {
           this.#suggestions = names;
           this.requestUpdate();
         });
-    }, 200);
+    }, SEARCH_DELAY_MS);
   };
 }

@@ -1,4 +1,4 @@
-import {css} from 'lit';
+import {css} from '../moin-element.js';
 
 // light-dark() follows the page's color-scheme; both pairs keep text contrast above 7:1. The
 // buttons take the banner's colours, so they keep that contrast too. Empty live regions stay in

@@ -1,5 +1,6 @@
-import {LitElement, html, nothing, type PropertyValues} from 'lit';
+import {html, nothing} from 'lit/html.js';
 import {shortenPageName} from '../../shared.js';
+import {MoinElement, type PropertyDeclaration, type PropertyValues} from '../moin-element.js';
 import {SessionController} from '../../controllers/session-controller.js';
 import {emit} from '../../events/emit.js';
 import type {MoinTrailChangeDetail} from '../../events/moin-trail-change.js';
@@ -39,9 +40,9 @@ export function pageHref(template: string, page: string): string {
  * @cssprop --moin-trail-status-color - @default inherit
  * @cssprop --moin-trail-status-size - @default 0.85em
  */
-export class MoinTrail extends LitElement {
+export class MoinTrail extends MoinElement {
   static override styles = styles;
-  static override properties = {
+  static override properties: Record<string, PropertyDeclaration> = {
     page: {},
     hrefTemplate: {attribute: 'href-template'},
     endpoint: {},
@@ -73,7 +74,7 @@ export class MoinTrail extends LitElement {
     this.offlineText = 'offline';
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
+  protected override willUpdate(changed: PropertyValues): void {
     if (changed.has('endpoint')) {
       this.#session.endpointChanged();
       this.#visited = null;

@@ -1,4 +1,4 @@
-import {css} from 'lit';
+import {css} from '../moin-element.js';
 
 // The separator is drawn by CSS in an aria-hidden span: never read, never in textContent.
 export default css`
