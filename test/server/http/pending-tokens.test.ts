@@ -113,6 +113,21 @@ describe('pending tokens', () => {
     expect(await t.service.store.count(t.clock.ms)).toBe(4);
   });
 
+  it('counts new sessions from one IPv6 /64 together; the next /64 is not held back', async () => {
+    t = await startService({...anonymous, new_sessions_per_address: 3});
+    const service = t;
+    const from = (i: number) => `2001:db8:1:2::${(i + 1).toString(16)}`;
+    const tokens = await Promise.all(
+      Array.from({length: 8}, (_, i) => pendingToken(service, from(i)))
+    );
+    await Promise.all(tokens.map((token, i) => visit(service, token, from(i))));
+    expect(await t.service.store.count(t.clock.ms)).toBe(3);
+    const other = '2001:db8:1:3::1';
+    const stored = await visit(t, await pendingToken(t, other), other);
+    expect(mustSetCookie(stored).value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await t.service.store.count(t.clock.ms)).toBe(4);
+  });
+
   it('recognises its tokens after a restart on the same store (the key lives in the store)', async () => {
     const r = await restarts();
     onTestFinished(() => r.cleanup());
