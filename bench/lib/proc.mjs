@@ -17,3 +17,15 @@ export function rssBytes(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
 }
+
+/**
+ * Settled RSS: a full GC in the target (its SIGUSR2 handler, under --expose-gc), then a pause
+ * for the allocator. Twice: the first full GC runs finalizers whose memory only the second frees.
+ */
+export async function settledRssBytes(pid) {
+  for (const pause of [300, 800]) {
+    process.kill(pid, 'SIGUSR2');
+    await new Promise((r) => setTimeout(r, pause));
+  }
+  return rssBytes(pid);
+}

@@ -5,6 +5,7 @@ import {
   isMoinError,
   validatePageName,
 } from '../../shared/index.js';
+import {LogSampler, REFUSAL_LOG_MS} from '../log-sampler.js';
 import type {ServiceParts} from '../service-parts.js';
 import {MAX_USER_NAME_LENGTH} from '../users/user-name.js';
 import {booleanField, readBody, stringField} from './body.js';
@@ -28,6 +29,9 @@ export function addApiRoutes(
   queue: LoginQueue
 ): void {
   const {engine, config, users, logger} = parts;
+  // A flood of refused logins writes one line per 10 s each, not one per request.
+  const throttledLog = new LogSampler(REFUSAL_LOG_MS);
+  const busyLog = new LogSampler(REFUSAL_LOG_MS);
 
   router.add('/api/session', {
     GET: (req, res) => answerWithSession(parts, req, res),
@@ -45,7 +49,9 @@ export function addApiRoutes(
         // Counted before the check runs (see LoginThrottle): concurrent guesses cannot slip past.
         const wait = throttle.begin(name, address);
         if (wait > 0) {
-          logger.warn({event: 'login_throttled', address}, 'login_throttled');
+          const refused = throttledLog.take();
+          if (refused > 0)
+            logger.warn({event: 'login_throttled', address, refused}, 'login_throttled');
           return {
             error: new MoinError('too_many_attempts'),
             headers: {'retry-after': String(wait)},
@@ -60,7 +66,8 @@ export function addApiRoutes(
             logger.debug({event: 'login_failed', address}, 'login_failed');
           }
           if (isMoinError(err) && err.code === 'login_busy') {
-            logger.warn({event: 'login_busy', address}, 'login_busy');
+            const refused = busyLog.take();
+            if (refused > 0) logger.warn({event: 'login_busy', address, refused}, 'login_busy');
             return {error: err, headers: {'retry-after': '1'}};
           }
           throw err;

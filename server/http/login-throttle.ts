@@ -1,3 +1,5 @@
+import {addressGroup} from './address-group.js';
+
 /** Options of {@link LoginThrottle}. */
 export interface LoginThrottleOptions {
   /** Failures per name or per address before logins are refused. */
@@ -153,6 +155,7 @@ function keysFor(name: string, address: string): string[] {
   return [`n:${name}`, addressKey(address)];
 }
 
+// IPv6 by its /64 (addressGroup): one client's many addresses share one count.
 function addressKey(address: string): string {
-  return `a:${address}`;
+  return `a:${addressGroup(address)}`;
 }

@@ -1,3 +1,4 @@
+import {addressGroup} from '../http/address-group.js';
 import {SessionBuckets} from '../sync/session-buckets.js';
 
 /**
@@ -6,6 +7,7 @@ import {SessionBuckets} from '../sync/session-buckets.js';
  * keyed by address here). Past it a visitor from that address is served unstored (as on a first
  * visit) until the bucket refills; other addresses have their own bucket and are never held back.
  * Per process; at most `maxKeys` addresses are tracked, the least recently used forgotten first.
+ * An IPv6 address counts by its /64 ({@link addressGroup}).
  */
 export class SessionBudget {
   readonly #buckets: SessionBuckets;
@@ -22,7 +24,8 @@ export class SessionBudget {
    * Takes one new session for the address: `ok` false when its budget is spent; `first` is true
    * for the first refusal of a run of them (log that one, not every refused request).
    */
-  take(address: string): {ok: boolean; first: boolean} {
+  take(client: string): {ok: boolean; first: boolean} {
+    const address = addressGroup(client);
     const ok = this.#buckets.for(address).take();
     const first = !ok && !this.#refusing.has(address);
     if (ok) this.#refusing.delete(address);

@@ -114,7 +114,7 @@ export class SessionEngine {
   // The pending-token key is the store's secret, read once (again after a failed read).
   #tokens(): Promise<PendingTokens> {
     this.#pendingTokens ??= this.store.secret('pending_token').then(
-      (key) => new PendingTokens(key),
+      (key) => new PendingTokens(key, this.#lifetimeFor(null)),
       (err: unknown) => {
         this.#pendingTokens = undefined;
         throw err;
@@ -158,11 +158,11 @@ export class SessionEngine {
       }
     }
     // A pending token of ours maps to one stored id: a replay finds the session its first use
-    // stored. A made-up one is not ours and is never stored.
+    // stored. A made-up, re-dated or too old one is not taken and is never stored.
     let pendingId: string | null = null;
     if (!record && pending !== null) {
       const tokens = await this.#tokens();
-      if (tokens.isOwn(pending)) {
+      if (tokens.isOwn(pending, now)) {
         pendingId = tokens.storedIdFor(pending);
         record = (await this.store.get(sessionKey(pendingId), now)) ?? null;
         if (record) sid = pendingId;
@@ -419,7 +419,7 @@ export class SessionEngine {
       return [cookies.session(ctx.sid, lifetime, expiresAt, secure)];
     }
     if (ctx.transientUser) return ctx.carriedCookie ? [cookies.deletion(secure)] : [];
-    const token = (await this.#tokens()).issue();
+    const token = (await this.#tokens()).issue(now);
     return [cookies.session(token, lifetime, expiresAt, secure)];
   }
 

@@ -12,6 +12,7 @@ import {
   type VisitMessage,
 } from '../../shared/index.js';
 import {requestInfo} from '../http/request-info.js';
+import {LogSampler, REFUSAL_LOG_MS} from '../log-sampler.js';
 import type {ServiceParts} from '../service-parts.js';
 import type {RequestInfo, SessionContext} from '../session/session-engine.js';
 import {sessionRef} from '../session/ids.js';
@@ -32,9 +33,6 @@ import {SpreadSweep} from './spread-sweep.js';
 import {SyncConnection, type BufferLimits} from './sync-connection.js';
 import {TokenBucket} from './token-bucket.js';
 import {originAllowed, refuseUpgrade, upgradePath} from './upgrade-request.js';
-
-/** Refused upgrades are logged at most this often per reason (a flood must not flood the log). */
-const REFUSAL_LOG_MS = 10_000;
 
 /** The WebSocket side of the service (`GET /api/sync`, docs/sync.md). */
 export interface SyncHub {
@@ -84,9 +82,9 @@ class Hub implements SyncHub {
   #closing = false;
   #allClosed: (() => void) | null = null;
   readonly #budget: SocketBudget;
-  readonly #refusals: Record<BudgetRefusal, {loggedAt: number; count: number}> = {
-    address_sockets_full: {loggedAt: -Infinity, count: 0},
-    sockets_full: {loggedAt: -Infinity, count: 0},
+  readonly #refusals: Record<BudgetRefusal, LogSampler> = {
+    address_sockets_full: new LogSampler(REFUSAL_LOG_MS),
+    sockets_full: new LogSampler(REFUSAL_LOG_MS),
   };
 
   constructor(parts: ServiceParts, limits: BufferLimits) {
@@ -183,23 +181,19 @@ class Hub implements SyncHub {
 
   // At most one warning per code every REFUSAL_LOG_MS, with how many were not logged.
   #logRefusal(code: BudgetRefusal, address: string): void {
-    const now = Date.now();
-    const seen = this.#refusals[code];
-    seen.count++;
-    if (now - seen.loggedAt < REFUSAL_LOG_MS) return;
+    const refused = this.#refusals[code].take();
+    if (refused === 0) return;
     this.#parts.logger.warn(
       {
         event: 'ws_refused',
         code,
         address,
-        refused: seen.count,
+        refused,
         sockets: this.#budget.held,
         cap: code === 'sockets_full' ? this.#budget.total : this.#budget.perAddress,
       },
       'ws_refused'
     );
-    seen.loggedAt = now;
-    seen.count = 0;
   }
 
   async #accept(

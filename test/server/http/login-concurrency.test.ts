@@ -1,4 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest';
+import {createLogger} from '../../../server/log.js';
 import {createSessionService, type SessionService} from '../../../server/service.js';
 import {FileUserDirectory} from '../../../server/users/file-user-directory.js';
 import type {UserInfo} from '../../../server/users/types.js';
@@ -34,13 +35,20 @@ async function start(config: Record<string, unknown> = {}) {
   dir = await makeTempDir('moin-login-flood-');
   const users = new CountingUsers(dir.file('users.json'));
   await users.add('Alice', 'alice-pw');
+  // The warnings the service logs, one JSON line each.
+  const logLines: string[] = [];
+  const logger = createLogger('info', {destination: {write: (l: string) => void logLines.push(l)}});
   service = createSessionService(
     {store: `sqlite:${dir.file('sessions.db')}`, log_level: 'silent', trust_proxy: true, ...config},
-    {users, root: dir.file('root')}
+    {users, root: dir.file('root'), logger}
   );
   const {url} = await service.listen(0, '127.0.0.1');
   users.names = [];
-  return {url, users};
+  const logged = (event: string) =>
+    logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['event'] === event);
+  return {url, users, logged};
 }
 
 function login(url: string, name: string, password: string, address: string) {
@@ -61,7 +69,7 @@ function statuses(responses: HttpResponse[]): Record<number, number> {
 
 describe('login throttle under concurrency', () => {
   it('checks at most login_max_failures passwords for one name when 60 guesses arrive at once', async () => {
-    const {url, users} = await start();
+    const {url, users, logged} = await start();
     const guesses = Array.from({length: 59}, (_, i) => `guess${i}`).concat('alice-pw');
     // Each from its own address: only the per-name count can hold them.
     const answers = await Promise.all(
@@ -71,6 +79,10 @@ describe('login throttle under concurrency', () => {
     const counts = statuses(answers);
     expect((counts[401] ?? 0) + (counts[200] ?? 0)).toBeLessThanOrEqual(5);
     expect(counts[429]).toBeGreaterThanOrEqual(55);
+    // One warning for the whole flood (at most one per 10 s), not one per refused guess.
+    expect(logged('login_throttled')).toEqual([
+      expect.objectContaining({level: 40, refused: 1, address: expect.stringMatching(/^198\.51/)}),
+    ]);
   });
 
   it('checks at most login_max_failures passwords from one address for 60 names at once', async () => {
@@ -101,7 +113,7 @@ describe('login throttle under concurrency', () => {
   });
 
   it('answers 503 login_busy when every check place and queue place is taken', async () => {
-    const {url, users} = await start({login_concurrent_checks: 1, login_queue_size: 1});
+    const {url, users, logged} = await start({login_concurrent_checks: 1, login_queue_size: 1});
     // The first check is held until the four logins past its place and the queue's one have been
     // refused, however slowly a loaded machine parses the six (5 s at most, should that never be).
     let refused = 0;
@@ -126,6 +138,13 @@ describe('login throttle under concurrency', () => {
     expect(busy.length).toBeGreaterThanOrEqual(1);
     expect(busy[0]!.json).toMatchObject({error: {code: 'login_busy'}});
     expect(busy[0]!.headers['retry-after']).toBe('1');
+    expect(logged('login_busy')).toEqual([
+      expect.objectContaining({
+        level: 40,
+        refused: 1,
+        address: expect.stringMatching(/^192\.0\.2/),
+      }),
+    ]);
     // A refusal by the queue checked nothing and is given back: the name is not locked by it.
     expect(users.checked + busy.length).toBeLessThanOrEqual(6);
     expect((await login(url, 'Alice', 'alice-pw', '192.0.2.99')).status).toBe(200);

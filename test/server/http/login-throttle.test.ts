@@ -53,6 +53,20 @@ describe('LoginThrottle', () => {
     expect(t.retryAfter('d', '8.8.8.8')).toBe(0);
   });
 
+  it('counts the addresses of one IPv6 /64 as one address', () => {
+    const {t} = throttle();
+    for (const [n, a] of [
+      ['a', '2001:db8:1:2::1'],
+      ['b', '2001:db8:1:2::2'],
+      ['c', '2001:db8:1:2:ffff::3'],
+    ] as const) {
+      fail(t, n, a);
+    }
+    expect(t.retryAfter('d', '2001:db8:1:2::4')).toBeGreaterThan(0);
+    expect(t.retryAfter('d', '2001:db8:1:3::4')).toBe(0);
+    expect(t.retryAfter('d', '::ffff:9.9.9.9')).toBe(0);
+  });
+
   it('clears a name after a success but not its address', () => {
     const {t} = throttle();
     for (let i = 0; i < 2; i++) fail(t, 'Alice', '9.9.9.9');

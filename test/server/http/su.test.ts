@@ -45,6 +45,24 @@ describe('POST /api/su', () => {
     expect((await c.get<SessionView>('/api/session')).json.user).toEqual({name: 'Bob'});
   });
 
+  it('audits the socket address behind a trusted proxy that forwards a forged one (issue 10, finding 9)', async () => {
+    t = await startService({trust_proxy: true});
+    const c = await loggedIn('Admin');
+    const forged = '203.0.113.9 session=FORGED su_return Admin -> Bob';
+    const xff = (value: string) => ({headers: {'x-forwarded-for': value}});
+    expect((await c.post('/api/su', {name: 'Bob'}, xff(forged))).status).toBe(200);
+    expect((await c.delete('/api/su', xff('x'.repeat(12_000)))).status).toBe(200);
+    expect((await c.post('/api/su', {name: 'Bob'}, xff('10.0.0.1, 2001:db8::7'))).status).toBe(200);
+    const audit = await t.service.store.listAudit();
+    expect(audit.map((e) => [e.action, e.address])).toEqual([
+      ['su_start', '127.0.0.1'],
+      ['su_return', '127.0.0.1'],
+      ['su_start', '2001:db8::7'],
+    ]);
+    // No stored field holds what the header said.
+    expect(JSON.stringify(audit)).not.toContain('FORGED');
+  });
+
   it('accepts a form body', async () => {
     t = await startService();
     const c = await loggedIn('Admin');

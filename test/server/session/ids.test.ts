@@ -17,7 +17,7 @@ describe('newSessionId', () => {
 
   it('is classified as stored; pending tokens never are', () => {
     expect(classifyCookieValue(newSessionId())).toBe('stored');
-    const pending = new PendingTokens(Buffer.alloc(32, 7)).issue();
+    const pending = new PendingTokens(Buffer.alloc(32, 7), 3600).issue(Date.now());
     expect(pending).toMatch(/^p\.[A-Za-z0-9_-]{43}$/);
     expect(classifyCookieValue(pending)).toBe('pending');
     for (const v of ['', 'x', 'a'.repeat(42), 'a'.repeat(44), 'p.short', `${'a'.repeat(42)}=`]) {

@@ -12,6 +12,24 @@ describe('SocketBudget', () => {
     expect(b.held).toBe(3);
   });
 
+  it('counts the addresses of one IPv6 /64 together, IPv4-mapped ones as IPv4', () => {
+    const b = new SocketBudget(2, 100);
+    expect([
+      b.take('2001:db8:1:2::a'),
+      b.take('2001:db8:1:2::b'),
+      b.take('2001:db8:1:2::c'),
+    ]).toEqual([null, null, 'address_sockets_full']);
+    expect(b.take('2001:db8:1:3::a')).toBeNull();
+    b.give('2001:db8:1:2::ffff');
+    expect(b.take('2001:db8:1:2::d')).toBeNull();
+    expect([b.take('::ffff:192.0.2.1'), b.take('192.0.2.1'), b.take('192.0.2.2')]).toEqual([
+      null,
+      null,
+      null,
+    ]);
+    expect(b.take('::ffff:192.0.2.1')).toBe('address_sockets_full');
+  });
+
   it('ignores a slot given back twice', () => {
     const b = new SocketBudget(1, 1);
     b.take('a');

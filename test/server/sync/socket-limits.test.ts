@@ -99,7 +99,10 @@ describe('WebSocket caps under a low descriptor limit', {timeout: 120_000}, () =
   });
 
   it('refuses one address past max_sockets_per_address with 429; another address still connects', async () => {
-    const {url} = await serveUnderUlimit(256, {max_sockets_per_address: 10, host: '0.0.0.0'});
+    const {url, stderr} = await serveUnderUlimit(256, {
+      max_sockets_per_address: 10,
+      host: '0.0.0.0',
+    });
     const local = url.replace('0.0.0.0', '127.0.0.1');
     const outcomes = await Promise.all(
       Array.from({length: 30}, () => openSocket(local, '127.0.0.1'))
@@ -109,5 +112,14 @@ describe('WebSocket caps under a low descriptor limit', {timeout: 120_000}, () =
       Array(20).fill({open: false, status: 429, code: 'address_sockets_full'})
     );
     expect(await openSocket(local, '127.0.0.2')).toEqual({open: true});
+    // One warning for the 20 refusals (at most one per 10 s), naming the address and the cap.
+    const lines = stderr().match(/.*"event":"ws_refused".*/g) ?? [];
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      code: 'address_sockets_full',
+      address: '127.0.0.1',
+      refused: 1,
+      cap: 10,
+    });
   });
 });
