@@ -20,11 +20,17 @@ export const clientId = () => crypto.getRandomValues(new Uint32Array(3)).join(''
  * measures the acks of the visits scheduled in the last `seconds`: acks per second received in
  * that window, and ack latency p50/p99/max. Visits not acked `graceMs` after the last send count
  * as lost (and as latency beyond the grace in the percentiles). With `pid`, also the server's
- * CPU per ack. `during(windowPromise)` may run other work while the window is measured.
+ * CPU per ack. With `until` (a promise), the load goes on until it settles (and at least
+ * `seconds`, at most `maxSeconds`): the window is then as long as that work took.
  */
-export async function openLoop(sockets, {rate, seconds, warmup = 1, graceMs = 3000, pid}) {
+export async function openLoop(
+  sockets,
+  {rate, seconds, warmup = 1, graceMs = 3000, pid, until, maxSeconds = 300}
+) {
   const n = sockets.length;
-  const total = Math.ceil(rate * (warmup + seconds));
+  let settled = !until;
+  until?.finally(() => (settled = true));
+  let total = Math.ceil(rate * (warmup + (until ? maxSeconds : seconds)));
   const ackAt = new Float64Array(total).fill(NaN);
   const prefix = clientId();
   const counts = {acks: 0, pushes: 0, errors: 0, lastError: null};
@@ -51,7 +57,8 @@ export async function openLoop(sockets, {rate, seconds, warmup = 1, graceMs = 30
   }
   const t0 = performance.now() + 20;
   const startMeasure = t0 + warmup * 1000;
-  const endMeasure = startMeasure + seconds * 1000;
+  let endMeasure = startMeasure + (until ? maxSeconds : seconds) * 1000;
+  const minEnd = startMeasure + seconds * 1000;
   const intended = (k) => t0 + (k * 1000) / rate;
   let k = 0;
   let cpu0 = 0;
@@ -60,6 +67,10 @@ export async function openLoop(sockets, {rate, seconds, warmup = 1, graceMs = 30
   await new Promise((resolve) => {
     const tick = () => {
       const now = performance.now();
+      if (until && settled && now >= minEnd && endMeasure > now) {
+        endMeasure = now;
+        total = Math.min(total, Math.ceil(((now - t0) * rate) / 1000));
+      }
       if (!measuring && now >= startMeasure && now < endMeasure) {
         measuring = true;
         if (pid) cpu0 = cpuSeconds(pid);
@@ -98,18 +109,19 @@ export async function openLoop(sockets, {rate, seconds, warmup = 1, graceMs = 30
   latencies.sort((a, b) => a - b);
   const acked = latencies.length - lost;
   const serverCpu = cpu1 - cpu0;
+  const measured = (endMeasure - startMeasure) / 1000;
   return {
     sockets: n,
     offeredPerSecond: rate,
-    seconds,
-    acksPerSecond: Math.round(counts.acks / seconds),
+    seconds: Math.round(measured * 10) / 10,
+    acksPerSecond: Math.round(counts.acks / measured),
     p50Ms: r2(pct(latencies, 0.5)),
     p99Ms: r2(pct(latencies, 0.99)),
     maxMs: r2(latencies.at(-1)),
     lost,
     errors: counts.errors,
     ...(counts.lastError ? {lastError: counts.lastError} : {}),
-    pushesPerSecond: Math.round(counts.pushes / (warmup + seconds)),
+    pushesPerSecond: Math.round(counts.pushes / (warmup + measured)),
     generatorMaxBehindMs: Math.round(maxBehindMs),
     ...(pid ? {serverCpuUsPerAck: Math.round((serverCpu * 1e6) / Math.max(1, acked))} : {}),
   };
