@@ -67,7 +67,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const line = (label, a) =>
   `${label.padEnd(12)} ${String(a.sockets).padStart(5)} sockets ${int(a.offeredPerSecond).padStart(6)}/s offered: ` +
   `${int(a.acksPerSecond).padStart(6)} acks/s, p50 ${a.p50Ms} ms, p99 ${a.p99Ms} ms, max ${a.maxMs} ms` +
-  (a.lost ? `, ${int(a.lost)} not acked` : '') +
+  (a.lost ? `, ${int(a.lost)} not acked (latencies are lower bounds)` : '') +
   (a.errors ? `, ${int(a.errors)} errors (${a.lastError})` : '') +
   (a.serverCpuUsPerAck !== undefined ? `, ${a.serverCpuUsPerAck} µs server CPU/ack` : '') +
   (a.generatorMaxBehindMs > 20 ? ` (generator fell ${a.generatorMaxBehindMs} ms behind)` : '');

@@ -10,7 +10,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const SESSION_PREFIX = '{"type":"session"';
 const pct = (sorted, p) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
-const r2 = (n) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : n);
+const r2 = (n) => Math.round(n * 100) / 100;
 
 /** A client id as the browser's mirror makes one (three random uint32s, digits only). */
 export const clientId = () => crypto.getRandomValues(new Uint32Array(3)).join('');
@@ -19,7 +19,7 @@ export const clientId = () => crypto.getRandomValues(new Uint32Array(3)).join(''
  * Sends `rate` visits per second over `sockets` (already open) for `warmup` + `seconds`, and
  * measures the acks of the visits scheduled in the last `seconds`: acks per second received in
  * that window, and ack latency p50/p99/max. Visits not acked `graceMs` after the last send count
- * as lost (and as latency beyond the grace in the percentiles). With `pid`, also the server's
+ * as lost, with the time until then as their latency (the percentiles are then lower bounds). With `pid`, also the server's
  * CPU per ack. With `until` (a promise), the load goes on until it settles (and at least
  * `seconds`, at most `maxSeconds`): the window is then as long as that work took.
  */
@@ -100,11 +100,13 @@ export async function openLoop(
     return false;
   };
   while (pending() && performance.now() < deadline) await sleep(50);
+  const gaveUp = performance.now();
   const latencies = [];
   let lost = 0;
   for (let i = first; i < last; i++) {
     if (Number.isNaN(ackAt[i])) lost++;
-    latencies.push(Number.isNaN(ackAt[i]) ? Infinity : ackAt[i] - intended(i));
+    // A visit never acked waited at least until the generator gave up on it.
+    latencies.push((Number.isNaN(ackAt[i]) ? gaveUp : ackAt[i]) - intended(i));
   }
   latencies.sort((a, b) => a - b);
   const acked = latencies.length - lost;
@@ -119,6 +121,8 @@ export async function openLoop(
     p99Ms: r2(pct(latencies, 0.99)),
     maxMs: r2(latencies.at(-1)),
     lost,
+    // With visits lost, the percentiles that reach them are lower bounds.
+    ...(lost ? {latencyIsLowerBound: true} : {}),
     errors: counts.errors,
     ...(counts.lastError ? {lastError: counts.lastError} : {}),
     pushesPerSecond: Math.round(counts.pushes / (warmup + measured)),

@@ -121,6 +121,7 @@ export function summaryRows(summary) {
 
 const ms = (n) => `${n} ms`;
 const mib = (bytes) => `${int(bytes / 2 ** 20)} MiB`;
+const p99 = (a) => `${a.latencyIsLowerBound ? '≥ ' : ''}${ms(a.p99Ms)}`;
 
 /** Issue 15's rows: durable visits vs the ceiling, stalls, spread reads, op-window bytes, list. */
 function durableRows({durable, httpSpread, store}, rows, failed) {
@@ -140,9 +141,9 @@ function durableRows({durable, httpSpread, store}, rows, failed) {
       ];
       rows.push([
         `durable acked visits, ${int(r.sockets)} sockets, ${int(r.offeredPerSecond)}/s offered (open loop)`,
-        `${int(moin.acksPerSecond)} acks/s, p99 ${ms(moin.p99Ms)}` +
+        `${int(moin.acksPerSecond)} acks/s, p99 ${p99(moin)}` +
           (moin.lost ? `, ${int(moin.lost)} not acked` : ''),
-        `no-storage ceiling: ${int(ceiling.acksPerSecond)} acks/s, p99 ${ms(ceiling.p99Ms)}`,
+        `no-storage ceiling: ${int(ceiling.acksPerSecond)} acks/s, p99 ${p99(ceiling)}`,
         `p99 **${times(r.p99VsCeiling)}**, acks/s ${times(r.acksVsCeiling)}`,
         goals.filter(Boolean).join('; '),
       ]);
