@@ -8,12 +8,14 @@
 // against raw node:http is bench/http.mjs.
 //
 // `node bench/http-spread.mjs [--spread 100,10000,200000] [--duration 5] [--warmup 2]
-//                             [--first-warmup 5] [--connections 50]`
+//                             [--first-warmup 5] [--connections 50] [--rounds 2]`
+// Rounds are interleaved (every N once, then again) and each ratio is the median of the per-round
+// ratios, as in bench/http.mjs: drift of a shared machine hits every N alike.
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {startTarget} from './lib/child.mjs';
 import {int, isMain, times} from './lib/format.mjs';
-import {measure} from './lib/load.mjs';
+import {measure, median} from './lib/load.mjs';
 import {seedSessions} from './lib/seed-sessions.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -28,6 +30,7 @@ export async function runSpreadBench({
   warmupSeconds = 2,
   firstWarmupSeconds = 5,
   connections = 50,
+  rounds = 2,
   print = console.log,
 } = {}) {
   const most = Math.max(...spread);
@@ -52,29 +55,46 @@ export async function runSpreadBench({
         `a seeded session does not read back: ${check.status} ${JSON.stringify(view)}`
       );
     const load = {connections, pipelining: 1, durationSeconds, warmupSeconds, firstWarmupSeconds};
-    const rows = [];
-    for (const [i, n] of spread.entries()) {
-      let next = 0;
-      const requests = [
-        {
-          method: 'GET',
-          path: '/api/session',
-          setupRequest: (req) => ({
-            ...req,
-            headers: {...req.headers, cookie: cookies[next++ % n]},
-          }),
-        },
-      ];
-      const m = await measure({url: target.url, requests, pid: target.pid}, load, {
-        first: i === 0,
-      });
-      if (m.failures > 0) throw new Error(`${m.failures} failed requests over ${int(n)} sessions`);
-      rows.push({sessions: n, ...m});
+    // Each N goes on through its sessions where its last round stopped: a later round does not
+    // find the sessions an earlier one already touched this minute.
+    const next = spread.map(() => 0);
+    const samples = spread.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, n] of spread.entries()) {
+        const requests = [
+          {
+            method: 'GET',
+            path: '/api/session',
+            setupRequest: (req) => ({
+              ...req,
+              headers: {...req.headers, cookie: cookies[next[i]++ % n]},
+            }),
+          },
+        ];
+        const m = await measure({url: target.url, requests, pid: target.pid}, load, {
+          first: round === 0 && i === 0,
+        });
+        if (m.failures > 0)
+          throw new Error(`${m.failures} failed requests over ${int(n)} sessions`);
+        samples[i].push(m);
+      }
     }
+    // Ratios within each round (neighbours in time), then the median of the rounds, as http.mjs.
+    const perRound = (i, pick) =>
+      samples[i].map((m, r) => pick(m, samples[0][r])).filter((v) => Number.isFinite(v));
+    const rows = spread.map((n, i) => ({
+      sessions: n,
+      reqPerSec: median(samples[i].map((m) => m.reqPerSec)),
+      p99Ms: median(samples[i].map((m) => m.p99Ms)),
+      cpuUsPerReq: median(samples[i].map((m) => m.cpuUsPerReq)),
+      rounds: samples[i].map((m) => m.reqPerSec),
+      vsSmallest: +median(perRound(i, (m, b) => b.reqPerSec / Math.max(1, m.reqPerSec))).toFixed(2),
+      cpuVsSmallest: +median(
+        perRound(i, (m, b) => m.cpuUsPerReq / Math.max(1, b.cpuUsPerReq))
+      ).toFixed(2),
+    }));
     const base = rows[0];
     for (const r of rows) {
-      r.vsSmallest = +(base.reqPerSec / Math.max(1, r.reqPerSec)).toFixed(2);
-      r.cpuVsSmallest = +(r.cpuUsPerReq / Math.max(1, base.cpuUsPerReq)).toFixed(2);
       print(
         `  over ${int(r.sessions).padStart(7)} sessions: ${int(r.reqPerSec).padStart(6)} req/s, ` +
           `p99 ${r.p99Ms} ms, ${r.cpuUsPerReq} µs CPU/req; cost vs ${int(base.sessions)}: ` +
@@ -84,7 +104,8 @@ export async function runSpreadBench({
     const largest = rows.at(-1);
     print(
       `  goal: ${int(largest.sessions)} within ${SPREAD_GOAL}× of ${int(base.sessions)}: ` +
-        `${times(largest.vsSmallest)} ${largest.vsSmallest <= SPREAD_GOAL ? 'ok' : 'MISSED'}`
+        `${times(largest.vsSmallest)} ${largest.vsSmallest <= SPREAD_GOAL ? 'ok' : 'MISSED'}` +
+        ` (by CPU per request ${times(largest.cpuVsSmallest)})`
     );
     return {rows, goal: SPREAD_GOAL, met: largest.vsSmallest <= SPREAD_GOAL};
   } finally {
@@ -100,6 +121,7 @@ if (isMain(import.meta.url)) {
       warmup: {type: 'string', default: '2'},
       'first-warmup': {type: 'string', default: '5'},
       connections: {type: 'string', default: '50'},
+      rounds: {type: 'string', default: '2'},
     },
   });
   const result = await runSpreadBench({
@@ -108,6 +130,7 @@ if (isMain(import.meta.url)) {
     warmupSeconds: Number(values.warmup),
     firstWarmupSeconds: Number(values['first-warmup']),
     connections: Number(values.connections),
+    rounds: Number(values.rounds),
   });
   console.log(JSON.stringify(result));
 }
