@@ -54,8 +54,9 @@ export const MAINTENANCE_GOALS = {stallMs: 50, bytesPerSession: 2048};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A target with `SOCKETS` sessions, its sockets open, and a CLI config on its file. */
-async function startServer(sessions = SOCKETS) {
-  const target = await startTarget(here('./ws-target.mjs'), [String(sessions), '1']);
+async function startServer() {
+  // One session more than sockets: no visit touches it, and seeded rows copy it.
+  const target = await startTarget(here('./ws-target.mjs'), [String(SOCKETS + 1), '1']);
   const config = join(dirname(target.file), 'cli-config.json');
   writeFileSync(
     config,
@@ -69,6 +70,7 @@ async function startServer(sessions = SOCKETS) {
     target,
     config,
     sockets,
+    template: keyOf(sidOf(target.cookies.at(-1))),
     async stop() {
       await closeAll(sockets);
       await target.stop();
@@ -120,10 +122,14 @@ async function underLoad(server, work, {seconds = 3} = {}) {
 }
 
 /** Seeds `ROWS` sessions that expire in 2 s, and waits until they have. */
-async function seedExpiring(file) {
+async function seedExpiring({target, template}) {
   const t = performance.now();
   const at = Date.now() + 2000;
-  seedSessions(file, ROWS, {expiresAt: () => at, createdAt: () => at - 3_600_000});
+  seedSessions(target.file, ROWS, {
+    expiresAt: () => at,
+    createdAt: () => at - 3_600_000,
+    template,
+  });
   const seedSeconds = +((performance.now() - t) / 1000).toFixed(1);
   await sleep(Math.max(0, at - Date.now() + 50));
   return seedSeconds;
@@ -201,7 +207,7 @@ async function purgeParts(report) {
       await underLoad(server, () => sleep(2000));
       report.noPurge = await underLoad(server, () => sleep(3000));
       show('no purge (noise floor), 3 s', report.noPurge);
-      const seedSeconds = await seedExpiring(server.target.file);
+      const seedSeconds = await seedExpiring(server);
       report.inProcess = await underLoad(server, async () => {
         const r = await (await fetch(`${server.target.control}/purge`, {method: 'POST'})).json();
         return {...r, left: countExpired(server.target.file, Date.now())};
@@ -217,7 +223,7 @@ async function purgeParts(report) {
     const server = await startServer();
     try {
       if (PARTS.includes('cli')) {
-        await seedExpiring(server.target.file);
+        await seedExpiring(server);
         report.cli = await underLoad(server, async () => {
           const r = await runCli(['sessions', 'purge', '--config', server.config]);
           return {code: r.code, out: r.last, left: countExpired(server.target.file, Date.now())};
@@ -226,7 +232,10 @@ async function purgeParts(report) {
       }
       if (PARTS.includes('list')) {
         const now = Date.now();
-        seedSessions(server.target.file, ROWS, {expiresAt: () => now + 3_600_000});
+        seedSessions(server.target.file, ROWS, {
+          expiresAt: () => now + 3_600_000,
+          template: server.template,
+        });
         const t = performance.now();
         const r = await runCli(['sessions', 'list', '--config', server.config], {timeV: true});
         report.list = {
