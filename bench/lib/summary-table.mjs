@@ -119,7 +119,7 @@ export function summaryRows(summary) {
   return rows;
 }
 
-const ms = (n) => `${n} ms`;
+const ms = (n) => `${n >= 100 ? int(n) : n} ms`;
 const mib = (bytes) => `${int(bytes / 2 ** 20)} MiB`;
 const p99 = (a) => `${a.latencyIsLowerBound ? '≥ ' : ''}${ms(a.p99Ms)}`;
 
