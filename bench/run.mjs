@@ -1,6 +1,8 @@
-// `npm run bench`: every figure of issue 6 in one run on one machine, side by side with its anchor,
-// then the README's summary table (the full figures go to bench/results/latest.json). Loopback only; about 3-5 minutes.
-// Options are passed on: `npm run bench -- --rounds 1 --duration 3 --runs 5` for a quick look.
+// `npm run bench`: every figure of issues 6 and 15 in one run on one machine, side by side with its
+// anchor, then the README's summary table (the full figures go to bench/results/latest.json).
+// Loopback only; about 12-15 minutes on 2 cores. Options are passed on:
+// `npm run bench -- --rounds 1 --duration 3 --runs 5` for a quick look; `--only http,store` runs
+// only those sections. Each section's script also runs alone with flags that shorten it.
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
