@@ -1,11 +1,14 @@
-// `npm run bench`: every figure of issue 6 in one run on one machine, side by side with its anchor,
-// then the README's summary table (the full figures go to bench/results/latest.json). Loopback only; about 3-5 minutes.
-// Options are passed on: `npm run bench -- --rounds 1 --duration 3 --runs 5` for a quick look.
+// `npm run bench`: every figure of issues 6 and 15 in one run on one machine, side by side with its
+// anchor, then the README's summary table (the full figures go to bench/results/latest.json).
+// Loopback only; about 12-15 minutes on 2 cores. Options are passed on:
+// `npm run bench -- --rounds 1 --duration 3 --runs 5` for a quick look; `--only http,store` runs
+// only those sections. Each section's script also runs alone with flags that shorten it.
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {runClientCacheBench} from './client-cache.mjs';
 import {runClientBench} from './client.mjs';
+import {runSpreadBench} from './http-spread.mjs';
 import {runHttpBench} from './http.mjs';
 import {LOAD_OPTIONS, httpOptionsFrom} from './lib/load.mjs';
 import {machineInfo} from './lib/machine.mjs';
@@ -13,10 +16,19 @@ import {runSubBench} from './lib/sub-bench.mjs';
 import {summaryTable} from './lib/summary-table.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const {values} = parseArgs({options: {...LOAD_OPTIONS, runs: {type: 'string', default: '10'}}});
+const {values} = parseArgs({
+  options: {
+    ...LOAD_OPTIONS,
+    runs: {type: 'string', default: '10'},
+    // Only these sections (comma-separated names, as printed), e.g. `--only durable,store`.
+    only: {type: 'string', default: ''},
+  },
+});
+const only = values.only ? new Set(values.only.split(',')) : null;
 
 const started = Date.now();
 const section = async (name, fn) => {
+  if (only && !only.has(name)) return {skipped: 'not in --only'};
   const t = Date.now();
   console.log('');
   try {
@@ -33,6 +45,8 @@ const section = async (name, fn) => {
 const machine = machineInfo();
 console.log(machine.line);
 const http = await section('http', () => runHttpBench(httpOptionsFrom(values)));
+// issue 15: GET /api/session over 100, 10,000 and 200,000 stored sessions.
+const httpSpread = await section('httpSpread', () => runSpreadBench());
 const ws = await section('ws', async () => {
   console.log('ws: bench/ws.mjs');
   return runSubBench(here('./ws.mjs'));
@@ -45,6 +59,12 @@ const redis = await section('redis', async () => {
   console.log('redis: bench/redis.mjs');
   // Fewer, shorter rounds than its default: the whole of npm run bench stays near 5 minutes.
   return runSubBench(here('./redis.mjs'), {args: ['--rounds', '2', '--duration', '4']});
+});
+// issue 15: durable acked visits (100 and 2,000 sockets, 5,000 and 20,000/s offered) beside the
+// no-storage ceiling; /healthz with 10,000 idle sockets over heartbeats.
+const durable = await section('durable', async () => {
+  console.log('durable: bench/ws-durable.mjs');
+  return runSubBench(here('./ws-durable.mjs'), {timeoutMs: 360_000});
 });
 // issue 15: purge stalls (in-process and CLI), sessions list and op-window bytes at 500,000 rows.
 const store = await section('store', async () => {
@@ -67,7 +87,9 @@ const summary = {
   command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
   seconds: Math.round((Date.now() - started) / 1000),
   http,
+  httpSpread,
   ws,
+  durable,
   client,
   clientCache,
   redis,

@@ -21,11 +21,11 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
-import {WebSocket} from 'ws';
 import {startTarget} from './lib/child.mjs';
 import {int} from './lib/format.mjs';
 import {machineInfo} from './lib/machine.mjs';
 import {summarizeProfiles} from './lib/profile.mjs';
+import {closeAll, openMany} from './lib/ws-clients.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const {values} = parseArgs({
@@ -133,55 +133,6 @@ async function openIdle(target, cookies, onMessage) {
       measureSeconds: Math.round((performance.now() - t) / 100) / 10,
     },
   };
-}
-
-/** Opens one socket and resolves once its first session view arrived. */
-function open(target, cookie, onMessage) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(target.url.replace(/^http/, 'ws') + '/api/sync', {
-      origin: target.origin,
-      headers: {cookie},
-    });
-    ws.once('message', (data) => {
-      const first = JSON.parse(String(data));
-      if (first.type !== 'session' || !first.session.stored) {
-        reject(
-          new Error(`expected a stored session view first, got ${String(data).slice(0, 200)}`)
-        );
-        return;
-      }
-      ws.on('message', (d) => onMessage(ws, d));
-      resolve(ws);
-    });
-    ws.once('unexpected-response', (_q, res) =>
-      reject(new Error(`upgrade refused: ${res.statusCode}`))
-    );
-    ws.once('error', reject);
-  });
-}
-
-/** Opens many sockets, `batch` handshakes at a time (the listen backlog is finite). */
-async function openMany(target, cookies, onMessage, batch = 250) {
-  const out = [];
-  for (let i = 0; i < cookies.length; i += batch) {
-    out.push(
-      ...(await Promise.all(cookies.slice(i, i + batch).map((c) => open(target, c, onMessage))))
-    );
-  }
-  return out;
-}
-
-async function closeAll(sockets) {
-  await Promise.all(
-    sockets.map(
-      (ws) =>
-        new Promise((resolve) => {
-          if (ws.readyState === WebSocket.CLOSED) return resolve();
-          ws.once('close', resolve);
-          ws.close();
-        })
-    )
-  );
 }
 
 const pct = (sorted, p) =>

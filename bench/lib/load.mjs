@@ -27,7 +27,7 @@ function run(opts) {
  * anything that was not a 2xx answer: a run with failures is not a valid figure.
  */
 export async function measure(
-  {url, headers = {}, method = 'GET', pid},
+  {url, headers = {}, method = 'GET', pid, requests},
   load = DEFAULT_LOAD,
   {first = false} = {}
 ) {
@@ -37,6 +37,8 @@ export async function measure(
     headers,
     connections: load.connections,
     pipelining: load.pipelining,
+    // autocannon's request list (e.g. a `setupRequest` that gives each request another cookie).
+    ...(requests ? {requests} : {}),
   };
   const warmup = first ? (load.firstWarmupSeconds ?? load.warmupSeconds) : load.warmupSeconds;
   const warm = warmup > 0 ? await run({...base, duration: warmup}) : null;
