@@ -37,7 +37,9 @@ const file = join(dir, 'sessions.db');
 const store =
   process.argv[4] || synchronous === 'FULL'
     ? undefined
-    : new (await import(join(root, 'dist/server/store/sqlite-store.js'))).SqliteStore(file, {synchronous});
+    : new (await import(join(root, 'dist/server/store/sqlite-store.js'))).SqliteStore(file, {
+        synchronous,
+      });
 const service = createSessionService(
   {
     store: process.argv[4] || `sqlite:${file}`,

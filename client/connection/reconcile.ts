@@ -37,13 +37,13 @@ export interface LocalState {
   readonly trailSize: number;
 }
 
-export type LandedVisit = PendingVisit & {rev: number};
+type LandedVisit = PendingVisit & {rev: number};
 
 /** Where a view comes from, in rising order of trust (see {@link accept}). */
 export type Source = 'mirror' | 'http' | 'socket' | 'tab';
 
 /** The visits and browser-only trail of a mirror record. */
-export type Visits = Pick<MirrorRecord, 'pending' | 'local'>;
+type Visits = Pick<MirrorRecord, 'pending' | 'local'>;
 
 /** What {@link accept} decided. */
 export interface Accepted {

@@ -11,7 +11,7 @@ export function identityOf(view: SessionView): string {
 }
 
 /** The identity of a stored anonymous session (the one whose visits a login carries over). */
-export const ANONYMOUS_STORED = 's:';
+const ANONYMOUS_STORED = 's:';
 
 /** Is `identity` (from {@link identityOf}) a stored anonymous session's. */
 export const isStoredAnonymous = (identity: string | null): boolean =>
