@@ -1,7 +1,7 @@
 import type {FetchLike} from './types.js';
 
 /**
- * A refused or failed HTTP call. `code` is the server's stable error code (CONTRACT §4), or one of
+ * A refused or failed HTTP call. `code` is the server's stable error code (README, Error codes), or one of
  * the client's own: `network_error` (no answer, or no answer in time) and `bad_response` (an answer
  * that is not the API's JSON).
  */

@@ -36,9 +36,6 @@ export const DEFAULT_TIMING: Readonly<Timing> = {
   rebindWindowMs: 60_000,
 };
 
-/** setTimeout overflows above 2^31-1 ms (about 24.8 days) and would fire at once. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Doublings past this add nothing: every cap is reached long before. */
 const MAX_DOUBLINGS = 30;
 

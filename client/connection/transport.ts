@@ -1,7 +1,7 @@
-import {isSessionView, type ServerMessage, type SessionView} from '../shared.js';
+import {MAX_TIMER_MS, isSessionView, type ServerMessage, type SessionView} from '../shared.js';
 import {requestJson, type SessionRequestError} from './request.js';
 import {SocketLink} from './socket-link.js';
-import {MAX_TIMER_MS, backoffDelay, type Timing} from './timing.js';
+import {backoffDelay, type Timing} from './timing.js';
 import {identityOf} from './trail-view.js';
 import type {ConnectionStatus, FetchLike, PendingVisit, WebSocketFactory} from './types.js';
 
