@@ -39,7 +39,7 @@ async function allEntries(prefix: string, name: 'x' | 'o'): Promise<string[]> {
   const all = await Promise.all(
     Array.from({length: REDIS_BUCKETS}, (_, i) => {
       const b = bucketKeys(prefix, i);
-      return name === 'x' ? suite.raw.zrange(b.x, 0, -1) : suite.raw.hkeys(b.o);
+      return name === 'x' ? suite.raw.zrange(b.x, '0', '-1') : suite.raw.hkeys(b.o);
     })
   );
   return all.flat().sort();
@@ -48,7 +48,9 @@ async function allEntries(prefix: string, name: 'x' | 'o'): Promise<string[]> {
 /** The keys every bucket's per-user index holds for `user` under `prefix`, sorted. */
 async function userEntries(prefix: string, user: string): Promise<string[]> {
   const all = await Promise.all(
-    Array.from({length: REDIS_BUCKETS}, (_, i) => suite.raw.zrange(bucketKeys(prefix, i).u, 0, -1))
+    Array.from({length: REDIS_BUCKETS}, (_, i) =>
+      suite.raw.zrange(bucketKeys(prefix, i).u, '0', '-1')
+    )
   );
   return all
     .flat()
@@ -79,7 +81,7 @@ describe('RedisStore key layout', () => {
     expect(await suite.raw.exists(`${b.tag}s:k1`)).toBe(1);
     expect(await suite.raw.pexpiretime(`${b.tag}s:k1`)).toBe(r.expiresAt);
     expect(await suite.raw.zscore(b.x, 'k1')).toBe(String(r.expiresAt));
-    expect(await suite.raw.zrange(b.u, 0, -1)).toEqual(['Alice\0k1']);
+    expect(await suite.raw.zrange(b.u, '0', '-1')).toEqual(['Alice\0k1']);
     expect(await suite.raw.hget(b.o, 'k1')).toBe('Alice');
   });
 

@@ -1,0 +1,96 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {isMoinError, resolveConfig} from '../../../shared/index.js';
+import {createStore} from '../../../server/store/create-store.js';
+import {indexKeys} from '../../../server/store/redis-layout.js';
+import {RedisStore} from '../../../server/store/redis-store.js';
+import {startRedisCluster, type RedisClusterSet} from '../../support/redis-cluster.js';
+import {sessionRecord} from './session-record.js';
+import {describeStoreConformance} from './store-conformance.js';
+
+// The Redis store on a Redis Cluster: 3 masters and 3 replicas (`redis-server --cluster-enabled
+// yes` ×6, joined by `redis-cli --cluster create`).
+
+let cluster: RedisClusterSet;
+let prefixSeq = 0;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describeStoreConformance('redis+cluster', async () => {
+  const prefix = `cc${++prefixSeq}:`;
+  const store = new RedisStore(cluster.url, {prefix});
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      await cluster.deleteKeys(`${prefix}*`);
+    },
+  };
+});
+
+describe('RedisStore on a Redis Cluster', () => {
+  it('is what createStore opens for a redis+cluster:// store', async () => {
+    const store = createStore(resolveConfig({store: cluster.url, redis_prefix: 'cfgc:'}));
+    try {
+      await store.insert(sessionRecord('k1', {user: 'Alice'}));
+      expect(await store.get('k1', Date.now())).toMatchObject({user: 'Alice'});
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("keeps a session's record and its bucket's indexes in one hash slot", async () => {
+    const store = new RedisStore(cluster.url, {prefix: 'slot:'});
+    try {
+      for (const key of ['a', 'b', 'c']) {
+        const keys = [store.recordKey(key), ...indexKeys(store.bucketOf(key))];
+        const slots = await Promise.all(keys.map((k) => cluster.slotOf(k)));
+        expect(new Set(slots).size).toBe(1);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("spreads one user's sessions over every master, and revokes them all", async () => {
+    const store = new RedisStore(cluster.url, {prefix: 'spread:'});
+    try {
+      const keys = Array.from({length: 30}, (_, i) => `s${i}`);
+      await Promise.all(keys.map((k) => store.insert(sessionRecord(k, {user: 'Alice'}))));
+      const perMaster = await cluster.keysPerMaster(keys.map((k) => store.recordKey(k)));
+      expect(perMaster.size).toBe(3);
+      expect((await store.revokeUser('Alice')).sort()).toEqual([...keys].sort());
+      expect(await store.list(Date.now(), 'Alice')).toEqual([]);
+      expect(await store.count(Date.now())).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('acknowledges a write once the slot master’s replica holds it with waitReplicas 1', async () => {
+    const store = new RedisStore(cluster.url, {prefix: 'w1:', waitReplicas: 1});
+    try {
+      await Promise.all(['a', 'b', 'c', 'd'].map((k) => store.insert(sessionRecord(k))));
+      const r = await store.mutate('a', {type: 'visit', page: 'P', trailSize: 5}, Date.now());
+      expect(r?.record.trail).toEqual(['P']);
+      expect(await store.secret('cookie')).toHaveLength(32);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails a write closed when fewer replicas than asked confirm it', async () => {
+    const store = new RedisStore(cluster.url, {prefix: 'w2:', waitReplicas: 2});
+    try {
+      const err = await store.insert(sessionRecord('k1')).catch((e: unknown) => e);
+      expect(isMoinError(err) && err.code === 'store_unavailable').toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
