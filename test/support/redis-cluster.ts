@@ -1,6 +1,5 @@
 import {spawn} from 'node:child_process';
-import {Redis} from 'ioredis';
-import {startRedisServer, type RedisServer} from './redis-server.js';
+import {askRedis, startRedisServer, type RedisServer} from './redis-server.js';
 
 /** A Redis Cluster of 3 masters and 3 replicas, all spawned on free loopback ports. */
 export interface RedisClusterSet {
@@ -30,18 +29,6 @@ export interface RedisClusterSet {
 export const CLUSTER_NODE_TIMEOUT_MS = 1_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** One short-lived command on 127.0.0.1:port. */
-async function ask<T>(port: number, run: (c: Redis) => Promise<T>): Promise<T> {
-  const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0});
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    return await run(c);
-  } finally {
-    c.disconnect();
-  }
-}
 
 async function until(what: string, ms: number, probe: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + ms;
@@ -81,7 +68,7 @@ function redisCli(args: string[]): Promise<string> {
 
 /** The master port of each slot range, from CLUSTER SLOTS on a live node. */
 async function slotMasters(port: number): Promise<{from: number; to: number; port: number}[]> {
-  const slots = await ask(port, (c) => c.cluster('SLOTS'));
+  const slots = await askRedis(port, (c) => c.cluster('SLOTS'));
   return slots.map(([from, to, master]) => ({from, to, port: master![1]}));
 }
 
@@ -103,7 +90,7 @@ export async function startRedisCluster(
     },
     nodes,
     async slotOf(key) {
-      return (await ask(alive()[0]!.port, (c) => c.cluster('KEYSLOT', key))) as number;
+      return (await askRedis(alive()[0]!.port, (c) => c.cluster('KEYSLOT', key))) as number;
     },
     async masterOf(key) {
       const slot = await set.slotOf(key);
@@ -116,7 +103,7 @@ export async function startRedisCluster(
     async failedOver(deadPort, ms = 30_000) {
       await until(`a failover away from ${deadPort}`, ms, async () => {
         for (const n of alive()) {
-          const info = await ask(n.port, (c) => c.cluster('INFO'));
+          const info = await askRedis(n.port, (c) => c.cluster('INFO'));
           if (!/cluster_state:ok/.test(info)) return false;
           const ranges = await slotMasters(n.port);
           if (ranges.some((r) => r.port === deadPort)) return false;
@@ -126,7 +113,7 @@ export async function startRedisCluster(
     },
     async deleteKeys(pattern) {
       for (const r of await slotMasters(alive()[0]!.port)) {
-        await ask(r.port, async (c) => {
+        await askRedis(r.port, async (c) => {
           for (const k of await c.keys(pattern)) await c.del(k);
         });
       }
@@ -144,7 +131,7 @@ export async function startRedisCluster(
     async replicasOnline(n, ms = 30_000) {
       await until(`${n} replica(s) online per master`, ms, async () => {
         for (const node of alive()) {
-          const info = await ask(node.port, (c) => c.info('replication'));
+          const info = await askRedis(node.port, (c) => c.info('replication'));
           if (!/^role:master/m.test(info)) continue;
           const online = info.match(/^slave\d+:.*state=online/gm)?.length ?? 0;
           if (online < n) return false;
@@ -187,7 +174,8 @@ export async function startRedisCluster(
     ]);
     await until('cluster_state:ok on every node', 30_000, async () => {
       for (const n of nodes) {
-        if (!/cluster_state:ok/.test(await ask(n.port, (c) => c.cluster('INFO')))) return false;
+        if (!/cluster_state:ok/.test(await askRedis(n.port, (c) => c.cluster('INFO'))))
+          return false;
       }
       return true;
     });
