@@ -5,7 +5,7 @@ import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
-import {RedisStore} from '../../../server/store/redis-store.js';
+import type {RedisStore} from '../../../server/store/redis-store.js';
 import {startRedisCluster, type RedisClusterSet} from '../../support/redis-cluster.js';
 import {nextView, startFarm, type Farm} from './cluster-harness.js';
 
