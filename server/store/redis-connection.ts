@@ -58,20 +58,19 @@ export function openClusterSubscriber(
   const target = parseRedisUrl(url);
   const common = failClosedOptions(extra);
   let turn = 0;
-  const options: RedisOptions = {
+  const client: Redis = new Redis({
     ...common,
     ...target.nodes[0],
     ...auth(target),
     retryStrategy: (times) => {
       const list = nodes();
       const next = list[turn++ % list.length]!;
-      // ioredis reads host and port from its options at every connect.
-      options.host = next.host;
-      options.port = next.port;
+      // ioredis reads host and port from the client's options at every connect.
+      client.options.host = next.host;
+      client.options.port = next.port;
       return Math.min(50 * times, 500);
     },
-  };
-  const client = new Redis(options);
+  });
   client.on('error', () => {});
   return client;
 }
