@@ -6,7 +6,7 @@ import type {RedisStore} from '../../../server/store/redis-store.js';
 import type {RedisServer} from '../../support/redis-server.js';
 import {startRedisCluster, type RedisClusterSet} from '../../support/redis-cluster.js';
 import type {SyncClient} from '../sync/sync-harness.js';
-import {nextView, startFarm, type Farm} from './cluster-harness.js';
+import {nextView, startFarm, untilVisitAnswers, type Farm} from './cluster-harness.js';
 
 // One scenario in steps (each `it` builds on the one before): two instances on a Redis Cluster
 // (3 masters + 3 replicas); the master of one session's slot is SIGKILLed and its replica is
@@ -88,20 +88,7 @@ describe('a Redis Cluster master fails over under two instances', () => {
   }, 60_000);
 
   it('recovers the session of the failed slot by itself on the promoted replica', async () => {
-    let last = '';
-    await expect
-      .poll(
-        async () => {
-          const r = await a().http(failing).post('/api/trail', {page: 'Back'});
-          last = `${r.status} ${r.text}`;
-          return r.status;
-        },
-        {timeout: 20_000, interval: 200}
-      )
-      .toBe(200)
-      .catch((err: unknown) => {
-        throw new Error(`still failing; the last answer: ${last}`, {cause: err});
-      });
+    await untilVisitAnswers(a(), failing, 'Back', 20_000);
     const s = await b().http(failing).get<SessionView>('/api/session');
     expect(s.json).toMatchObject({user: {name: 'Alice'}});
     expect(s.json.trail.at(-1)).toBe('Back');
