@@ -251,15 +251,17 @@ export class RedisStore implements SessionStore {
 
   async trimUser(user: string, keep: number, now: number, newest = ''): Promise<string[]> {
     const live: {key: string; created: number}[] = [];
-    for (const [b, keys] of await this.#userKeys(user)) {
-      const values = await this.#run((c) => c.mget(keys.map((k) => `${b.tag}s:${k}`)));
-      values.forEach((raw, i) => {
-        const r = decode(raw);
-        if (r && isLive(r, now) && r.user === user && typeof r.createdAt === 'number') {
-          live.push({key: keys[i]!, created: r.createdAt});
-        }
-      });
-    }
+    await Promise.all(
+      [...(await this.#userKeys(user))].map(async ([b, keys]) => {
+        const values = await this.#run((c) => c.mget(keys.map((k) => `${b.tag}s:${k}`)));
+        values.forEach((raw, i) => {
+          const r = decode(raw);
+          if (r && isLive(r, now) && r.user === user && typeof r.createdAt === 'number') {
+            live.push({key: keys[i]!, created: r.createdAt});
+          }
+        });
+      })
+    );
     // `newest` first, then by createdAt, then by key: the first `keep` stay.
     live.sort((a, b) => {
       if ((a.key === newest) !== (b.key === newest)) return a.key === newest ? -1 : 1;
