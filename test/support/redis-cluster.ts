@@ -16,6 +16,13 @@ export interface RedisClusterSet {
    * `deadPort` any more (its replica took over); resolves with the slot's new master.
    */
   failedOver(deadPort: number, ms?: number): Promise<void>;
+  /**
+   * Moves hash slot `slot` with its keys to the master on `toPort`, as `redis-cli --cluster
+   * reshard` does (IMPORTING / MIGRATING, MIGRATE, SETSLOT NODE on every master).
+   */
+  moveSlot(slot: number, toPort: number): Promise<void>;
+  /** Runs `SCRIPT FLUSH` on every node (an empty script cache, as on a promoted replica). */
+  flushScripts(): Promise<void>;
   /** Deletes every key matching `pattern` on every master (keys of one test). */
   deleteKeys(pattern: string): Promise<void>;
   /** The ports of the masters now, with how many of the given Redis keys each holds. */
@@ -110,6 +117,28 @@ export async function startRedisCluster(
         }
         return true;
       });
+    },
+    async moveSlot(slot, toPort) {
+      const ranges = await slotMasters(alive()[0]!.port);
+      const fromPort = ranges.find((r) => slot >= r.from && slot <= r.to)!.port;
+      const id = (port: number) =>
+        askRedis(port, (c) => c.call('CLUSTER', 'MYID')) as Promise<string>;
+      const [fromId, toId] = [await id(fromPort), await id(toPort)];
+      await askRedis(toPort, (c) => c.cluster('SETSLOT', slot, 'IMPORTING', fromId));
+      await askRedis(fromPort, async (c) => {
+        await c.cluster('SETSLOT', slot, 'MIGRATING', toId);
+        for (;;) {
+          const keys = await c.cluster('GETKEYSINSLOT', slot, 100);
+          if (keys.length === 0) break;
+          await c.migrate('127.0.0.1', toPort, '', 0, 5_000, 'KEYS', ...keys);
+        }
+      });
+      for (const r of new Set(ranges.map((x) => x.port))) {
+        await askRedis(r, (c) => c.cluster('SETSLOT', slot, 'NODE', toId));
+      }
+    },
+    async flushScripts() {
+      for (const n of alive()) await askRedis(n.port, (c) => c.script('FLUSH'));
     },
     async deleteKeys(pattern) {
       for (const r of await slotMasters(alive()[0]!.port)) {

@@ -93,4 +93,40 @@ describe('RedisStore on a Redis Cluster', () => {
       await store.close();
     }
   });
+
+  it('reloads its scripts on nodes whose script cache is empty (NOSCRIPT)', async () => {
+    const store = new RedisStore(cluster.url, {prefix: 'nos:'});
+    try {
+      await store.insert(sessionRecord('k1', {user: 'Alice'}));
+      await cluster.flushScripts();
+      const r = await store.mutate('k1', {type: 'visit', page: 'P', trailSize: 5}, Date.now());
+      expect(r?.record.trail).toEqual(['P']);
+      expect(await store.revokeUser('Alice')).toEqual(['k1']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("follows a session's bucket when resharding moves its slot to another master", async () => {
+    const store = new RedisStore(cluster.url, {prefix: 'move:'});
+    try {
+      await store.insert(sessionRecord('k1', {user: 'Alice'}));
+      const slot = await cluster.slotOf(store.recordKey('k1'));
+      const from = await cluster.masterOf(store.recordKey('k1'));
+      const others = await cluster.keysPerMaster(
+        Array.from({length: 30}, (_, i) => store.recordKey(`probe${i}`))
+      );
+      const to = [...others.keys()].find((port) => port !== from.port)!;
+      await cluster.moveSlot(slot, to);
+      expect((await cluster.masterOf(store.recordKey('k1'))).port).toBe(to);
+      // The record and its bucket's indexes moved together (one slot): the store follows MOVED.
+      const r = await store.mutate('k1', {type: 'visit', page: 'Moved', trailSize: 5}, Date.now());
+      expect(r?.record.trail).toEqual(['Moved']);
+      expect((await store.list(Date.now(), 'Alice')).map((s) => s.ref)).toEqual(['k1']);
+      expect(await store.revokeUser('Alice')).toEqual(['k1']);
+      expect(await store.get('k1', Date.now())).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
 });
