@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {isMoinError, resolveConfig} from '../../../shared/index.js';
 import {createStore} from '../../../server/store/create-store.js';
 import {indexKeys} from '../../../server/store/redis-layout.js';
-import {RedisStore} from '../../../server/store/redis-store.js';
+import {RedisStore, type RedisStoreOptions} from '../../../server/store/redis-store.js';
 import {startRedisCluster, type RedisClusterSet} from '../../support/redis-cluster.js';
 import {sessionRecord} from './session-record.js';
 import {describeStoreConformance} from './store-conformance.js';
@@ -33,6 +33,19 @@ describeStoreConformance('redis+cluster', async () => {
   };
 });
 
+/** Runs `test` with a store on the cluster, closed afterwards. */
+async function withStore(
+  options: RedisStoreOptions,
+  test: (store: RedisStore) => Promise<void>
+): Promise<void> {
+  const store = new RedisStore(cluster.url, options);
+  try {
+    await test(store);
+  } finally {
+    await store.close();
+  }
+}
+
 describe('RedisStore on a Redis Cluster', () => {
   it('is what createStore opens for a redis+cluster:// store', async () => {
     const store = createStore(resolveConfig({store: cluster.url, redis_prefix: 'cfgc:'}));
@@ -45,21 +58,17 @@ describe('RedisStore on a Redis Cluster', () => {
   });
 
   it("keeps a session's record and its bucket's indexes in one hash slot", async () => {
-    const store = new RedisStore(cluster.url, {prefix: 'slot:'});
-    try {
+    await withStore({prefix: 'slot:'}, async (store) => {
       for (const key of ['a', 'b', 'c']) {
         const keys = [store.recordKey(key), ...indexKeys(store.bucketOf(key))];
         const slots = await Promise.all(keys.map((k) => cluster.slotOf(k)));
         expect(new Set(slots).size).toBe(1);
       }
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it("spreads one user's sessions over every master, and revokes them all", async () => {
-    const store = new RedisStore(cluster.url, {prefix: 'spread:'});
-    try {
+    await withStore({prefix: 'spread:'}, async (store) => {
       const keys = Array.from({length: 30}, (_, i) => `s${i}`);
       await Promise.all(keys.map((k) => store.insert(sessionRecord(k, {user: 'Alice'}))));
       const perMaster = await cluster.keysPerMaster(keys.map((k) => store.recordKey(k)));
@@ -67,49 +76,37 @@ describe('RedisStore on a Redis Cluster', () => {
       expect((await store.revokeUser('Alice')).sort()).toEqual([...keys].sort());
       expect(await store.list(Date.now(), 'Alice')).toEqual([]);
       expect(await store.count(Date.now())).toBe(0);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('acknowledges a write once the slot master’s replica holds it with waitReplicas 1', async () => {
-    const store = new RedisStore(cluster.url, {prefix: 'w1:', waitReplicas: 1});
-    try {
+    await withStore({prefix: 'w1:', waitReplicas: 1}, async (store) => {
       await Promise.all(['a', 'b', 'c', 'd'].map((k) => store.insert(sessionRecord(k))));
       const r = await store.mutate('a', {type: 'visit', page: 'P', trailSize: 5}, Date.now());
       expect(r?.record.trail).toEqual(['P']);
       expect(await store.secret('cookie')).toHaveLength(32);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('fails a write closed when fewer replicas than asked confirm it', async () => {
-    const store = new RedisStore(cluster.url, {prefix: 'w2:', waitReplicas: 2});
-    try {
+    await withStore({prefix: 'w2:', waitReplicas: 2}, async (store) => {
       const err = await store.insert(sessionRecord('k1')).catch((e: unknown) => e);
       expect(isMoinError(err) && err.code === 'store_unavailable').toBe(true);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('reloads its scripts on nodes whose script cache is empty (NOSCRIPT)', async () => {
-    const store = new RedisStore(cluster.url, {prefix: 'nos:'});
-    try {
+    await withStore({prefix: 'nos:'}, async (store) => {
       await store.insert(sessionRecord('k1', {user: 'Alice'}));
       await cluster.flushScripts();
       const r = await store.mutate('k1', {type: 'visit', page: 'P', trailSize: 5}, Date.now());
       expect(r?.record.trail).toEqual(['P']);
       expect(await store.revokeUser('Alice')).toEqual(['k1']);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it("follows a session's bucket when resharding moves its slot to another master", async () => {
-    const store = new RedisStore(cluster.url, {prefix: 'move:'});
-    try {
+    await withStore({prefix: 'move:'}, async (store) => {
       await store.insert(sessionRecord('k1', {user: 'Alice'}));
       const slot = await cluster.slotOf(store.recordKey('k1'));
       const from = await cluster.masterOf(store.recordKey('k1'));
@@ -125,8 +122,6 @@ describe('RedisStore on a Redis Cluster', () => {
       expect((await store.list(Date.now(), 'Alice')).map((s) => s.ref)).toEqual(['k1']);
       expect(await store.revokeUser('Alice')).toEqual(['k1']);
       expect(await store.get('k1', Date.now())).toBeUndefined();
-    } finally {
-      await store.close();
-    }
+    });
   });
 });
