@@ -4,6 +4,7 @@ import {createStore} from '../../../server/store/create-store.js';
 import {indexKeys} from '../../../server/store/redis-layout.js';
 import {RedisStore, type RedisStoreOptions} from '../../../server/store/redis-store.js';
 import {startRedisCluster, type RedisClusterSet} from '../../support/redis-cluster.js';
+import {askRedis} from '../../support/redis-server.js';
 import {sessionRecord} from './session-record.js';
 import {describeStoreConformance} from './store-conformance.js';
 
@@ -123,5 +124,25 @@ describe('RedisStore on a Redis Cluster', () => {
       expect(await store.revokeUser('Alice')).toEqual(['k1']);
       expect(await store.get('k1', Date.now())).toBeUndefined();
     });
+  });
+
+  it('logs in to every node with the user and password of the URL, and fails closed with wrong ones', async () => {
+    for (const n of cluster.nodes) {
+      await askRedis(n.port, (c) =>
+        c.call('ACL', 'SETUSER', 'moin', 'on', '>s3cret', '~*', '&*', '+@all')
+      );
+    }
+    const withAuth = (auth: string) =>
+      cluster.url.replace('redis+cluster://', `redis+cluster://${auth}@`);
+    const store = new RedisStore(withAuth('moin:s3cret'), {prefix: 'auth:'});
+    const wrong = new RedisStore(withAuth('moin:wrong'), {prefix: 'auth:'});
+    try {
+      await Promise.all(['a', 'b', 'c', 'd'].map((k) => store.insert(sessionRecord(k))));
+      expect(await store.count(Date.now())).toBe(4);
+      const err = await wrong.get('a', Date.now()).catch((e: unknown) => e);
+      expect(isMoinError(err) && err.code === 'store_unavailable').toBe(true);
+    } finally {
+      await Promise.all([store.close(), wrong.close()]);
+    }
   });
 });
