@@ -24,10 +24,11 @@ export const REDIS_CLUSTER_REFRESH_MS = 1_000;
 
 /**
  * Opens an ioredis connection to a store URL (one Redis, the master a set of Sentinels names, or
- * a Redis Cluster: see redis-url.ts) that fails closed: no offline queue (a command while disconnected rejects at
- * once instead of waiting for a reconnect), no per-request retries, a command timeout, and
- * reconnects forever in the background so the service recovers by itself. Through Sentinel every
- * reconnect asks the Sentinels for the current master, so a failover is followed by itself.
+ * a Redis Cluster: see redis-url.ts) that fails closed: no offline queue (a command while
+ * disconnected rejects at once instead of waiting for a reconnect), no per-request retries, a
+ * command timeout, and reconnects forever in the background so the service recovers by itself.
+ * Through Sentinel every reconnect asks the Sentinels for the current master, so a failover is
+ * followed by itself; a cluster follows MOVED/ASK and refreshes its slot map (see clusterOptions).
  */
 export function openRedis(url: string, extra: RedisOptions = {}): RedisClient {
   const common = failClosedOptions(extra);

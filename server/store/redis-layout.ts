@@ -10,8 +10,8 @@
  * - `P{NN}u`        sorted set (all scores 0) of `<user>\0<key>` for the bucket's logged-in
  *                   sessions: the bucket's part of every per-user index (revoke, trim, list --user)
  * - `P{NN}o`        hash key → user (to find the `u` entry of a key, also after Redis dropped it)
- * - `P{NN}su`       hash key → `<user>\0<target>` for switched sessions (the end record of a change
- *                   of user, also for a session Redis expired by itself)
+ * - `P{NN}su`       hash key → `<user>\0<target>` for switched sessions (the end record of a
+ *                   change of user, also for a session Redis expired by itself)
  * - `P{NN}audit`    list of the end records the store's own scripts write (revoke, trim, purge)
  *
  * Keys of their own (no tag, each in its own slot):
