@@ -250,9 +250,12 @@ export class RedisStore implements SessionStore {
   }
 
   async trimUser(user: string, keep: number, now: number, newest = ''): Promise<string[]> {
+    const found = await this.#userKeys(user);
+    // At most `keep` index entries: nothing to end, no record to read (the usual login).
+    if ([...found.values()].reduce((n, keys) => n + keys.length, 0) <= keep) return [];
     const live: {key: string; created: number}[] = [];
     await Promise.all(
-      [...(await this.#userKeys(user))].map(async ([b, keys]) => {
+      [...found].map(async ([b, keys]) => {
         const values = await this.#run((c) => c.mget(keys.map((k) => `${b.tag}s:${k}`)));
         values.forEach((raw, i) => {
           const r = decode(raw);
