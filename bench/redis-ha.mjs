@@ -3,8 +3,9 @@
 // 1. GET /api/session for a stored logged-in session, and 2. durable visits (POST /api/trail, each a
 // new page, so each is one write) on one moin-session instance: straight to the master
 // (`redis://`), through Sentinel (`redis+sentinel://`), and through Sentinel with
-// `redis_wait_replicas: 1` (every write waits for WAIT 1), beside express-session + connect-redis 9
-// on the same master. Each target in its own child process; autocannon here with the same load;
+// `redis_wait_replicas: 1` (every write waits for WAIT 1), on a Redis Cluster of 3 masters + 3
+// replicas (`redis+cluster://`, same persistence) with and without `redis_wait_replicas: 1`,
+// beside express-session + connect-redis 9 on the same master. Each target in its own child process; autocannon here with the same load;
 // rounds interleaved, median reported.
 //
 // `npm run build && node bench/redis-ha.mjs [--rounds N] [--duration S] [--warmup S] [--connections N]`
@@ -13,6 +14,7 @@ import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {spawnSync} from 'node:child_process';
 import autocannon from 'autocannon';
 import {startTarget} from './lib/child.mjs';
 import {int, pad, times} from './lib/format.mjs';
@@ -48,10 +50,12 @@ try {
   for (let i = 0; i < 3; i++) sentinels.push(await spawnSentinel(master.port));
   const sentinelUrl = `redis+sentinel://${sentinels.map((s) => `127.0.0.1:${s.port}`).join(',')}/mymaster`;
   const masterUrl = `redis://127.0.0.1:${master.port}`;
+  const clusterUrl = await spawnCluster();
   // Give the replica and the Sentinels time to find each other.
   await new Promise((r) => setTimeout(r, 3_000));
   console.log(
-    `redis-ha: master + replica (appendonly yes, everysec) + 3 Sentinels; autocannon ` +
+    `redis-ha: master + replica (appendonly yes, everysec) + 3 Sentinels, and a cluster of 3 ` +
+      `masters + 3 replicas (same persistence); autocannon ` +
       `${load.connections} connections, ${load.warmupSeconds} s warm-up + ${load.durationSeconds} s, ` +
       `median of ${rounds} rounds`
   );
@@ -64,6 +68,18 @@ try {
       id: 'sentinelWait1',
       label: 'moin sentinel, wait_replicas 1',
       args: [sentinelUrl],
+      config: {...flatOut, redis_wait_replicas: 1},
+    },
+    {
+      id: 'cluster',
+      label: 'moin redis+cluster:// (3 masters)',
+      args: [clusterUrl],
+      config: flatOut,
+    },
+    {
+      id: 'clusterWait1',
+      label: 'moin cluster, wait_replicas 1',
+      args: [clusterUrl],
       config: {...flatOut, redis_wait_replicas: 1},
     },
     {
@@ -126,11 +142,21 @@ try {
     sentinelVsConnectRedisGet: out.sentinel.getPerSec / out.connectRedis.getPerSec,
     wait1VsSentinelVisits: out.sentinelWait1.visitsPerSec / out.sentinel.visitsPerSec,
     wait1AddedP50Ms: out.sentinelWait1.visitP50Ms - out.sentinel.visitP50Ms,
+    clusterVsSingleGet: out.cluster.getPerSec / out.single.getPerSec,
+    clusterVsSingleVisits: out.cluster.visitsPerSec / out.single.visitsPerSec,
+    clusterVsConnectRedisGet: out.cluster.getPerSec / out.connectRedis.getPerSec,
+    clusterWait1VsClusterVisits: out.clusterWait1.visitsPerSec / out.cluster.visitsPerSec,
   };
   console.log(
     `  GET: sentinel / redis:// = ${times(ratios.sentinelVsSingleGet)}, sentinel / connect-redis = ` +
       `${times(ratios.sentinelVsConnectRedisGet)}; visits: wait_replicas 1 / 0 = ` +
       `${times(ratios.wait1VsSentinelVisits)} (p50 +${ratios.wait1AddedP50Ms} ms per ack)`
+  );
+  console.log(
+    `  cluster / redis://: GET ${times(ratios.clusterVsSingleGet)}, visits ` +
+      `${times(ratios.clusterVsSingleVisits)}; cluster / connect-redis GET = ` +
+      `${times(ratios.clusterVsConnectRedisGet)}; cluster visits wait_replicas 1 / 0 = ` +
+      `${times(ratios.clusterWait1VsClusterVisits)}`
   );
   console.log(
     JSON.stringify({
@@ -198,4 +224,46 @@ function spawnSentinel(masterPort) {
     return file;
   };
   return spawnProc(conf, ['--sentinel'], '+monitor master');
+}
+
+/**
+ * Spawns 6 cluster-enabled redis-servers, joins them as 3 masters + 3 replicas and waits for
+ * cluster_state:ok; resolves the `redis+cluster://` URL with every node as a seed.
+ */
+async function spawnCluster() {
+  const nodes = [];
+  for (let i = 0; i < 6; i++) {
+    nodes.push(
+      await spawnRedis([
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-require-full-coverage',
+        'no',
+      ])
+    );
+  }
+  const hosts = nodes.map((n) => `127.0.0.1:${n.port}`);
+  const create = spawnSync(
+    'redis-cli',
+    ['--cluster', 'create', ...hosts, '--cluster-replicas', '1', '--cluster-yes'],
+    {encoding: 'utf8'}
+  );
+  if (create.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${create.stdout}`);
+  for (const n of nodes) {
+    for (let i = 0; ; i++) {
+      const info = spawnSync('redis-cli', ['-p', String(n.port), 'cluster', 'info'], {
+        encoding: 'utf8',
+      });
+      if (/cluster_state:ok/.test(info.stdout)) break;
+      if (i > 300) throw new Error(`cluster node ${n.port} not ok in 30 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return `redis+cluster://${hosts.join(',')}`;
 }

@@ -247,15 +247,13 @@ const CHECKS: {[K in keyof Config]: Check} = {
     if (s.startsWith('sqlite:') && s.length > 'sqlite:'.length) return s;
     if (/^rediss?:\/\/[^/\s]+(\/\d+)?$/.test(s)) return s;
     if (/^rediss?\+sentinel:\/\/[^/\s]+\/[^/\s]+(\/\d+)?$/.test(s)) return s;
-    // Redis Cluster (`redis+cluster://…`) is in the contract but not built yet: refused here, so
-    // start-up stops with exit 2 naming the key instead of failing later.
-    if (/^rediss?\+cluster:/.test(s)) {
-      throw new ConfigError(k, `"redis+cluster://" stores are not supported yet, got "${s}"`);
-    }
+    // issue 16: seed nodes of a Redis Cluster (database 0 only, the one a cluster has).
+    if (/^rediss?\+cluster:\/\/[^/\s]+(\/0)?$/.test(s)) return s;
     throw new ConfigError(
       k,
       `must be "sqlite:PATH", "redis://HOST:PORT[/DB]", ` +
-        `"redis+sentinel://HOST:PORT[,HOST:PORT…]/MASTER_NAME[/DB]" or "memory:", got "${s}"`
+        `"redis+sentinel://HOST:PORT[,HOST:PORT…]/MASTER_NAME[/DB]", ` +
+        `"redis+cluster://HOST:PORT[,HOST:PORT…]" or "memory:", got "${s}"`
     );
   },
   users_file: (v, k) => {

@@ -3,11 +3,12 @@ import {RedisStore} from '../store/redis-store.js';
 import type {StoreBackend} from './types.js';
 
 /**
- * `redis://`, `rediss://` and `redis+sentinel://` (see redis-url.ts): the store and a pub/sub bus
- * on the same Redis and prefix, so every instance on that Redis sees every change.
+ * `redis://`, `rediss://`, `redis+sentinel://` and `redis+cluster://` (see redis-url.ts): the
+ * store and a pub/sub bus on the same Redis (or cluster) and prefix, so every instance on it sees
+ * every change.
  */
 export const REDIS_BACKEND: StoreBackend = {
-  matches: (url) => /^rediss?(\+sentinel)?:\/\//.test(url),
+  matches: (url) => /^rediss?(\+sentinel|\+cluster)?:\/\//.test(url),
   inProcess: false,
   openStore: (config) =>
     new RedisStore(config.store, {

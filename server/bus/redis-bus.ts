@@ -1,6 +1,13 @@
 import {randomBytes} from 'node:crypto';
-import type {Redis} from 'ioredis';
-import {closeRedis, openRedis, whenReady} from '../store/redis-connection.js';
+import {Cluster, type Redis} from 'ioredis';
+import {
+  closeRedis,
+  openClusterSubscriber,
+  openRedis,
+  whenReady,
+  type RedisClient,
+} from '../store/redis-connection.js';
+import {parseRedisUrl} from '../store/redis-url.js';
 import type {SessionBus} from './types.js';
 
 /** How often the subscriber connection is pinged to find a Redis that hangs. */
@@ -35,11 +42,19 @@ export interface RedisBusOptions {
  * subscribes again and then calls the onResync listeners, which send every socket a fresh full
  * view. A publish that fails is repaired the same way: once the publisher is back it sends
  * {@link RESYNC_MESSAGE} and every instance resyncs.
+ *
+ * On Redis Cluster the channel is a classic one, not a sharded one (SPUBLISH/SSUBSCRIBE): a
+ * cluster forwards a classic PUBLISH to every node, so the subscriber is one plain connection to
+ * any node (moving to another one when its node fails) and the store's scripts publish from
+ * whichever node runs them. Sharded channels would save that forwarding only if instances needed
+ * only some keys; every instance needs every key (its sockets may belong to any session), so it
+ * would have to subscribe on every shard and follow each through failovers and resharding, where
+ * a subscription the cluster drops is lost silently.
  */
 export class RedisBus implements SessionBus {
   readonly channel: string;
   readonly instanceId = randomBytes(6).toString('base64url');
-  readonly #pub: Redis;
+  readonly #pub: RedisClient;
   readonly #sub: Redis;
   readonly #listeners = new Set<(key: string) => void>();
   readonly #resyncListeners = new Set<() => void>();
@@ -60,7 +75,7 @@ export class RedisBus implements SessionBus {
     this.#pub = openRedis(url);
     // The subscriber resubscribes itself (below) so that the resync runs only after SUBSCRIBE is
     // confirmed: a change made between the two is then either in the resync or in a message.
-    this.#sub = openRedis(url, {autoResubscribe: false});
+    this.#sub = openSubscriber(url, this.#pub, {autoResubscribe: false});
     this.#sub.on('ready', () => void this.#onSubscriberReady());
     this.#sub.on('close', () => this.#onSubscriberClose());
     this.#sub.on('message', (channel: string, message: string) =>
@@ -201,4 +216,15 @@ export class RedisBus implements SessionBus {
       }
     }
   }
+}
+
+/**
+ * The subscriber connection: on a cluster a plain connection that tries the seed nodes and then
+ * every node the publisher's cluster client knows; else one more connection like the publisher.
+ */
+function openSubscriber(url: string, pub: RedisClient, extra: {autoResubscribe: boolean}): Redis {
+  if (!(pub instanceof Cluster)) return openRedis(url, extra) as Redis;
+  const seeds = parseRedisUrl(url).nodes;
+  const known = () => pub.nodes('all').map((n) => ({host: n.options.host!, port: n.options.port!}));
+  return openClusterSubscriber(url, () => [...seeds, ...known()], extra);
 }

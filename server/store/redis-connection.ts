@@ -1,4 +1,4 @@
-import {Redis, type RedisOptions} from 'ioredis';
+import {Cluster, Redis, type ClusterOptions, type RedisOptions} from 'ioredis';
 import {MoinError, isMoinError} from '../../shared/index.js';
 import {parseRedisUrl, type RedisTarget} from './redis-url.js';
 
@@ -16,15 +16,100 @@ export const REDIS_MAX_RECONNECT_DELAY_MS = 1_000;
 const TRANSIENT_REPLY =
   /^(LOADING|BUSY|OOM|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|MISCONF)\b/;
 
+/** A connection to a store: one Redis (maybe found through Sentinels), or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** A cluster's view of its nodes is refreshed this often (a failover is also learnt on MOVED). */
+export const REDIS_CLUSTER_REFRESH_MS = 1_000;
+
 /**
- * Opens an ioredis connection to a store URL (one Redis, or the master a set of Sentinels names:
- * see redis-url.ts) that fails closed: no offline queue (a command while disconnected rejects at
- * once instead of waiting for a reconnect), no per-request retries, a command timeout, and
- * reconnects forever in the background so the service recovers by itself. Through Sentinel every
- * reconnect asks the Sentinels for the current master, so a failover is followed by itself.
+ * Opens an ioredis connection to a store URL (one Redis, the master a set of Sentinels names, or
+ * a Redis Cluster: see redis-url.ts) that fails closed: no offline queue (a command while
+ * disconnected rejects at once instead of waiting for a reconnect), no per-request retries, a
+ * command timeout, and reconnects forever in the background so the service recovers by itself.
+ * Through Sentinel every reconnect asks the Sentinels for the current master, so a failover is
+ * followed by itself; a cluster follows MOVED/ASK and refreshes its slot map (see clusterOptions).
  */
-export function openRedis(url: string, extra: RedisOptions = {}): Redis {
-  const common: RedisOptions = {
+export function openRedis(url: string, extra: RedisOptions = {}): RedisClient {
+  const common = failClosedOptions(extra);
+  const target = parseRedisUrl(url);
+  const client =
+    target.mode === 'cluster'
+      ? new Cluster(target.nodes, clusterOptions(target, common))
+      : target.mode === 'sentinel'
+        ? new Redis({...sentinelOptions(target), ...common})
+        : new Redis(url, common);
+  // Without a listener ioredis prints every failed reconnect; callers see failures as
+  // store_unavailable, and the bus logs outages once.
+  client.on('error', () => {});
+  return client;
+}
+
+/**
+ * A plain connection to one node of a cluster at a time, for classic pub/sub (which every node
+ * serves: a PUBLISH reaches all of them). Each reconnect goes to the next node of the list
+ * `nodes()` gives then (the seeds, then the nodes the cluster client knows), so the subscriber
+ * leaves a node that died and comes back on whichever node answers.
+ */
+export function openClusterSubscriber(
+  url: string,
+  nodes: () => {host: string; port: number}[],
+  extra: RedisOptions = {}
+): Redis {
+  const target = parseRedisUrl(url);
+  const common = failClosedOptions(extra);
+  let turn = 0;
+  const client: Redis = new Redis({
+    ...common,
+    ...target.nodes[0],
+    ...auth(target),
+    retryStrategy: (times) => {
+      const list = nodes();
+      const next = list[turn++ % list.length]!;
+      // ioredis reads host and port from the client's options at every connect.
+      client.options.host = next.host;
+      client.options.port = next.port;
+      return Math.min(50 * times, 500);
+    },
+  });
+  client.on('error', () => {});
+  return client;
+}
+
+/** The username, password and TLS of a target's data nodes. */
+function auth(target: RedisTarget): RedisOptions {
+  return {
+    ...(target.username !== undefined ? {username: target.username} : {}),
+    ...(target.password !== undefined ? {password: target.password} : {}),
+    ...(target.tls ? {tls: {}} : {}),
+  };
+}
+
+/**
+ * Cluster options: commands to a slot whose master is gone are retried briefly while the cluster
+ * moves it (then fail with store_unavailable); MOVED and ASK are followed by ioredis; the cluster
+ * reconnects forever.
+ */
+function clusterOptions(target: RedisTarget, common: RedisOptions): ClusterOptions {
+  return {
+    enableOfflineQueue: false,
+    // Connection lost to a slot's master: wait 100 ms, refresh the slots, try again, at most
+    // maxRedirections times (about 1.6 s): the command timeout of one Redis.
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    maxRedirections: 16,
+    slotsRefreshTimeout: REDIS_CONNECT_TIMEOUT_MS,
+    slotsRefreshInterval: REDIS_CLUSTER_REFRESH_MS,
+    clusterRetryStrategy: (times) =>
+      Math.min(50 * 2 ** Math.min(times, 5), REDIS_MAX_RECONNECT_DELAY_MS),
+    redisOptions: {...common, ...auth(target)},
+  };
+}
+
+/** The options that make a connection fail closed (see openRedis). */
+function failClosedOptions(extra: RedisOptions): RedisOptions {
+  return {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
@@ -37,15 +122,6 @@ export function openRedis(url: string, extra: RedisOptions = {}): Redis {
     autoResendUnfulfilledCommands: false,
     ...extra,
   };
-  const target = parseRedisUrl(url);
-  const client =
-    target.mode === 'sentinel'
-      ? new Redis({...sentinelOptions(target), ...common})
-      : new Redis(url, common);
-  // Without a listener ioredis prints every failed reconnect; callers see failures as
-  // store_unavailable, and the bus logs outages once.
-  client.on('error', () => {});
-  return client;
 }
 
 /** ioredis options that find the master through Sentinels and leave it when it is demoted. */
@@ -74,7 +150,7 @@ function sentinelOptions(target: RedisTarget): RedisOptions {
  * All the commands waiting for one connection share one wait (one 'ready' listener, however many
  * commands arrive before it).
  */
-export async function whenReady(client: Redis, everReady: () => boolean): Promise<void> {
+export async function whenReady(client: RedisClient, everReady: () => boolean): Promise<void> {
   if (client.status === 'ready') return;
   const starting = ['wait', 'connecting', 'connect'].includes(client.status);
   if (!starting || everReady()) throw unavailable();
@@ -100,7 +176,7 @@ export async function whenReady(client: Redis, everReady: () => boolean): Promis
 }
 
 /** The one pending start-up wait per connection (see whenReady). */
-const startupWaits = new WeakMap<Redis, Promise<void>>();
+const startupWaits = new WeakMap<RedisClient, Promise<void>>();
 
 /**
  * Maps a failure from ioredis to what callers should see: connection problems, timeouts and
@@ -123,7 +199,7 @@ function unavailable(): MoinError {
  * case: after QUIT it is what closes ioredis's Sentinel failover detector (its own connections to
  * the Sentinels), which QUIT leaves open and which would keep a CLI process from exiting.
  */
-export async function closeRedis(client: Redis): Promise<void> {
+export async function closeRedis(client: RedisClient): Promise<void> {
   if (client.status === 'ready') {
     try {
       await client.quit();

@@ -3,149 +3,110 @@
  * run in Node); they only make each write and its index updates one atomic step, and `cas` makes a
  * read-apply-write safe across instances (compare-and-set on the exact stored value).
  *
- * Layout under the prefix P (ARGV[1] of every script):
- * - `P s:<key>`   string, the session record as JSON, expiring at its expiresAt (PXAT)
- * - `P x`         sorted set of every stored key, score = expiresAt (purge, list)
- * - `P u:<user>`  sorted set of one real user's keys, score = expiresAt (revoke, list --user)
- * - `P o`         hash key → user for logged-in sessions (to clean `u:` after Redis dropped a key)
- * - `P audit`     list of audit entries as JSON, oldest first
- * - `P changes`   the pub/sub channel; revocations and purges publish the key from inside the script
- *
- * Index keys are computed inside the scripts, so this layout needs one Redis (or a primary with
- * replicas), not Redis Cluster.
+ * Every script works on one bucket (redis-layout.ts) and touches only the keys it is given:
+ * KEYS[1..5] are the bucket's `x`, `o`, `u`, `su` and `audit`, KEYS[6..] session records of that
+ * bucket. All carry the bucket's hash tag, so on Redis Cluster a script runs on one node, in one
+ * slot, atomically; on one Redis the tags change nothing. The channel a script publishes on is a
+ * classic pub/sub channel (not a key), which a cluster forwards to every node.
  */
 
-// Shared helpers: remove a key from every index; add it with its expiry (and owner).
+// Shared helpers: remove a key from every index of its bucket; add it with its expiry (and
+// owner, and switched user); the end record of a change of user in a session about to go.
 const PRELUDE = `
-local P = ARGV[1]
+local X, O, U, SU, A = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local function unindex(key)
-  redis.call('ZREM', P .. 'x', key)
-  local owner = redis.call('HGET', P .. 'o', key)
+  redis.call('ZREM', X, key)
+  local owner = redis.call('HGET', O, key)
   if owner then
-    redis.call('ZREM', P .. 'u:' .. owner, key)
-    redis.call('HDEL', P .. 'o', key)
+    redis.call('ZREM', U, owner .. '\\0' .. key)
+    redis.call('HDEL', O, key)
   end
+  redis.call('HDEL', SU, key)
 end
--- issue 10b: the end record of a change of user in a record about to be deleted.
+local function setSu(key, su)
+  if su ~= '' then redis.call('HSET', SU, key, su) else redis.call('HDEL', SU, key) end
+end
+local function index(key, exp, user, su)
+  redis.call('ZADD', X, exp, key)
+  if user ~= '' then
+    redis.call('HSET', O, key, user)
+    redis.call('ZADD', U, 0, user .. '\\0' .. key)
+  end
+  setSu(key, su)
+end
 local function endSu(key, action, at)
-  local v = redis.call('GET', P .. 's:' .. key)
-  if not v then return end
-  local ok, r = pcall(cjson.decode, v)
-  if ok and type(r) == 'table' and type(r.suTarget) == 'string' and type(r.user) == 'string' then
-    redis.call('RPUSH', P .. 'audit', cjson.encode({at = tonumber(at), action = action,
-      actor = r.user, target = r.suTarget, address = '', session = string.sub(key, 1, 12)}))
-  end
-end
-local function reindex(key, exp)
-  redis.call('ZADD', P .. 'x', exp, key)
-  local owner = redis.call('HGET', P .. 'o', key)
-  if owner then redis.call('ZADD', P .. 'u:' .. owner, exp, key) end
+  local s = redis.call('HGET', SU, key)
+  if not s then return end
+  local cut = string.find(s, '\\0', 1, true)
+  if not cut then return end
+  redis.call('RPUSH', A, cjson.encode({at = tonumber(at), action = action,
+    actor = string.sub(s, 1, cut - 1), target = string.sub(s, cut + 1), address = '',
+    session = string.sub(key, 1, 12)}))
 end
 `;
 
-/** ARGV: P, key, json, expiresAt, user ('' = anonymous), oldKey ('' = none). Returns 1. */
+/**
+ * KEYS: bucket, record. ARGV: key, json, expiresAt, user ('' = anonymous), switched
+ * (`<user>\0<target>`, '' = none). Returns 1.
+ */
 export const INSERT = `${PRELUDE}
-local key, exp, user, old = ARGV[2], ARGV[4], ARGV[5], ARGV[6]
-if old ~= '' then
-  redis.call('DEL', P .. 's:' .. old)
-  unindex(old)
-end
-redis.call('SET', P .. 's:' .. key, ARGV[3], 'PXAT', exp)
-if user ~= '' then redis.call('HSET', P .. 'o', key, user) end
-reindex(key, exp)
+unindex(ARGV[1])
+redis.call('SET', KEYS[6], ARGV[2], 'PXAT', ARGV[3])
+index(ARGV[1], ARGV[3], ARGV[4], ARGV[5])
 return 1
 `;
 
 /**
- * ARGV: P, key, expected json, new json, expiresAt, '1' when the expiry moved.
- * Writes only when the stored value is still exactly what the caller read: 1 written, -1 gone, or
- * on a conflict the value stored now (apply the op to it and try again, without another read).
+ * KEYS: bucket, record. ARGV: key, expected json, new json, expiresAt, switched, '1' when the
+ * expiry moved. Writes only when the stored value is still exactly what the caller read: 1
+ * written, -1 gone, or on a conflict the value stored now (apply the op to it and try again,
+ * without another read).
  */
 export const CAS = `${PRELUDE}
-local k = P .. 's:' .. ARGV[2]
-local cur = redis.call('GET', k)
+local cur = redis.call('GET', KEYS[6])
 if not cur then return -1 end
-if cur ~= ARGV[3] then return cur end
-redis.call('SET', k, ARGV[4], 'PXAT', ARGV[5])
-if ARGV[6] == '1' then reindex(ARGV[2], ARGV[5]) end
+if cur ~= ARGV[2] then return cur end
+redis.call('SET', KEYS[6], ARGV[3], 'PXAT', ARGV[4])
+if ARGV[6] == '1' then redis.call('ZADD', X, ARGV[4], ARGV[1]) end
+setSu(ARGV[1], ARGV[5])
 return 1
 `;
 
-/** ARGV: P, key. Returns 1 when a record existed. */
+/** KEYS: bucket, record. ARGV: key. Returns 1 when a record existed. */
 export const DESTROY = `${PRELUDE}
-local n = redis.call('DEL', P .. 's:' .. ARGV[2])
-unindex(ARGV[2])
+local n = redis.call('DEL', KEYS[6])
+unindex(ARGV[1])
 return n
 `;
 
 /**
- * ARGV: P, user, end action, now. Destroys the user's sessions (a change of user in one gets its
- * end record), publishes each key, returns the keys that existed.
+ * KEYS: bucket, records. ARGV: mode, end action, now, user, channel, then the records' keys (so
+ * ARGV[i] is the key of KEYS[i] from 6 on). Removes each session that still qualifies when the
+ * script runs: in mode `user` the ones `user` owns, in mode `expired` the ones whose expiry is at
+ * or before `now` (a session extended since the caller looked stays). A switched one gets its end
+ * record, even when Redis already dropped the record itself; each removed record is published.
+ * Returns the keys whose record existed.
  */
-export const REVOKE_USER = `${PRELUDE}
-local idx = P .. 'u:' .. ARGV[2]
-local keys = redis.call('ZRANGE', idx, 0, -1)
+export const REMOVE = `${PRELUDE}
+local mode, action, now, user, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local out = {}
-for _, key in ipairs(keys) do
-  endSu(key, ARGV[3], ARGV[4])
-  if redis.call('DEL', P .. 's:' .. key) == 1 then
-    out[#out + 1] = key
-    redis.call('PUBLISH', P .. 'changes', key)
+for i = 6, #ARGV do
+  local key = ARGV[i]
+  local take
+  if mode == 'expired' then
+    local score = redis.call('ZSCORE', X, key)
+    take = score and tonumber(score) <= tonumber(now)
+  else
+    take = redis.call('HGET', O, key) == user
   end
-  redis.call('ZREM', P .. 'x', key)
-  redis.call('HDEL', P .. 'o', key)
-end
-redis.call('DEL', idx)
-return out
-`;
-
-/**
- * ARGV: P, now, limit. Removes up to `limit` keys whose expiry is at or before `now` from the
- * record space and every index (Redis may have dropped the record already: then only the indexes
- * are cleaned). Returns {keys looked at, records removed}.
- */
-export const PURGE = `${PRELUDE}
-local keys = redis.call('ZRANGEBYSCORE', P .. 'x', '-inf', ARGV[2], 'LIMIT', 0, ARGV[3])
-local removed = 0
-for _, key in ipairs(keys) do
-  endSu(key, 'su_end_expired', ARGV[2])
-  if redis.call('DEL', P .. 's:' .. key) == 1 then
-    removed = removed + 1
-    redis.call('PUBLISH', P .. 'changes', key)
+  if take then
+    endSu(key, action, now)
+    if redis.call('DEL', KEYS[i]) == 1 then
+      out[#out + 1] = key
+      redis.call('PUBLISH', channel, key)
+    end
+    unindex(key)
   end
-  unindex(key)
-end
-return {#keys, removed}
-`;
-
-/**
- * issue 10b. ARGV: P, user, keep, now, newest ('' = none). Keeps the user's newest `keep` sessions
- * (`newest` first, then createdAt, then key) and destroys the others (a change of user in one gets its end record), publishing each
- * key; returns the destroyed keys.
- */
-export const TRIM_USER = `${PRELUDE}
-local keys = redis.call('ZRANGEBYSCORE', P .. 'u:' .. ARGV[2], '(' .. ARGV[4], '+inf')
-local live = {}
-for _, key in ipairs(keys) do
-  local v = redis.call('GET', P .. 's:' .. key)
-  local ok, r = pcall(cjson.decode, v or '')
-  if ok and type(r) == 'table' and type(r.createdAt) == 'number' then
-    live[#live + 1] = {key = key, created = r.createdAt}
-  end
-end
-table.sort(live, function(a, b)
-  if (a.key == ARGV[5]) ~= (b.key == ARGV[5]) then return a.key == ARGV[5] end
-  if a.created ~= b.created then return a.created > b.created end
-  return a.key > b.key
-end)
-local out = {}
-for i = tonumber(ARGV[3]) + 1, #live do
-  local key = live[i].key
-  endSu(key, 'su_end_capped', ARGV[4])
-  redis.call('DEL', P .. 's:' .. key)
-  unindex(key)
-  redis.call('PUBLISH', P .. 'changes', key)
-  out[#out + 1] = key
 end
 return out
 `;

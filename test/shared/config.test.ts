@@ -146,6 +146,8 @@ describe('resolveConfig', () => {
       'rediss://h',
       'redis+sentinel://s1:26379,s2:26379,s3:26379/mymaster',
       'rediss+sentinel://:pw@s1:26379/mymaster/2',
+      'redis+cluster://n1:7000,n2:7000,n3:7000',
+      'rediss+cluster://:pw@n1:7000',
     ])('accepts the store %s', (store) => {
       expect(resolveConfig({store}).store).toBe(store);
     });
@@ -193,7 +195,8 @@ describe('resolveConfig', () => {
       [{store: 'redis://'}, 'store'],
       [{store: 'redis://h/x'}, 'store'],
       [{store: 'redis+sentinel://s1:26379'}, 'store'],
-      [{store: 'redis+cluster://n1:7000,n2:7000'}, 'store'],
+      [{store: 'redis+cluster://n1:7000/1'}, 'store'],
+      [{store: 'redis+cluster://n1:7000/mymaster'}, 'store'],
       [{redis_wait_replicas: -1}, 'redis_wait_replicas'],
       [{redis_wait_replicas: 101}, 'redis_wait_replicas'],
       [{store: 'postgres://h/db'}, 'store'],

@@ -1,5 +1,5 @@
 import {Redis} from 'ioredis';
-import {startRedisServer, startSentinel, type RedisServer} from './redis-server.js';
+import {askRedis, startRedisServer, startSentinel, type RedisServer} from './redis-server.js';
 
 /** The master name every sentinel set in the tests watches. */
 const MASTER_NAME = 'mymaster';
@@ -48,18 +48,6 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | undef
   );
 }
 
-/** One short-lived command on 127.0.0.1:port. */
-async function ask<T>(port: number, run: (c: Redis) => Promise<T>): Promise<T> {
-  const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0});
-  c.on('error', () => {});
-  try {
-    await c.connect();
-    return await run(c);
-  } finally {
-    c.disconnect();
-  }
-}
-
 const field = (info: string, name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1];
 
 /**
@@ -83,7 +71,7 @@ export async function startSentinelSet(
   const agreedPort = async () => {
     const ports = new Set<number>();
     for (const s of sentinels) {
-      const addr = (await ask(s.port, (c) =>
+      const addr = (await askRedis(s.port, (c) =>
         c.call('SENTINEL', 'get-master-addr-by-name', MASTER_NAME)
       )) as [string, string] | null;
       if (addr) ports.add(Number(addr[1]));
@@ -109,7 +97,7 @@ export async function startSentinelSet(
       return until('a failover', ms, async () => {
         const port = await masterPort();
         if (port === oldPort) return undefined;
-        const info = await ask(port, (c) => c.info('replication'));
+        const info = await askRedis(port, (c) => c.info('replication'));
         return field(info, 'role')?.trim() === 'master' ? port : undefined;
       });
     },
@@ -119,7 +107,7 @@ export async function startSentinelSet(
     },
     async replicasOnline(n, ms = 30_000) {
       await until(`${n} replicas online`, ms, async () => {
-        const info = await ask(await masterPort(), (c) => c.info('replication'));
+        const info = await askRedis(await masterPort(), (c) => c.info('replication'));
         const online = info.match(/^slave\d+:.*state=online/gm)?.length ?? 0;
         return online >= n ? true : undefined;
       });
@@ -133,7 +121,7 @@ export async function startSentinelSet(
     // A failover needs the quorum to know the replica and each other (hello messages, every 2 s).
     await until('Sentinels that know each other', 30_000, async () => {
       for (const s of sentinels) {
-        const flat = (await ask(s.port, (c) =>
+        const flat = (await askRedis(s.port, (c) =>
           c.call('SENTINEL', 'master', MASTER_NAME)
         )) as string[];
         const get = (k: string) => Number(flat[flat.indexOf(k) + 1]);

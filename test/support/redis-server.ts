@@ -210,6 +210,18 @@ function missingBinary(err: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/** One short-lived command on 127.0.0.1:port (a look at a node the way another process would). */
+export async function askRedis<T>(port: number, run: (c: Redis) => Promise<T>): Promise<T> {
+  const c = new Redis({port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0});
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    return await run(c);
+  } finally {
+    c.disconnect();
+  }
+}
+
 /** What {@link useRedisServer} gives a test file. */
 export interface RedisSuite {
   /** The file's redis-server (set in beforeAll). */

@@ -14,6 +14,7 @@ describe('backendFor', () => {
     ['redis://h:6379', 'redis', false],
     ['rediss://h:6379/1', 'redis', false],
     ['redis+sentinel://s:26379/mymaster', 'redis', false],
+    ['redis+cluster://n1:7000,n2:7000', 'redis', false],
   ] as const)('maps %s to the %s backend', (url, name, inProcess) => {
     const backend = backendFor(url);
     expect(backend).toBe(BY_NAME[name]);

@@ -136,6 +136,32 @@ export function nextView(
     .then((m) => (m as Extract<typeof m, {type: 'session'}>).session);
 }
 
+/**
+ * Posts the visit `page` on `inst` with `cookie` until it answers 200 (within `ms`); a failure
+ * names the last answer.
+ */
+export async function untilVisitAnswers(
+  inst: Instance,
+  cookie: string,
+  page: string,
+  ms: number
+): Promise<void> {
+  let last = '';
+  await expect
+    .poll(
+      async () => {
+        const r = await inst.http(cookie).post('/api/trail', {page});
+        last = `${r.status} ${r.text}`;
+        return r.status;
+      },
+      {timeout: ms, interval: 200}
+    )
+    .toBe(200)
+    .catch((err: unknown) => {
+      throw new Error(`still failing; the last answer: ${last}`, {cause: err});
+    });
+}
+
 /** True for the ack or error frame that answers the visit `id`. */
 export const isAnswer = (id: string) => (m: ServerMessage) =>
   (m.type === 'ack' || m.type === 'error') && 'id' in m && m.id === id;

@@ -4,7 +4,7 @@ import type {SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
 import {startSentinelSet, type SentinelSet} from '../../support/redis-sentinel.js';
 import type {SyncClient} from '../sync/sync-harness.js';
-import {burstThroughCrash, startFarm, type Farm} from './cluster-harness.js';
+import {burstThroughCrash, startFarm, untilVisitAnswers, type Farm} from './cluster-harness.js';
 
 // One scenario in steps (each `it` builds on the one before): two instances on a Sentinel set (a
 // master, a replica, three Sentinels) with redis_wait_replicas 1; visits stream from sockets on both
@@ -96,20 +96,7 @@ describe('a Sentinel failover under two instances with redis_wait_replicas 1', (
     await set.restart(killedIndex);
     await set.replicasOnline(1);
     for (const inst of [a(), b()]) {
-      let last = '';
-      await expect
-        .poll(
-          async () => {
-            const r = await inst.http(cookie).post('/api/trail', {page: 'Back'});
-            last = `${r.status} ${r.text}`;
-            return r.status;
-          },
-          {timeout: 30_000, interval: 200}
-        )
-        .toBe(200)
-        .catch((err: unknown) => {
-          throw new Error(`still failing; the last answer: ${last}`, {cause: err});
-        });
+      await untilVisitAnswers(inst, cookie, 'Back', 30_000);
     }
   }, 60_000);
 

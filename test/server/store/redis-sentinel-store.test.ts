@@ -41,7 +41,7 @@ describe('RedisStore through Sentinel', () => {
     const store = createStore(resolveConfig({store: set.url, redis_prefix: 'cfgs:'}));
     try {
       await store.insert(sessionRecord('k1', {user: 'Alice'}));
-      expect(await raw.exists('cfgs:s:k1')).toBe(1);
+      expect(await raw.exists((store as RedisStore).recordKey('k1'))).toBe(1);
     } finally {
       await store.close();
     }

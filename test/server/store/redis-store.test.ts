@@ -2,6 +2,7 @@ import {Redis} from 'ioredis';
 import {beforeEach, describe, expect, it} from 'vitest';
 import {isMoinError, resolveConfig} from '../../../shared/index.js';
 import {createStore} from '../../../server/store/create-store.js';
+import {REDIS_BUCKETS, bucketKeys, indexKeys} from '../../../server/store/redis-layout.js';
 import {RedisStore} from '../../../server/store/redis-store.js';
 import type {SessionRecord} from '../../../server/store/types.js';
 import {freePort, startRedisServer, useRedisServer} from '../../support/redis-server.js';
@@ -33,6 +34,31 @@ describeStoreConformance('redis', async () => {
   };
 });
 
+/** The members of index `name` (x, o) of every bucket under `prefix`, sorted. */
+async function allEntries(prefix: string, name: 'x' | 'o'): Promise<string[]> {
+  const all = await Promise.all(
+    Array.from({length: REDIS_BUCKETS}, (_, i) => {
+      const b = bucketKeys(prefix, i);
+      return name === 'x' ? suite.raw.zrange(b.x, '0', '-1') : suite.raw.hkeys(b.o);
+    })
+  );
+  return all.flat().sort();
+}
+
+/** The keys every bucket's per-user index holds for `user` under `prefix`, sorted. */
+async function userEntries(prefix: string, user: string): Promise<string[]> {
+  const all = await Promise.all(
+    Array.from({length: REDIS_BUCKETS}, (_, i) =>
+      suite.raw.zrange(bucketKeys(prefix, i).u, '0', '-1')
+    )
+  );
+  return all
+    .flat()
+    .filter((m) => m.startsWith(`${user}\0`))
+    .map((m) => m.slice(user.length + 1))
+    .sort();
+}
+
 /** A live anonymous record (1 h), with `over` applied. */
 const record = (key: string, over: Partial<SessionRecord> = {}) => sessionRecord(key, over);
 
@@ -45,13 +71,26 @@ async function expectUnavailable(p: Promise<unknown>): Promise<void> {
 }
 
 describe('RedisStore key layout', () => {
-  it('stores a session under <prefix>s:<key> with a Redis expiry equal to its expiresAt', async () => {
+  it('stores a session under <prefix>{NN}s:<key>, NN its bucket, expiring at its expiresAt', async () => {
     const s = newStore('lay:');
     const r = record('k1', {user: 'Alice'});
     await s.insert(r);
-    expect(await suite.raw.exists('lay:s:k1')).toBe(1);
-    expect(await suite.raw.pexpiretime('lay:s:k1')).toBe(r.expiresAt);
-    expect(await suite.raw.zscore('lay:u:Alice', 'k1')).toBe(String(r.expiresAt));
+    const b = s.bucketOf('k1');
+    expect(b.tag).toMatch(/^lay:\{\d\d\}$/);
+    expect(s.recordKey('k1')).toBe(`${b.tag}s:k1`);
+    expect(await suite.raw.exists(`${b.tag}s:k1`)).toBe(1);
+    expect(await suite.raw.pexpiretime(`${b.tag}s:k1`)).toBe(r.expiresAt);
+    expect(await suite.raw.zscore(b.x, 'k1')).toBe(String(r.expiresAt));
+    expect(await suite.raw.zrange(b.u, '0', '-1')).toEqual(['Alice\0k1']);
+    expect(await suite.raw.hget(b.o, 'k1')).toBe('Alice');
+  });
+
+  it('spreads keys over every bucket, each bucket under its own hash tag', async () => {
+    const s = newStore('spread:');
+    const buckets = new Set(Array.from({length: 400}, (_, i) => s.bucketOf(`key-${i}`).bucket));
+    expect(buckets.size).toBe(REDIS_BUCKETS);
+    const b = s.bucketOf('k1');
+    for (const k of [s.recordKey('k1'), ...indexKeys(b)]) expect(k.startsWith(b.tag)).toBe(true);
   });
 
   it('moves the Redis expiry with a touch', async () => {
@@ -61,8 +100,8 @@ describe('RedisStore key layout', () => {
     const later = r.expiresAt + 600_000;
     const res = await s.mutate('k1', {type: 'touch', expiresAt: later}, Date.now());
     expect(res?.changed).toBe(true);
-    expect(await suite.raw.pexpiretime('touch:s:k1')).toBe(later);
-    expect(await suite.raw.zscore('touch:u:Alice', 'k1')).toBe(String(later));
+    expect(await suite.raw.pexpiretime(s.recordKey('k1'))).toBe(later);
+    expect(await suite.raw.zscore(s.bucketOf('k1').x, 'k1')).toBe(String(later));
   });
 
   it('keeps sessions of different prefixes apart', async () => {
@@ -80,7 +119,7 @@ describe('RedisStore key layout', () => {
     try {
       expect(s.kind).toBe('redis');
       await s.insert(record('viaConfig'));
-      expect(await suite.raw.exists('cfg:s:viaConfig')).toBe(1);
+      expect(await suite.raw.exists((s as RedisStore).recordKey('viaConfig'))).toBe(1);
     } finally {
       await s.close();
     }
@@ -102,12 +141,12 @@ describe('RedisStore expiry', () => {
     await s.insert(record('gone', {user: 'Bob', expiresAt: Date.now() + 100}));
     await s.insert(record('stays', {user: 'Bob'}));
     await new Promise((r) => setTimeout(r, 300));
-    expect(await suite.raw.zcard('pur:u:Bob')).toBe(2);
+    expect(await userEntries('pur:', 'Bob')).toEqual(['gone', 'stays']);
     // Redis removed the record itself, so purge finds no record to remove, only index entries.
     expect(await s.purgeExpired(Date.now())).toBe(0);
-    expect(await suite.raw.zrange('pur:u:Bob', '0', '-1')).toEqual(['stays']);
-    expect(await suite.raw.zrange('pur:x', '0', '-1')).toEqual(['stays']);
-    expect(await suite.raw.hkeys('pur:o')).toEqual(['stays']);
+    expect(await userEntries('pur:', 'Bob')).toEqual(['stays']);
+    expect(await allEntries('pur:', 'x')).toEqual(['stays']);
+    expect(await allEntries('pur:', 'o')).toEqual(['stays']);
     expect((await s.list(Date.now(), 'Bob')).map((r) => r.ref)).toEqual(['stays']);
   });
 
@@ -116,7 +155,7 @@ describe('RedisStore expiry', () => {
     const now = Date.now();
     for (let i = 0; i < 1_200; i++) await s.insert(record(`m${i}`, {expiresAt: now + 60_000}));
     expect(await s.purgeExpired(now + 120_000)).toBe(1_200);
-    expect(await suite.raw.zcard('many:x')).toBe(0);
+    expect(await allEntries('many:', 'x')).toEqual([]);
   });
 });
 
@@ -126,16 +165,16 @@ describe('RedisStore indexes', () => {
     await s.insert(record('k', {user: 'Carol'}));
     expect(await s.destroy('k')).toBe(true);
     expect(await s.destroy('k')).toBe(false);
-    expect(await suite.raw.exists('des:u:Carol', 'des:x', 'des:o')).toBe(0);
+    expect(await suite.raw.exists(...indexKeys(s.bucketOf('k')))).toBe(0);
   });
 
-  it('insert with an old key rotates in one step and moves the index', async () => {
+  it('insert with an old key destroys the old one and moves the index', async () => {
     const s = newStore('rot:');
     await s.insert(record('anon'));
     await s.insert(record('logged', {user: 'Dave'}), 'anon');
     expect(await s.get('anon', Date.now())).toBeUndefined();
-    expect(await suite.raw.zrange('rot:x', '0', '-1')).toEqual(['logged']);
-    expect(await suite.raw.zrange('rot:u:Dave', '0', '-1')).toEqual(['logged']);
+    expect(await allEntries('rot:', 'x')).toEqual(['logged']);
+    expect(await userEntries('rot:', 'Dave')).toEqual(['logged']);
   });
 
   it('revokeUser publishes every revoked key on <prefix>changes', async () => {
@@ -151,8 +190,8 @@ describe('RedisStore indexes', () => {
       expect((await s.revokeUser('Eve')).sort()).toEqual(['r1', 'r2']);
       await expect.poll(() => got.sort()).toEqual(['r1', 'r2']);
       expect(await s.get('r3', Date.now())).toMatchObject({user: 'Frank'});
-      expect(await suite.raw.exists('rev:u:Eve')).toBe(0);
-      expect(await suite.raw.zrange('rev:x', '0', '-1')).toEqual(['r3']);
+      expect(await userEntries('rev:', 'Eve')).toEqual([]);
+      expect(await allEntries('rev:', 'x')).toEqual(['r3']);
     } finally {
       sub.disconnect();
     }
@@ -240,7 +279,7 @@ describe('RedisStore atomicity across instances', () => {
 describe('RedisStore reading bad data', () => {
   it('reads a value that is not JSON as no session', async () => {
     const s = newStore('bad:');
-    await suite.raw.set('bad:s:junk', '{not json', 'PX', 60_000);
+    await suite.raw.set(s.recordKey('junk'), '{not json', 'PX', 60_000);
     expect(await s.get('junk', Date.now())).toBeUndefined();
   });
 });

@@ -416,6 +416,20 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(await ends()).toEqual([['su_end_expired', 'Admin', 'Bob', gone.slice(0, 12)]]);
       });
 
+      it('purgeExpired writes su_end_expired for a switched session the store expired by itself', async () => {
+        // A real-clock expiry a moment away: a store with native expiry (Redis TTL) drops the
+        // record before the purge runs, and the end record must still be written.
+        const gone = await stored(
+          record('ttl', {user: 'Admin', suTarget: 'Bob', expiresAt: Date.now() + 150})
+        );
+        await new Promise((r) => setTimeout(r, 400));
+        expect(await store.get(gone, Date.now())).toBeUndefined();
+        await store.purgeExpired(Date.now());
+        expect(await ends()).toEqual([['su_end_expired', 'Admin', 'Bob', gone.slice(0, 12)]]);
+        await store.purgeExpired(Date.now());
+        expect(await ends()).toHaveLength(1);
+      });
+
       it('trimUser keeps the newest N live sessions of a user and ends the others', async () => {
         const oldest = await stored(
           record('u1', {user: 'Ann', suTarget: 'Bob', createdAt: T0 - 3})
