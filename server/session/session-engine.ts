@@ -350,7 +350,7 @@ export class SessionEngine {
       ctx.transientTrail = trail;
       return;
     }
-    await this.#create(ctx, user.name, rememberMe, trail, carry ? old : null);
+    await this.#create(ctx, user.name, rememberMe, trail, carry ? old : null, newSessionId(), via);
     await this.#capSessions(user.name, ctx.record!.key);
     this.#log('login', {
       user: user.name,
@@ -474,7 +474,8 @@ export class SessionEngine {
     rememberMe: boolean,
     trail: string[],
     carryFrom: SessionRecord | null,
-    sid: string = newSessionId()
+    sid: string = newSessionId(),
+    loginMethod?: string
   ): Promise<void> {
     const now = this.now();
     const lifetime = this.#lifetimeFor(user === null ? null : {user, rememberMe});
@@ -490,10 +491,13 @@ export class SessionEngine {
       createdAt: now,
       expiresAt: this.#capExpiry(expiryFor(now, lifetime), {user, rememberMe, createdAt: now}),
     };
+    if (loginMethod !== undefined) record.loginMethod = loginMethod;
     const old = ctx.record;
     // The new record replaces the old one (a login rotates the id): a change of user in the old
-    // one ends here, with its one end record.
-    if (old?.suTarget && old.user) await this.#audit(ctx, 'su_end_login', old.user, old.suTarget);
+    // one ends here, with its one end record, naming the login that ended it.
+    if (old?.suTarget && old.user) {
+      await this.#audit(ctx, 'su_end_login', old.user, old.suTarget, loginMethod);
+    }
     const oldKey = old?.key ?? null;
     await this.store.insert(record, oldKey);
     ctx.record = record;
@@ -531,7 +535,14 @@ export class SessionEngine {
     }
   }
 
-  async #audit(ctx: SessionContext, action: AuditEntry['action'], actor: string, target: string) {
+  // `method`: the login method the record names; by default how the session was logged in.
+  async #audit(
+    ctx: SessionContext,
+    action: AuditEntry['action'],
+    actor: string,
+    target: string,
+    method = ctx.record?.loginMethod
+  ) {
     const entry: AuditEntry = {
       at: this.now(),
       action,
@@ -540,6 +551,7 @@ export class SessionEngine {
       address: ctx.request.address,
       session: ctx.record ? sessionRef(ctx.record.key) : '',
     };
+    if (method !== undefined) entry.method = method;
     await this.store.appendAudit(entry);
     this.#log('audit', {...entry});
   }

@@ -70,11 +70,11 @@ export function isLive(record: SessionRecord, now: number): boolean {
  * so no address. The session ref is the key's first 12 characters, as everywhere.
  */
 export function suEndEntry(
-  r: Pick<SessionRecord, 'key' | 'user' | 'suTarget'>,
+  r: Pick<SessionRecord, 'key' | 'user' | 'suTarget' | 'loginMethod'>,
   action: SuEndAction,
   at: number
 ): AuditEntry {
-  return {
+  const entry: AuditEntry = {
     at,
     action,
     actor: r.user ?? '',
@@ -82,4 +82,6 @@ export function suEndEntry(
     address: '',
     session: r.key.slice(0, 12),
   };
+  if (r.loginMethod) entry.method = r.loginMethod;
+  return entry;
 }

@@ -32,8 +32,11 @@ local function endSu(key, action, at)
   if not v then return end
   local ok, r = pcall(cjson.decode, v)
   if ok and type(r) == 'table' and type(r.suTarget) == 'string' and type(r.user) == 'string' then
+    local method = nil
+    if type(r.loginMethod) == 'string' then method = r.loginMethod end
     redis.call('RPUSH', P .. 'audit', cjson.encode({at = tonumber(at), action = action,
-      actor = r.user, target = r.suTarget, address = '', session = string.sub(key, 1, 12)}))
+      actor = r.user, target = r.suTarget, address = '', session = string.sub(key, 1, 12),
+      method = method}))
   end
 end
 local function reindex(key, exp)
