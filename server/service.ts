@@ -18,6 +18,7 @@ import {createSyncHub, type SyncHub} from './sync/index.js';
 import type {UserDirectory} from './users/types.js';
 import {AuthChain} from './users/auth-chain.js';
 import {createAuthChain} from './users/create-auth-chain.js';
+import {whenReady} from './users/when-ready.js';
 
 /** In-flight requests get this long to finish when the service closes. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -118,25 +119,32 @@ export function createSessionService(
     root,
     visitBuckets,
   };
-  const handle = createHttpHandler(parts);
+  // issue 13: a wiki's user directory builds its index after this returns. Nothing is served
+  // before it is built: a session of a user not indexed yet must never read as a user gone.
+  const usersReady = users.ready?.();
+  const handle = whenReady(usersReady, createHttpHandler(parts));
   const sync = createSyncHub(parts);
+  const upgrade = whenReady(usersReady, (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    sync.handleUpgrade(req, socket, head)
+  );
   let server: Server | null = null;
   const drain = {draining: false};
 
   return {
     ...parts,
     handle,
-    handleUpgrade: (req, socket, head) => sync.handleUpgrade(req, socket, head),
+    handleUpgrade: upgrade,
     sync,
     middleware() {
-      return createSessionMiddleware(parts);
+      return whenReady(usersReady, createSessionMiddleware(parts));
     },
-    listen(port = resolved.port, host = resolved.host) {
+    async listen(port = resolved.port, host = resolved.host) {
+      await usersReady;
       return new Promise((resolve, reject) => {
         // Once close() starts, responses still to be written tell their clients not to reuse
         // the connection (a keep-alive connection would otherwise outlive the drain).
         const s = createServer({ServerResponse: drainingResponse(drain)}, handle);
-        s.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
+        s.on('upgrade', upgrade);
         s.once('error', reject);
         s.listen(port, host, () => {
           server = s;

@@ -19,6 +19,11 @@ export class AuthChain implements UserDirectory {
     this.headerSignOn = methods.find((m) => m instanceof GivenMethod) ?? null;
   }
 
+  /** Resolves once every method is ready (a wiki's user directory has built its index). */
+  async ready(): Promise<void> {
+    await Promise.all(this.methods.map((m) => m.ready?.()));
+  }
+
   /** The method that decides for a name, with its answer. */
   owner(name: string): {method: LoginMethod; user: UserInfo} | undefined {
     for (const method of this.methods) {

@@ -22,6 +22,11 @@ export interface UserDirectory {
   search(prefix: string, limit: number): UserInfo[];
   /** Sign-on by a header a trusted front proxy sets, when the directory has it (`given`). */
   readonly headerSignOn?: HeaderSignOn | null;
+  /**
+   * Resolves once `get`, `search` and `list` answer for every account (a wiki's user directory
+   * builds its index after the constructor returns). Absent: ready at once.
+   */
+  ready?(): Promise<void>;
   close(): void;
 }
 
