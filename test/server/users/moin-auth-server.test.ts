@@ -208,6 +208,43 @@ describe('the moin method behind the real server', () => {
     await until(async () => (await login(new HttpClient(url), 'Slow', 'new-pw')).status === 200);
   }, 60_000);
 
+  it('keeps answering /healthz and other sessions promptly during a {PASSLIB} check at 656,000 rounds', async () => {
+    const [slow] = moinHashes([['{PASSLIB}', 'slow-pw']], 656_000);
+    const {url} = await wiki([{name: 'Slow', enc: slow!}], [['Bob', 'bob-pw']]);
+    const bob = new HttpClient(url);
+    expect((await login(bob, 'Bob', 'bob-pw')).status).toBe(200);
+    const timed = async <T>(run: () => Promise<T>) => {
+      const t = performance.now();
+      const value = await run();
+      return {value, ms: performance.now() - t};
+    };
+    const slowLogin = timed(() => login(new HttpClient(url), 'Slow', 'slow-pw'));
+    // While the hash runs: /healthz and Bob's session, several times, all at once per round.
+    const answers: {status: number; ms: number}[] = [];
+    let done = false;
+    void slowLogin.then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 50));
+    while (!done) {
+      const round = await Promise.all([
+        timed(() => new HttpClient(url).get('/healthz')),
+        timed(() => bob.get<{user: {name: string} | null}>('/api/session')),
+      ]);
+      if (done) break; // answered after the check: says nothing about the check
+      for (const r of round) answers.push({status: r.value.status, ms: r.ms});
+      expect(round[1].value.json.user).toEqual({name: 'Bob'});
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const {value: res, ms: loginMs} = await slowLogin;
+    expect(res.status).toBe(200);
+    expect(answers.length).toBeGreaterThanOrEqual(4);
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    const slowest = Math.max(...answers.map((a) => a.ms));
+    // The check takes seconds here; the other answers a few ms (bounds for a loaded CI).
+    expect(loginMs).toBeGreaterThan(400);
+    expect(slowest).toBeLessThan(300);
+    expect(slowest).toBeLessThan(loginMs / 2);
+  }, 120_000);
+
   it('tells users add that an account of the wiki belongs to the wiki', async () => {
     const [h] = moinHashes([['{SHA}', 'pw']]);
     const {userDir} = await wiki([{name: 'Alice', enc: h!}]);
