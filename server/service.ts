@@ -80,14 +80,14 @@ export function createSessionService(
       onWarning: (message) => logger.warn({event: 'user_dir_warning'}, message),
     });
   if (users instanceof AuthChain) {
-    // The wiki changed a password or disabled an account: end that user's sessions, as
-    // `users passwd` does (issue 13).
-    users.onCredentialsChanged((user, method) => {
-      void store.revokeUser(user, 'revoked', (options.now ?? Date.now)()).then(
+    // The wiki changed a password, disabled or removed an account: end that user's sessions, as
+    // `users passwd/disable/remove` do, with the same end records (issues 13, 10).
+    users.onCredentialsChanged((user, change, method) => {
+      void store.revokeUser(user, change, (options.now ?? Date.now)()).then(
         async (keys) => {
           if (!store.announcesRemovals) for (const k of keys) await bus.publish(k);
           logger.info(
-            {event: 'credentials_changed', user, method, ended: keys.length},
+            {event: 'credentials_changed', user, method, change, ended: keys.length},
             'credentials_changed'
           );
         },

@@ -1,5 +1,11 @@
 import {GivenMethod} from './given-method.js';
-import type {HeaderSignOn, LoginMethod, UserDirectory, UserInfo} from './types.js';
+import type {
+  CredentialsChange,
+  HeaderSignOn,
+  LoginMethod,
+  UserDirectory,
+  UserInfo,
+} from './types.js';
 import {byName, searchUsers} from './search-users.js';
 
 /**
@@ -62,11 +68,13 @@ export class AuthChain implements UserDirectory {
   }
 
   /** Listens to every method; a change in a method that does not own the name is ignored. */
-  onCredentialsChanged(listener: (name: string, method: string) => void): void {
+  onCredentialsChanged(
+    listener: (name: string, change: CredentialsChange, method: string) => void
+  ): void {
     for (const method of this.methods) {
-      method.onCredentialsChanged?.((name) => {
+      method.onCredentialsChanged?.((name, change) => {
         const o = this.owner(name);
-        if (!o || o.method === method) listener(name, method.method);
+        if (!o || o.method === method) listener(name, change, method.method);
       });
     }
   }

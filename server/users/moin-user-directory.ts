@@ -8,7 +8,7 @@ import {PASSLIB_DEFAULT_ROUNDS, verifyMoinPassword} from './moin-password.js';
 import {LOGIN_KEYS, MOIN_USER_ID, parseMoinUserFile} from './moin-user-file.js';
 import {readFilesParallel} from './read-files-parallel.js';
 import {Sha512CryptPool} from './sha512-crypt-pool.js';
-import type {LoginMethod, UserInfo} from './types.js';
+import type {CredentialsChange, LoginMethod, UserInfo} from './types.js';
 import {byName, searchUsers} from './search-users.js';
 
 /** A changed file is read once it has been quiet this long (1.9 writes in place, line by line). */
@@ -53,7 +53,7 @@ export class MoinUserDirectory implements LoginMethod {
   readonly #crypt = new Sha512CryptPool();
   #byName = new Map<string, Entry>();
   #byId = new Map<string, Entry>();
-  #listeners: ((name: string) => void)[] = [];
+  #listeners: ((name: string, change: CredentialsChange) => void)[] = [];
   #dirty = new Map<string, number>(); // id -> first seen dirty (ms)
   #timer: NodeJS.Timeout | null = null;
   #watcher: FSWatcher | null = null;
@@ -157,7 +157,7 @@ export class MoinUserDirectory implements LoginMethod {
       .sort(byName);
   }
 
-  onCredentialsChanged(listener: (name: string) => void): void {
+  onCredentialsChanged(listener: (name: string, change: CredentialsChange) => void): void {
     this.#listeners.push(listener);
   }
 
@@ -243,7 +243,7 @@ export class MoinUserDirectory implements LoginMethod {
       if (!s) {
         this.#dirty.delete(id);
         const gone = this.#remove(id);
-        if (gone) this.#emit(gone.name);
+        if (gone) this.#emit(gone.name, this.#byName.has(gone.name) ? 'passwd' : 'removed');
         continue;
       }
       // Written less than SETTLE_MS ago: the wiki may still be writing; look again later.
@@ -274,13 +274,15 @@ export class MoinUserDirectory implements LoginMethod {
     if (old) this.#remove(e.id);
     this.#put(e);
     if (!old) return;
-    // A new password, a disable or a rename ends the sessions of the name that had them.
-    if (old.name !== e.name || old.enc !== e.enc || (e.disabled && !old.disabled)) {
-      this.#emit(old.name);
-    }
+    // A new password, a disable or a rename ends the sessions of the name that had them, saying
+    // which (a rename: the old name is gone, unless another file of that name took it over).
+    if (old.name !== e.name) {
+      this.#emit(old.name, this.#byName.has(old.name) ? 'passwd' : 'removed');
+    } else if (e.disabled && !old.disabled) this.#emit(old.name, 'disabled');
+    else if (old.enc !== e.enc) this.#emit(old.name, 'passwd');
   }
 
-  #emit(name: string): void {
-    for (const l of this.#listeners) l(name);
+  #emit(name: string, change: CredentialsChange): void {
+    for (const l of this.#listeners) l(name, change);
   }
 }

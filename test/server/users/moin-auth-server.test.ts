@@ -1,4 +1,4 @@
-import {mkdir, open, readFile, writeFile} from 'node:fs/promises';
+import {mkdir, open, readFile, rm, writeFile} from 'node:fs/promises';
 import {createServer} from 'node:http';
 import {afterEach, describe, expect, it} from 'vitest';
 import {createSessionService, type SessionService} from '../../../server/service.js';
@@ -186,6 +186,54 @@ describe('the moin method behind the real server', () => {
     );
     expect(seenNew).toBeLessThan(3000); // within a second or two (loaded CI: generous)
     expect(seenChange).toBeLessThan(10_000);
+  }, 60_000);
+
+  it('ends a switched session with su_end_passwd, su_end_disabled or su_end_removed as the wiki changes the account', async () => {
+    const [first, second] = moinHashes([
+      ['{SSHA}', 'first-pw'],
+      ['{SSHA}', 'second-pw'],
+    ]);
+    const {url, userDir} = await wiki([
+      {name: 'WikiAdmin', enc: first!},
+      {name: 'Bob', enc: first!},
+    ]);
+    const admin = moinId(0);
+    const write = (enc: string, disabled: 0 | 1 = 0) =>
+      writeMoinUser(
+        userDir,
+        admin,
+        moinUserText(admin, {name: 'WikiAdmin', enc_password: enc, disabled})
+      );
+    const ends = async () =>
+      (await service!.store.listAudit())
+        .filter((e) => e.action !== 'su_start')
+        .map((e) => [e.action, e.actor, e.target, e.method]);
+    const switched = async (password: string) => {
+      const c = new HttpClient(url);
+      await until(async () => (await login(c, 'WikiAdmin', password)).status === 200);
+      expect((await c.post('/api/su', {name: 'Bob'})).status).toBe(200);
+      return c;
+    };
+    const endedTo = async (c: HttpClient, n: number) => {
+      await until(async () => (await ends()).length === n);
+      expect((await c.get<{user: unknown}>('/api/session')).json.user).toBeNull();
+    };
+
+    const a = await switched('first-pw');
+    write(second!); // a new password
+    await endedTo(a, 1);
+    const b = await switched('second-pw');
+    write(second!, 1); // disabled
+    await endedTo(b, 2);
+    write(second!); // enabled again, then the file removed
+    const c = await switched('second-pw');
+    await rm(`${userDir}/${admin}`);
+    await endedTo(c, 3);
+    expect(await ends()).toEqual([
+      ['su_end_passwd', 'WikiAdmin', 'Bob', 'moin'],
+      ['su_end_disabled', 'WikiAdmin', 'Bob', 'moin'],
+      ['su_end_removed', 'WikiAdmin', 'Bob', 'moin'],
+    ]);
   }, 60_000);
 
   it('never half-reads a file the wiki writes slowly', async () => {
