@@ -15,7 +15,7 @@ import {Worker} from 'node:worker_threads';
 /** Files per chunk: a chunk blocks the main thread for a few ms warm, some tens of ms cold. */
 const CHUNK = 250;
 /** At most this many worker threads, and one per this many files. */
-const MAX_THREADS = 3;
+const MAX_THREADS = 6;
 const FILES_PER_THREAD = 5000;
 /** A first chunk read slower than this per file (µs) means the files come from the disk. */
 const COLD_US = 80;
