@@ -345,7 +345,7 @@ export class SessionEngine {
     const lifetime = this.#lifetimeFor({user: user.name, rememberMe});
     if (lifetime === 0) {
       // Logged-in lifetime 0: the login lasts this response only (1.9); nothing is stored.
-      if (old) await this.#destroy(ctx, 'login');
+      if (old) await this.#destroy(ctx, 'login', via);
       ctx.transientUser = {name: user.name, rememberMe};
       ctx.transientTrail = trail;
       return;
@@ -511,11 +511,18 @@ export class SessionEngine {
     await this.bus.publish(record.key);
   }
 
-  async #destroy(ctx: SessionContext, reason: keyof typeof SU_END_BY_REASON): Promise<void> {
+  // `method`: the end record's login method (a login names its own), by default the session's.
+  async #destroy(
+    ctx: SessionContext,
+    reason: keyof typeof SU_END_BY_REASON,
+    method = ctx.record?.loginMethod
+  ): Promise<void> {
     const r = ctx.record;
     if (!r) return;
     // However a session ends, a change of user in it gets exactly one end record.
-    if (r.suTarget && r.user) await this.#audit(ctx, SU_END_BY_REASON[reason], r.user, r.suTarget);
+    if (r.suTarget && r.user) {
+      await this.#audit(ctx, SU_END_BY_REASON[reason], r.user, r.suTarget, method);
+    }
     await this.store.destroy(r.key);
     ctx.record = null;
     ctx.sid = null;
