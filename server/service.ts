@@ -20,6 +20,7 @@ import {createSyncHub, type SyncHub} from './sync/sync-hub.js';
 import type {UserDirectory} from './users/types.js';
 import {AuthChain} from './users/auth-chain.js';
 import {createAuthChain} from './users/create-auth-chain.js';
+import {whenReady} from './users/when-ready.js';
 
 /** In-flight requests get this long to finish when the service closes. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -84,14 +85,14 @@ export function createSessionService(
       onWarning: (message) => logger.warn({event: 'user_dir_warning'}, message),
     });
   if (users instanceof AuthChain) {
-    // The wiki changed a password or disabled an account: end that user's sessions, as
-    // `users passwd` does (issue 13).
-    users.onCredentialsChanged((user, method) => {
-      void store.revokeUser(user, 'revoked', (options.now ?? Date.now)()).then(
+    // The wiki changed a password, disabled or removed an account: end that user's sessions, as
+    // `users passwd/disable/remove` do, with the same end records (issues 13, 10).
+    users.onCredentialsChanged((user, change, method) => {
+      void store.revokeUser(user, change, (options.now ?? Date.now)()).then(
         async (keys) => {
           if (!store.announcesRemovals) for (const k of keys) await bus.publish(k);
           logger.info(
-            {event: 'credentials_changed', user, method, ended: keys.length},
+            {event: 'credentials_changed', user, method, change, ended: keys.length},
             'credentials_changed'
           );
         },
@@ -123,25 +124,32 @@ export function createSessionService(
     root,
     visitBuckets,
   };
-  const handle = createHttpHandler(parts);
+  // issue 13: a wiki's user directory builds its index after this returns. Nothing is served
+  // before it is built: a session of a user not indexed yet must never read as a user gone.
+  const usersReady = users.ready?.();
+  const handle = whenReady(usersReady, createHttpHandler(parts));
   const sync = createSyncHub(parts);
+  const upgrade = whenReady(usersReady, (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    sync.handleUpgrade(req, socket, head)
+  );
   let server: Server | null = null;
   const drain = {draining: false};
 
   return {
     ...parts,
     handle,
-    handleUpgrade: (req, socket, head) => sync.handleUpgrade(req, socket, head),
+    handleUpgrade: upgrade,
     sync,
     middleware() {
-      return createSessionMiddleware(parts);
+      return whenReady(usersReady, createSessionMiddleware(parts));
     },
-    listen(port = resolved.port, host = resolved.host) {
+    async listen(port = resolved.port, host = resolved.host) {
+      await usersReady;
       return new Promise((resolve, reject) => {
         // Once close() starts, responses still to be written tell their clients not to reuse
         // the connection (a keep-alive connection would otherwise outlive the drain).
         const s = createServer({ServerResponse: drainingResponse(drain)}, handle);
-        s.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
+        s.on('upgrade', upgrade);
         s.on('clientError', answerClientError);
         s.once('error', reject);
         s.listen(port, host, () => {

@@ -25,14 +25,16 @@ export async function auditCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 /**
- * `TIME ACTION ACTOR → TARGET ADDRESS session=REF`. A field that holds a space, a quote, a
+ * `TIME ACTION ACTOR → TARGET ADDRESS session=REF method=METHOD` (`method=`: the login method the
+ * record names, when it names one; issue 13). A field that holds a space, a quote, a
  * backslash or a control character is written as a JSON string, so no stored value (an address
  * written before addresses were checked, an odd user name) can pass for another field or line.
  */
 export function formatAuditEntry(e: AuditEntry): string {
   const ref = e.session ? ` session=${field(e.session)}` : '';
   const address = e.address ? field(e.address) : '-';
-  return `${new Date(e.at).toISOString()} ${field(e.action)} ${field(e.actor)} → ${field(e.target)} ${address}${ref}`;
+  const method = e.method ? ` method=${field(e.method)}` : '';
+  return `${new Date(e.at).toISOString()} ${field(e.action)} ${field(e.actor)} → ${field(e.target)} ${address}${ref}${method}`;
 }
 
 // Printable, no space, quote or backslash: written as is; anything else is quoted.

@@ -44,7 +44,7 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
   const config = loadConfig(stringArg(values['config']));
   // An unknown user is an error, as for `users remove`: a name that no `auth` method knows and no
   // session has (a removed user's sessions may outlive the entry) is most likely a typo.
-  const known = user === undefined || userExists(config, user, io);
+  const known = user === undefined || (await userExists(config, user, io));
   const unknown = () => new CommandError(`sessions ${action}: there is no user named "${user}".`);
   const out = (line: string) => io.stdout.write(line + '\n');
   return withStore(config, `sessions ${action}`, async (store) => {
@@ -82,8 +82,8 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
 }
 
 // Asks the `auth` chain, as the server does: an account of a wiki's user_dir is a user too.
-function userExists(config: Config, name: string, io: CliIo): boolean {
-  const chain = openAuthChain(config, io);
+async function userExists(config: Config, name: string, io: CliIo): Promise<boolean> {
+  const chain = await openAuthChain(config, io);
   try {
     return chain.owner(name) !== undefined;
   } finally {

@@ -40,7 +40,7 @@ export async function usersCommand(args: string[], io: CliIo): Promise<number> {
     {},
     values['demo'] === true ? DEMO_CONFIG : {}
   );
-  const chain = openAuthChain(config, io);
+  const chain = await openAuthChain(config, io);
   const name = positionals[0] ?? '';
   const out = (line: string) => io.stdout.write(line + '\n');
   try {

@@ -332,12 +332,12 @@ export class SessionEngine {
     const lifetime = this.#lifetimeFor({user: user.name, rememberMe});
     if (lifetime === 0) {
       // Logged-in lifetime 0: the login lasts this response only (1.9); nothing is stored.
-      if (old) await this.#destroy(ctx, 'login');
+      if (old) await this.#destroy(ctx, 'login', via);
       ctx.transientUser = {name: user.name, rememberMe};
       ctx.transientTrail = trail;
       return;
     }
-    await this.#create(ctx, user.name, rememberMe, trail, carry ? old : null);
+    await this.#create(ctx, user.name, rememberMe, trail, carry ? old : null, newSessionId(), via);
     await this.#capSessions(user.name, ctx.record!.key);
     this.#log('login', {
       user: user.name,
@@ -461,7 +461,8 @@ export class SessionEngine {
     rememberMe: boolean,
     trail: string[],
     carryFrom: SessionRecord | null,
-    sid: string = newSessionId()
+    sid: string = newSessionId(),
+    loginMethod?: string
   ): Promise<void> {
     const now = this.now();
     const lifetime = this.#lifetimeFor(user === null ? null : {user, rememberMe});
@@ -477,10 +478,13 @@ export class SessionEngine {
       createdAt: now,
       expiresAt: this.#capExpiry(expiryFor(now, lifetime), {user, rememberMe, createdAt: now}),
     };
+    if (loginMethod !== undefined) record.loginMethod = loginMethod;
     const old = ctx.record;
     // The new record replaces the old one (a login rotates the id): a change of user in the old
-    // one ends here, with its one end record.
-    if (old?.suTarget && old.user) await this.#audit(ctx, 'su_end_login', old.user, old.suTarget);
+    // one ends here, with its one end record, naming the login that ended it.
+    if (old?.suTarget && old.user) {
+      await this.#audit(ctx, 'su_end_login', old.user, old.suTarget, loginMethod);
+    }
     const oldKey = old?.key ?? null;
     await this.store.insert(record, oldKey);
     ctx.record = record;
@@ -494,11 +498,18 @@ export class SessionEngine {
     await this.bus.publish(record.key);
   }
 
-  async #destroy(ctx: SessionContext, reason: keyof typeof SU_END_BY_REASON): Promise<void> {
+  // `method`: the end record's login method (a login names its own), by default the session's.
+  async #destroy(
+    ctx: SessionContext,
+    reason: keyof typeof SU_END_BY_REASON,
+    method = ctx.record?.loginMethod
+  ): Promise<void> {
     const r = ctx.record;
     if (!r) return;
     // However a session ends, a change of user in it gets exactly one end record.
-    if (r.suTarget && r.user) await this.#audit(ctx, SU_END_BY_REASON[reason], r.user, r.suTarget);
+    if (r.suTarget && r.user) {
+      await this.#audit(ctx, SU_END_BY_REASON[reason], r.user, r.suTarget, method);
+    }
     await this.store.destroy(r.key);
     ctx.record = null;
     ctx.sid = null;
@@ -518,7 +529,14 @@ export class SessionEngine {
     }
   }
 
-  async #audit(ctx: SessionContext, action: AuditEntry['action'], actor: string, target: string) {
+  // `method`: the login method the record names; by default how the session was logged in.
+  async #audit(
+    ctx: SessionContext,
+    action: AuditEntry['action'],
+    actor: string,
+    target: string,
+    method = ctx.record?.loginMethod
+  ) {
     const entry: AuditEntry = {
       at: this.now(),
       action,
@@ -527,6 +545,7 @@ export class SessionEngine {
       address: ctx.request.address,
       session: ctx.record ? sessionRef(ctx.record.key) : '',
     };
+    if (method !== undefined) entry.method = method;
     await this.store.appendAudit(entry);
     this.#log('audit', {...entry});
   }

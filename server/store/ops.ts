@@ -71,11 +71,11 @@ export function isLive(record: SessionRecord, now: number): boolean {
  * so no address. The session ref is {@link sessionRef}, as everywhere.
  */
 export function suEndEntry(
-  r: Pick<SessionRecord, 'key' | 'user' | 'suTarget'>,
+  r: Pick<SessionRecord, 'key' | 'user' | 'suTarget' | 'loginMethod'>,
   action: SuEndAction,
   at: number
 ): AuditEntry {
-  return {
+  const entry: AuditEntry = {
     at,
     action,
     actor: r.user ?? '',
@@ -83,4 +83,6 @@ export function suEndEntry(
     address: '',
     session: sessionRef(r.key),
   };
+  if (r.loginMethod) entry.method = r.loginMethod;
+  return entry;
 }

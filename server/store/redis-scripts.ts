@@ -39,15 +39,21 @@ local function endSu(key, action, at)
   if not s then return end
   local cut = string.find(s, '\\0', 1, true)
   if not cut then return end
+  local target, method = string.sub(s, cut + 1), nil
+  local cut2 = string.find(target, '\\0', 1, true)
+  if cut2 then
+    method = string.sub(target, cut2 + 1)
+    target = string.sub(target, 1, cut2 - 1)
+  end
   redis.call('RPUSH', A, cjson.encode({at = tonumber(at), action = action,
-    actor = string.sub(s, 1, cut - 1), target = string.sub(s, cut + 1), address = '',
-    session = string.sub(key, 1, 12)}))
+    actor = string.sub(s, 1, cut - 1), target = target, address = '',
+    session = string.sub(key, 1, 12), method = method}))
 end
 `;
 
 /**
  * KEYS: bucket, record. ARGV: key, json, expiresAt, user ('' = anonymous), switched
- * (`<user>\0<target>`, '' = none). Returns 1.
+ * (`<user>\0<target>[\0<login method>]`, '' = none). Returns 1.
  */
 export const INSERT = `${PRELUDE}
 unindex(ARGV[1])

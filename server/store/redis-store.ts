@@ -481,9 +481,13 @@ function callNamed(target: object, name: WriteCommand, args: string[]): unknown 
   return method.apply(target, args);
 }
 
-/** The `su` index value of a record: `<user>\0<target>` while switched, else ''. */
+/**
+ * The `su` index value of a record: `<user>\0<target>` while switched, with `\0<login method>`
+ * when the session knows how its user logged in (the end records name it), else ''.
+ */
 function switched(r: SessionRecord): string {
-  return r.user && r.suTarget ? `${r.user}\0${r.suTarget}` : '';
+  if (!r.user || !r.suTarget) return '';
+  return r.loginMethod ? `${r.user}\0${r.suTarget}\0${r.loginMethod}` : `${r.user}\0${r.suTarget}`;
 }
 
 /** Keys by the bucket they belong to. */

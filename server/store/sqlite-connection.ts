@@ -4,8 +4,8 @@ import Database from 'better-sqlite3';
 import {MoinError, isMoinError} from '../../shared/index.js';
 import type {JobOutcome} from './sqlite-group-commit.js';
 import {migrate} from './sqlite-schema.js';
-import type {SessionRow} from './sqlite-schema.js';
-import type {AuditEntry, SessionSummary} from './types.js';
+import type {AuditRow, SessionRow} from './sqlite-schema.js';
+import type {SessionSummary} from './types.js';
 
 /** How a connection is opened. */
 export interface ConnectionSettings {
@@ -22,6 +22,7 @@ export interface DeletedRow {
   key: string;
   user: string | null;
   su: string | null;
+  method: string | null;
   rank: number;
 }
 
@@ -38,17 +39,17 @@ export interface Connection {
   /** issue 10b: a user's live sessions past the newest N, with their change of user. */
   oldestOfUser: Database.Statement<
     [string, number, string, number],
-    {key: string; user: string; su: string | null}
+    {key: string; user: string; su: string | null; method: string | null}
   >;
   /** Deletes up to N expired sessions (by the expiry index) and returns them; `rank`: expires. */
   purgeChunk: Database.Statement<[number, number], DeletedRow>;
   /** Deletes up to N sessions of a user (by the user index) and returns them; `rank`: created. */
   revokeChunk: Database.Statement<[string, number], DeletedRow>;
   freePages: Database.Statement<[], number>;
-  appendAudit: Database.Statement<[AuditEntry]>;
+  appendAudit: Database.Statement<[AuditRow]>;
   addSecret: Database.Statement<[string, Buffer]>;
   getSecret: Database.Statement<[string], Buffer>;
-  listAudit: Database.Statement<[], AuditEntry>;
+  listAudit: Database.Statement<[], AuditRow>;
   ping: Database.Statement<[], number>;
   dataVersion: Database.Statement<[], number>;
   /** Runs `begin`, the write jobs, then `finish`, in one BEGIN IMMEDIATE … COMMIT (see GroupCommit). */
@@ -60,7 +61,7 @@ export interface Connection {
 /** Bytes the WAL file is truncated to after a checkpoint. */
 const JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024;
 
-const COLUMNS = 'key, user, su, remember, trail, data, ops, rev, created, expires';
+const COLUMNS = 'key, user, su, remember, trail, data, ops, rev, created, expires, method';
 // The full key never leaves SQL in a listing: only its first 12 characters, as `ref`.
 const SUMMARY = `SELECT substr(key, 1, 12) AS ref, user, su AS suTarget,
   json_array_length(trail) AS trailLength, created AS createdAt, expires AS expiresAt FROM sessions`;
@@ -103,38 +104,39 @@ function prepare(db: Database.Database): Connection {
     get: db.prepare(`SELECT ${COLUMNS} FROM sessions WHERE key = ? AND expires > ?`),
     insert: db.prepare(
       `INSERT OR REPLACE INTO sessions (${COLUMNS}) VALUES
-       (@key, @user, @su, @remember, @trail, @data, @ops, @rev, @created, @expires)`
+       (@key, @user, @su, @remember, @trail, @data, @ops, @rev, @created, @expires, @method)`
     ),
     update: db.prepare(
       `UPDATE sessions SET user = @user, su = @su, remember = @remember, trail = @trail,
-       data = @data, ops = @ops, rev = @rev, created = @created, expires = @expires WHERE key = @key`
+       data = @data, ops = @ops, rev = @rev, created = @created, expires = @expires, method = @method
+       WHERE key = @key`
     ),
     destroy: db.prepare('DELETE FROM sessions WHERE key = ?'),
     list: db.prepare(`${SUMMARY} WHERE expires > ? ORDER BY created, key`),
     listUser: db.prepare(`${SUMMARY} WHERE expires > ? AND user = ? ORDER BY created, key`),
     count: db.prepare<[number], number>('SELECT count(*) FROM sessions WHERE expires > ?').pluck(),
     oldestOfUser: db.prepare(
-      `SELECT key, user, su FROM sessions WHERE user = ? AND expires > ?
+      `SELECT key, user, su, method FROM sessions WHERE user = ? AND expires > ?
        ORDER BY key = ? DESC, created DESC, key DESC LIMIT -1 OFFSET ?`
     ),
     // The chunk statements pick their rows in index order (expires, rowid / user, rowid).
     purgeChunk: db.prepare(
       `DELETE FROM sessions WHERE rowid IN
        (SELECT rowid FROM sessions WHERE expires <= ? ORDER BY expires, rowid LIMIT ?)
-       RETURNING key, user, su, expires AS rank`
+       RETURNING key, user, su, method, expires AS rank`
     ),
     revokeChunk: db.prepare(
       `DELETE FROM sessions WHERE rowid IN
        (SELECT rowid FROM sessions WHERE user = ? ORDER BY rowid LIMIT ?)
-       RETURNING key, user, su, created AS rank`
+       RETURNING key, user, su, method, created AS rank`
     ),
     freePages: db.prepare<[], number>('PRAGMA freelist_count').pluck(),
     appendAudit: db.prepare(
-      `INSERT INTO audit (at, action, actor, target, address, session)
-       VALUES (@at, @action, @actor, @target, @address, @session)`
+      `INSERT INTO audit (at, action, actor, target, address, session, method)
+       VALUES (@at, @action, @actor, @target, @address, @session, @method)`
     ),
     listAudit: db.prepare(
-      'SELECT at, action, actor, target, address, session FROM audit ORDER BY id'
+      'SELECT at, action, actor, target, address, session, method FROM audit ORDER BY id'
     ),
     addSecret: db.prepare('INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)'),
     getSecret: db.prepare<[string], Buffer>('SELECT value FROM secrets WHERE name = ?').pluck(),

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import {MoinError} from '../../shared/index.js';
-import type {SessionRecord} from './types.js';
+import type {AuditEntry, SessionRecord} from './types.js';
 
 /** The schema version this code writes, kept in `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 // MIGRATIONS[i] moves a file from version i to i + 1. Append new steps; never edit a shipped one,
 // because files out there already ran it.
@@ -36,6 +36,9 @@ const MIGRATIONS: readonly string[] = [
      name  TEXT PRIMARY KEY NOT NULL,
      value BLOB NOT NULL
    );`,
+  // Issue 13: the login method of a session, and the method an audit record names (NULL: unknown).
+  `ALTER TABLE sessions ADD COLUMN method TEXT;
+   ALTER TABLE audit ADD COLUMN method TEXT;`,
 ];
 
 /**
@@ -76,6 +79,7 @@ export interface SessionRow {
   rev: number;
   created: number;
   expires: number;
+  method: string | null;
 }
 
 /** A row as a record. */
@@ -91,6 +95,7 @@ export function toRecord(row: SessionRow): SessionRecord {
     rev: row.rev,
     createdAt: row.created,
     expiresAt: row.expires,
+    ...(row.method === null ? {} : {loginMethod: row.method}),
   };
 }
 
@@ -110,5 +115,20 @@ export function toRow(r: SessionRecord): SessionRow {
     rev: r.rev,
     created: r.createdAt,
     expires: r.expiresAt,
+    method: r.loginMethod ?? null,
   };
+}
+
+/** An `audit` row as SQLite returns it (`method` NULL when the record names none). */
+export type AuditRow = Omit<AuditEntry, 'method'> & {method: string | null};
+
+/** An audit record as a row. */
+export function toAuditRow(e: AuditEntry): AuditRow {
+  return {...e, method: e.method ?? null};
+}
+
+/** A row as an audit record. */
+export function toAuditEntry(row: AuditRow): AuditEntry {
+  const {method, ...rest} = row;
+  return method === null ? rest : {...rest, method};
 }

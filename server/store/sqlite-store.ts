@@ -9,7 +9,7 @@ import type {Connection, ConnectionSettings, DeletedRow} from './sqlite-connecti
 import {GroupCommit} from './sqlite-group-commit.js';
 import type {CommitInfo, JobOutcome} from './sqlite-group-commit.js';
 import {RecordCache} from './record-cache.js';
-import {toRecord, toRow} from './sqlite-schema.js';
+import {toAuditEntry, toAuditRow, toRecord, toRow} from './sqlite-schema.js';
 import type {
   AuditEntry,
   MutateResult,
@@ -291,7 +291,7 @@ export class SqliteStore implements SessionStore {
 
   appendAudit(entry: AuditEntry): Promise<void> {
     return this.#write(() => {
-      this.#conn.appendAudit.run(entry);
+      this.#conn.appendAudit.run(toAuditRow(entry));
       this.#batchWrote = true;
     });
   }
@@ -305,7 +305,7 @@ export class SqliteStore implements SessionStore {
   }
 
   listAudit(): Promise<AuditEntry[]> {
-    return this.#read(() => this.#conn.listAudit.all());
+    return this.#read(() => this.#conn.listAudit.all().map(toAuditEntry));
   }
 
   /**
@@ -376,9 +376,9 @@ export class SqliteStore implements SessionStore {
   #endSwitched(rows: readonly Omit<DeletedRow, 'rank'>[], action: SuEndAction, at: number): void {
     for (const row of rows) {
       if (row.su === null || row.user === null) continue;
-      this.#conn.appendAudit.run(
-        suEndEntry({key: row.key, user: row.user, suTarget: row.su}, action, at)
-      );
+      const r = {key: row.key, user: row.user, suTarget: row.su};
+      const loginMethod = row.method === null ? {} : {loginMethod: row.method};
+      this.#conn.appendAudit.run(toAuditRow(suEndEntry({...r, ...loginMethod}, action, at)));
     }
   }
 

@@ -32,6 +32,11 @@ export interface SessionRecord {
   createdAt: number;
   /** ms since epoch; the session is gone at and after this time. */
   expiresAt: number;
+  /**
+   * issue 13: the login method that logged the real user in (`users_file`, `moin`, `given`,
+   * `backend`); absent while anonymous and in sessions stored before it was kept.
+   */
+  loginMethod?: string;
 }
 
 /** One atomic change to a session. */
@@ -74,6 +79,11 @@ export interface AuditEntry {
   address: string;
   /** First 12 characters of the session's store key (never the id). */
   session: string;
+  /**
+   * issue 13: the login method behind the record: how the superuser's session was logged in, and
+   * for `su_end_login` the method of the login that replaced it. Absent when not known.
+   */
+  method?: string;
 }
 
 /**

@@ -1,5 +1,11 @@
 import {GivenMethod} from './given-method.js';
-import type {HeaderSignOn, LoginMethod, UserDirectory, UserInfo} from './types.js';
+import type {
+  CredentialsChange,
+  HeaderSignOn,
+  LoginMethod,
+  UserDirectory,
+  UserInfo,
+} from './types.js';
 import {byName, searchUsers} from './search-users.js';
 
 /**
@@ -17,6 +23,11 @@ export class AuthChain implements UserDirectory {
     if (methods.length === 0) throw new Error('the auth chain needs at least one method');
     this.methods = methods;
     this.headerSignOn = methods.find((m) => m instanceof GivenMethod) ?? null;
+  }
+
+  /** Resolves once every method is ready (a wiki's user directory has built its index). */
+  async ready(): Promise<void> {
+    await Promise.all(this.methods.map((m) => m.ready?.()));
   }
 
   /** The method that decides for a name, with its answer. */
@@ -57,11 +68,13 @@ export class AuthChain implements UserDirectory {
   }
 
   /** Listens to every method; a change in a method that does not own the name is ignored. */
-  onCredentialsChanged(listener: (name: string, method: string) => void): void {
+  onCredentialsChanged(
+    listener: (name: string, change: CredentialsChange, method: string) => void
+  ): void {
     for (const method of this.methods) {
-      method.onCredentialsChanged?.((name) => {
+      method.onCredentialsChanged?.((name, change) => {
         const o = this.owner(name);
-        if (!o || o.method === method) listener(name, method.method);
+        if (!o || o.method === method) listener(name, change, method.method);
       });
     }
   }

@@ -1,13 +1,14 @@
 import {randomBytes} from 'node:crypto';
-import {readdirSync, readFileSync, statSync, watch, type FSWatcher} from 'node:fs';
+import {readdirSync, statSync, watch, type FSWatcher} from 'node:fs';
 import {readdir, readFile, stat} from 'node:fs/promises';
 import {join} from 'node:path';
 import {stampOf} from './file-stamp.js';
 import {MAX_PASSWORD_LENGTH} from './file-user-directory.js';
 import {PASSLIB_DEFAULT_ROUNDS, verifyMoinPassword} from './moin-password.js';
-import {MOIN_USER_ID, parseMoinUserFile} from './moin-user-file.js';
+import {LOGIN_KEYS, MOIN_USER_ID, parseMoinUserFile} from './moin-user-file.js';
+import {readFilesParallel} from './read-files-parallel.js';
 import {Sha512CryptPool} from './sha512-crypt-pool.js';
-import type {LoginMethod, UserInfo} from './types.js';
+import type {CredentialsChange, LoginMethod, UserInfo} from './types.js';
 import {byName, searchUsers} from './search-users.js';
 
 /** A changed file is read once it has been quiet this long (1.9 writes in place, line by line). */
@@ -37,10 +38,12 @@ export interface MoinUserDirectoryOptions {
 
 /**
  * A MoinMoin 1.9 `data/user` directory, read only (`{"method": "moin", "user_dir": …}`). Every
- * profile is read once at start-up into a name index; afterwards only files the kernel reports as
- * changed (fs.watch, plus a sweep of the directory's mtime every 2 s) are read again, once they have
- * been quiet for 150 ms and are whole. A login is one map look-up and one password check. A changed
- * `enc_password`, a `disabled=1` or a rename is reported to {@link onCredentialsChanged} listeners.
+ * profile is read once at start-up into a name index, by a few reader threads (see
+ * read-files-parallel.ts; {@link ready} resolves when the index is built, and logins wait for it);
+ * afterwards only files the kernel reports as changed (fs.watch, plus a sweep of the directory's
+ * mtime every 2 s) are read again, once they have been quiet for 150 ms and are whole. A login is
+ * one map look-up and one password check. A changed `enc_password`, a `disabled=1` or a rename is
+ * reported to {@link onCredentialsChanged} listeners.
  */
 export class MoinUserDirectory implements LoginMethod {
   readonly method = 'moin';
@@ -50,7 +53,7 @@ export class MoinUserDirectory implements LoginMethod {
   readonly #crypt = new Sha512CryptPool();
   #byName = new Map<string, Entry>();
   #byId = new Map<string, Entry>();
-  #listeners: ((name: string) => void)[] = [];
+  #listeners: ((name: string, change: CredentialsChange) => void)[] = [];
   #dirty = new Map<string, number>(); // id -> first seen dirty (ms)
   #timer: NodeJS.Timeout | null = null;
   #watcher: FSWatcher | null = null;
@@ -58,6 +61,10 @@ export class MoinUserDirectory implements LoginMethod {
   #dirStamp = '';
   #closed = false;
   #dummy: string;
+  /** Resolves once the start-up index is built; until then no change is read and no sweep runs. */
+  readonly #ready: Promise<void>;
+  #building = true;
+  #rescanWanted = false;
 
   constructor(dir: string, options: MoinUserDirectoryOptions = {}) {
     this.dir = dir;
@@ -70,17 +77,9 @@ export class MoinUserDirectory implements LoginMethod {
       throw new MoinUserDirError(`user_dir: ${dir}: ${(err as Error).message}`);
     }
     this.#dirStamp = stampOf(this.dir);
-    for (const id of ids.sort()) {
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(join(dir, id));
-      } catch {
-        continue; // removed meanwhile
-      }
-      const rec = parseMoinUserFile(bytes);
-      if (rec) this.#put({id, name: rec.name, enc: rec.encPassword, disabled: rec.disabled});
-      else this.#mark(id); // being written right now: read it again once it is whole
-    }
+    // The watch starts first, so a file the wiki writes while the index is built is read again
+    // once it is built (changes are held back until then: a stale read never wins).
+    this.#ready = this.#build(ids.sort());
     this.#dummy = `{PASSLIB}$6$rounds=${PASSLIB_DEFAULT_ROUNDS}$${randomBytes(12).toString('base64').replace(/\+/g, '.')}$${'.'.repeat(86)}`;
     try {
       this.#watcher = watch(dir, {persistent: false}, (_type, file) => {
@@ -95,9 +94,35 @@ export class MoinUserDirectory implements LoginMethod {
       this.#watcher = null; // no inotify here: the sweep still sees new and removed files
     }
     this.#sweep = setInterval(() => {
-      if (stampOf(this.dir) !== this.#dirStamp) void this.#rescan();
+      if (!this.#building && stampOf(this.dir) !== this.#dirStamp) void this.#rescan();
     }, SWEEP_MS);
     this.#sweep.unref();
+  }
+
+  /** Resolves once every profile is indexed (`get` and `list` answer for the whole directory). */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  async #build(ids: string[]): Promise<void> {
+    let files: (Buffer | null)[];
+    try {
+      files = await readFilesParallel(this.dir, ids);
+    } catch (err) {
+      this.#warn(`user_dir: ${this.dir}: ${(err as Error).message}; reading again`);
+      for (const id of ids) this.#dirty.set(id, performance.now());
+      files = [];
+    }
+    files.forEach((bytes, i) => {
+      const id = ids[i]!;
+      if (bytes === null) return; // removed meanwhile
+      const rec = parseMoinUserFile(bytes, LOGIN_KEYS);
+      if (rec) this.#put({id, name: rec.name, enc: rec.encPassword, disabled: rec.disabled});
+      else this.#dirty.set(id, performance.now()); // being written: read it once it is whole
+    });
+    this.#building = false;
+    if (this.#rescanWanted) void this.#rescan();
+    if (this.#dirty.size > 0) this.#schedule(SETTLE_MS);
   }
 
   /** How many accounts are indexed. */
@@ -111,6 +136,7 @@ export class MoinUserDirectory implements LoginMethod {
   }
 
   async verify(name: string, password: string): Promise<UserInfo | undefined> {
+    if (this.#building) await this.#ready;
     if (typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH) return undefined;
     const e = typeof name === 'string' ? this.#byName.get(name) : undefined;
     // Unknown names cost one sha512_crypt at passlib's default rounds, like most 1.9 accounts.
@@ -131,12 +157,13 @@ export class MoinUserDirectory implements LoginMethod {
       .sort(byName);
   }
 
-  onCredentialsChanged(listener: (name: string) => void): void {
+  onCredentialsChanged(listener: (name: string, change: CredentialsChange) => void): void {
     this.#listeners.push(listener);
   }
 
   /** Resolves once no changed file is waiting to be read (tests, `users list`). */
   async settled(): Promise<void> {
+    await this.#ready;
     while (this.#dirty.size > 0 && !this.#closed) await new Promise((r) => setTimeout(r, 20));
   }
 
@@ -182,7 +209,7 @@ export class MoinUserDirectory implements LoginMethod {
   }
 
   #schedule(ms: number): void {
-    if (this.#timer || this.#closed) return;
+    if (this.#timer || this.#closed || this.#building) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
       void this.#flush();
@@ -191,6 +218,10 @@ export class MoinUserDirectory implements LoginMethod {
   }
 
   async #rescan(): Promise<void> {
+    if (this.#building) {
+      this.#rescanWanted = true;
+      return;
+    }
     this.#dirStamp = stampOf(this.dir);
     let ids: string[];
     try {
@@ -212,7 +243,7 @@ export class MoinUserDirectory implements LoginMethod {
       if (!s) {
         this.#dirty.delete(id);
         const gone = this.#remove(id);
-        if (gone) this.#emit(gone.name);
+        if (gone) this.#emit(gone.name, this.#byName.has(gone.name) ? 'passwd' : 'removed');
         continue;
       }
       // Written less than SETTLE_MS ago: the wiki may still be writing; look again later.
@@ -221,7 +252,7 @@ export class MoinUserDirectory implements LoginMethod {
       const after = await stat(file).catch(() => null);
       const rec =
         bytes && after && after.mtimeMs === s.mtimeMs && after.size === bytes.length
-          ? parseMoinUserFile(bytes)
+          ? parseMoinUserFile(bytes, LOGIN_KEYS)
           : null;
       if (!rec) {
         const since = this.#dirty.get(id)!;
@@ -243,13 +274,15 @@ export class MoinUserDirectory implements LoginMethod {
     if (old) this.#remove(e.id);
     this.#put(e);
     if (!old) return;
-    // A new password, a disable or a rename ends the sessions of the name that had them.
-    if (old.name !== e.name || old.enc !== e.enc || (e.disabled && !old.disabled)) {
-      this.#emit(old.name);
-    }
+    // A new password, a disable or a rename ends the sessions of the name that had them, saying
+    // which (a rename: the old name is gone, unless another file of that name took it over).
+    if (old.name !== e.name) {
+      this.#emit(old.name, this.#byName.has(old.name) ? 'passwd' : 'removed');
+    } else if (e.disabled && !old.disabled) this.#emit(old.name, 'disabled');
+    else if (old.enc !== e.enc) this.#emit(old.name, 'passwd');
   }
 
-  #emit(name: string): void {
-    for (const l of this.#listeners) l(name);
+  #emit(name: string, change: CredentialsChange): void {
+    for (const l of this.#listeners) l(name, change);
   }
 }

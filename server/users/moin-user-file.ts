@@ -21,9 +21,13 @@ const UTF8 = new TextDecoder('utf-8', {fatal: true});
  * `key[]=a<TAB>b`, dicts as `key{}=k:v<TAB>k2:v2`, utf-8). Returns null while the file is not whole:
  * 1.9 writes it in place, so a reader can see a prefix. Whole means valid utf-8, ending in a newline,
  * with a non-empty `name=` line (1.9 always writes one, after `disabled=` and `enc_password=`,
- * because keys are sorted).
+ * because keys are sorted). `only`: decode just these keys into `fields` (the start-up index needs
+ * `name`, `enc_password` and `disabled` of 50,000 files; the rest is skipped unparsed).
  */
-export function parseMoinUserFile(bytes: Uint8Array): MoinUserRecord | null {
+export function parseMoinUserFile(
+  bytes: Uint8Array,
+  only?: ReadonlySet<string>
+): MoinUserRecord | null {
   let text: string;
   try {
     text = UTF8.decode(bytes);
@@ -38,9 +42,12 @@ export function parseMoinUserFile(bytes: Uint8Array): MoinUserRecord | null {
     const eq = line.indexOf('=');
     if (eq <= 0) continue; // 1.9 skips lines it cannot split
     const key = line.slice(0, eq);
+    const kind = key.endsWith('[]') ? 'list' : key.endsWith('{}') ? 'dict' : 'plain';
+    const base = kind === 'plain' ? key : key.slice(0, -2);
+    if (only && !only.has(base)) continue;
     const value = line.slice(eq + 1);
-    if (key.endsWith('[]')) fields[key.slice(0, -2)] = value === '' ? [] : value.split('\t');
-    else if (key.endsWith('{}')) fields[key.slice(0, -2)] = decodeDict(value);
+    if (kind === 'list') fields[base] = value === '' ? [] : value.split('\t');
+    else if (kind === 'dict') fields[base] = decodeDict(value);
     else fields[key] = value;
   }
   const name = fields['name'];
@@ -56,6 +63,9 @@ export function parseMoinUserFile(bytes: Uint8Array): MoinUserRecord | null {
     fields,
   };
 }
+
+/** The keys {@link parseMoinUserFile} needs for a login: `parseMoinUserFile(bytes, LOGIN_KEYS)`. */
+export const LOGIN_KEYS: ReadonlySet<string> = new Set(['name', 'enc_password', 'disabled']);
 
 function decodeDict(value: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,3 +1,6 @@
+/** How an account changed outside moin-session (issue 10): `su_end_<change>` in the audit log. */
+export type CredentialsChange = 'passwd' | 'disabled' | 'removed';
+
 /** A user as the session service sees it. */
 export interface UserInfo {
   name: string;
@@ -22,6 +25,11 @@ export interface UserDirectory {
   search(prefix: string, limit: number): UserInfo[];
   /** Sign-on by a header a trusted front proxy sets, when the directory has it (`given`). */
   readonly headerSignOn?: HeaderSignOn | null;
+  /**
+   * Resolves once `get`, `search` and `list` answer for every account (a wiki's user directory
+   * builds its index after the constructor returns). Absent: ready at once.
+   */
+  ready?(): Promise<void>;
   close(): void;
 }
 
@@ -49,7 +57,8 @@ export interface LoginMethod extends UserDirectory {
   list(): UserInfo[];
   /**
    * Registers a listener called with a user's name when the method sees that user's password
-   * change or the user disabled by someone else (the wiki): their sessions are to end.
+   * change, the user disabled or the account gone, by someone else (the wiki): their sessions are
+   * to end, and `change` says why (the audit end record, as `users passwd/disable/remove` write).
    */
-  onCredentialsChanged?(listener: (name: string) => void): void;
+  onCredentialsChanged?(listener: (name: string, change: CredentialsChange) => void): void;
 }

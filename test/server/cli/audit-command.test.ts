@@ -30,4 +30,10 @@ describe('formatAuditEntry', () => {
     expect(multi).not.toContain('\n');
     expect(multi).toContain('"Eve\\n2026-12-01T00:00:00.000Z su_end"');
   });
+
+  it('ends the line with the login method the entry names', () => {
+    expect(formatAuditEntry({...entry, method: 'moin'})).toBe(
+      '2026-12-01T12:00:00.000Z su_start Admin → Bob 203.0.113.9 session=abcdefghijkl method=moin'
+    );
+  });
 });

@@ -221,7 +221,7 @@ describe('moin-session sessions', {timeout: 60_000}, () => {
 });
 
 describe('moin-session audit', {timeout: 60_000}, () => {
-  it('prints one line per change-user record: time, action, actor → target, address', async () => {
+  it('prints one line per change-user record: time, action, actor → target, address, method', async () => {
     fx = await test.fixture({superuser: ['Admin']});
     await withUsers();
     const served = await test.serve(['--config', fx.config], fx.dir.path);
@@ -236,7 +236,7 @@ describe('moin-session audit', {timeout: 60_000}, () => {
     const lines = r.stdout.trimEnd().split('\n');
     const shape = (action: string, target: string) =>
       new RegExp(
-        `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z ${action} Admin → ${target} 127\\.0\\.0\\.1 session=[A-Za-z0-9_-]{12}$`
+        `^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z ${action} Admin → ${target} 127\\.0\\.0\\.1 session=[A-Za-z0-9_-]{12} method=users_file$`
       );
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(shape('su_start', 'Bob'));

@@ -111,6 +111,36 @@ describe('SqliteStore', () => {
       expect(await open().get('k1', now)).toMatchObject({trail: ['A']});
     });
 
+    it('upgrades a version 2 file: its sessions and audit records read on, with no login method', async () => {
+      const first = open();
+      await first.insert(session('k1', {user: 'Ann', suTarget: 'Bob'}));
+      await first.appendAudit({
+        at: now,
+        action: 'su_start',
+        actor: 'Ann',
+        target: 'Bob',
+        address: '127.0.0.1',
+        session: 'abcdefghijkl',
+      });
+      await first.close();
+      opened.splice(0);
+      // What a version 2 file looks like: the issue 13 columns not there yet.
+      const db = new Database(file);
+      db.exec('ALTER TABLE sessions DROP COLUMN method; ALTER TABLE audit DROP COLUMN method');
+      db.pragma('user_version = 2');
+      db.close();
+      const again = open();
+      const r = await again.get('k1', now);
+      expect(r).toMatchObject({user: 'Ann', suTarget: 'Bob'});
+      expect(r).not.toHaveProperty('loginMethod');
+      expect((await again.listAudit())[0]).not.toHaveProperty('method');
+      await again.revokeUser('Ann');
+      expect((await again.listAudit()).map((e) => [e.action, e.method])).toEqual([
+        ['su_start', undefined],
+        ['su_end_revoked', undefined],
+      ]);
+    });
+
     it('refuses a file written by a newer schema, naming the file', async () => {
       open();
       await opened.pop()?.close();

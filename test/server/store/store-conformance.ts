@@ -445,6 +445,28 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(await store.trimUser('Ann', 2, T0)).toEqual([]);
       });
 
+      // issue 13: the session keeps its login method, and the store's own end records name it.
+      it('keeps the login method of a session and names it in the end records it writes', async () => {
+        const long = {expiresAt: T0 + 3 * HOUR};
+        const sw = {suTarget: 'Bob', ...long};
+        const rev = await stored(record('r', {user: 'Ann', loginMethod: 'moin', ...sw}));
+        expect((await store.get(rev, T0))?.loginMethod).toBe('moin');
+        await stored(record('e', {user: 'Ann', suTarget: 'Eve', loginMethod: 'given'}));
+        await stored(record('c1', {user: 'Cy', loginMethod: 'backend', ...sw}));
+        const keep = await stored(record('c2', {user: 'Cy', createdAt: T0 + 1, ...long}));
+        await stored(record('old', {user: 'Old', ...sw}));
+        expect(await store.purgeExpired(T0 + 2 * HOUR)).toBe(1);
+        expect(await store.revokeUser('Ann', 'passwd', T0 + 2 * HOUR)).toEqual([rev]);
+        expect(await store.trimUser('Cy', 1, T0 + 2 * HOUR, keep)).toHaveLength(1);
+        expect(await store.revokeUser('Old')).toHaveLength(1);
+        expect((await store.listAudit()).map((e) => [e.action, e.method ?? null])).toEqual([
+          ['su_end_expired', 'given'],
+          ['su_end_passwd', 'moin'],
+          ['su_end_capped', 'backend'],
+          ['su_end_revoked', null],
+        ]);
+      });
+
       it('trimUser never ends the session it is told is the newest, whatever the order says', async () => {
         // Three logins in one millisecond: the order by key would pick any of them.
         const keys = [];
@@ -485,6 +507,12 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
           entry(2, 'su_end_logout'),
           entry(3, 'su_end_revoked'),
         ];
+        for (const e of entries) await store.appendAudit(e);
+        expect(await store.listAudit()).toEqual(entries);
+      });
+
+      it('keeps the login method an entry names, and no method on one that names none', async () => {
+        const entries = [{...entry(0, 'su_start'), method: 'given'}, entry(1, 'su_return')];
         for (const e of entries) await store.appendAudit(e);
         expect(await store.listAudit()).toEqual(entries);
       });

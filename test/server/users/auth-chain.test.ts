@@ -27,6 +27,7 @@ async function both(order: 'moin-first' | 'file-first') {
   await file.add('Alice', 'file-pw');
   await file.add('Zed', 'zed-pw');
   const moin = new MoinUserDirectory(dir.file('user'));
+  await moin.ready();
   chain = new AuthChain(order === 'moin-first' ? [moin, file] : [file, moin]);
   return chain;
 }

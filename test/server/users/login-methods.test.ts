@@ -36,7 +36,9 @@ async function moinDir(): Promise<{method: MoinUserDirectory; cleanup: () => Pro
       )
     )
   );
-  return {method: new MoinUserDirectory(dir.file('user')), cleanup: dir.cleanup};
+  const method = new MoinUserDirectory(dir.file('user'));
+  await method.ready();
+  return {method, cleanup: dir.cleanup};
 }
 
 function given(): GivenMethod {
