@@ -455,10 +455,12 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         await stored(record('c1', {user: 'Cy', loginMethod: 'backend', ...sw}));
         const keep = await stored(record('c2', {user: 'Cy', createdAt: T0 + 1, ...long}));
         await stored(record('old', {user: 'Old', ...sw}));
+        // One millisecond apart: a store may merge its end records by time (Redis keeps one list
+        // per bucket), and the order asserted below is the order of these calls.
         expect(await store.purgeExpired(T0 + 2 * HOUR)).toBe(1);
-        expect(await store.revokeUser('Ann', 'passwd', T0 + 2 * HOUR)).toEqual([rev]);
-        expect(await store.trimUser('Cy', 1, T0 + 2 * HOUR, keep)).toHaveLength(1);
-        expect(await store.revokeUser('Old')).toHaveLength(1);
+        expect(await store.revokeUser('Ann', 'passwd', T0 + 2 * HOUR + 1)).toEqual([rev]);
+        expect(await store.trimUser('Cy', 1, T0 + 2 * HOUR + 2, keep)).toHaveLength(1);
+        expect(await store.revokeUser('Old', 'revoked', T0 + 2 * HOUR + 3)).toHaveLength(1);
         expect((await store.listAudit()).map((e) => [e.action, e.method ?? null])).toEqual([
           ['su_end_expired', 'given'],
           ['su_end_passwd', 'moin'],
