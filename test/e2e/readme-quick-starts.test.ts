@@ -84,8 +84,12 @@ describe('the README quick starts', {timeout: 90_000}, () => {
     expect(printed).toContain('added Carol\n');
     expect(printed).toMatch(/\nREF +USER +ACTING-AS +TRAIL +CREATED +EXPIRES\n/);
     expect(printed).toContain('ended 0 sessions of Alice\n');
-    expect(printed).toMatch(/ su_start Admin → Bob 127\.0\.0\.1 session=\S{12}\n/);
-    expect(printed).toMatch(/ su_return Admin → Bob 127\.0\.0\.1 session=\S{12}\n/);
+    expect(printed).toMatch(
+      / su_start Admin → Bob 127\.0\.0\.1 session=\S{12} method=users_file\n/
+    );
+    expect(printed).toMatch(
+      / su_return Admin → Bob 127\.0\.0\.1 session=\S{12} method=users_file\n/
+    );
     // Removing an account ends its sessions at once (none here).
     expect(printed).toMatch(/removed Carol\nended 0 sessions of Carol\n$/);
   });
