@@ -21,12 +21,17 @@ describeThrottleCounterConformance('redis', (options) => {
   });
 });
 
+/** A counter (5 per minute) under `prefix` on the suite's Redis, closed after the test. */
+function counterOn(prefix: string, url = suite.server.url): RedisThrottleCounter {
+  const c = new RedisThrottleCounter(url, {maxFailures: 5, windowMs: 60_000, prefix});
+  suite.open.push(c);
+  return c;
+}
+
 describe('RedisThrottleCounter', () => {
   it('shares the count between counters on one Redis (two instances)', async () => {
-    const options = {maxFailures: 5, windowMs: 60_000, prefix: 'shared:'};
-    const a = new RedisThrottleCounter(suite.server.url, options);
-    const b = new RedisThrottleCounter(suite.server.url, options);
-    suite.open.push(a, b);
+    const a = counterOn('shared:');
+    const b = counterOn('shared:');
     const waits = await Promise.all(
       Array.from({length: 60}, (_, i) => (i % 2 ? a : b).take(['login/n:Alice']))
     );
@@ -34,12 +39,7 @@ describe('RedisThrottleCounter', () => {
   });
 
   it('keeps each key bounded, in the {throttle} hash tag, with no name in it, expiring with its window', async () => {
-    const c = new RedisThrottleCounter(suite.server.url, {
-      maxFailures: 5,
-      windowMs: 60_000,
-      prefix: 'keys:',
-    });
-    suite.open.push(c);
+    const c = counterOn('keys:');
     const name = 'Alice-' + 'x'.repeat(500);
     expect(await c.take([`login/n:${name}`, 'login/a:192.0.2.1'])).toBe(0);
     const keys = await suite.raw.keys('keys:*');
@@ -54,12 +54,7 @@ describe('RedisThrottleCounter', () => {
   });
 
   it('deletes a key whose last attempt is given back', async () => {
-    const c = new RedisThrottleCounter(suite.server.url, {
-      maxFailures: 5,
-      windowMs: 60_000,
-      prefix: 'gone:',
-    });
-    suite.open.push(c);
+    const c = counterOn('gone:');
     expect(await c.take(['login/n:Alice'])).toBe(0);
     await c.end(['login/n:Alice'], true, ['login/n:Alice']);
     expect(await suite.raw.keys('gone:*')).toEqual([]);
@@ -70,11 +65,7 @@ describe('RedisThrottleCounter', () => {
 
   it('fails closed with store_unavailable when Redis cannot be reached', async () => {
     const port = await freePort();
-    const c = new RedisThrottleCounter(`redis://127.0.0.1:${port}`, {
-      maxFailures: 5,
-      windowMs: 60_000,
-    });
-    suite.open.push(c);
+    const c = counterOn('down:', `redis://127.0.0.1:${port}`);
     for (const attempt of [c.take(['login/n:Alice']), c.retryAfter(['login/n:Alice'])]) {
       const err: unknown = await attempt.catch((e: unknown) => e);
       expect(isMoinError(err) && err.code).toBe('store_unavailable');
