@@ -1,5 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {HttpClient, type HttpResponse} from '../../support/http-client.js';
+import {HttpClient, statusCounts} from '../../support/http-client.js';
 import {startCluster, type Cluster} from './cluster-harness.js';
 
 const LIMIT = 5;
@@ -22,11 +22,7 @@ function login(on: number, name: string, password: string, address: string) {
   );
 }
 
-function statuses(responses: HttpResponse[]): Record<number, number> {
-  const out: Record<number, number> = {};
-  for (const r of responses) out[r.status] = (out[r.status] ?? 0) + 1;
-  return out;
-}
+const statuses = statusCounts;
 
 describe('two instances on one Redis: the login throttle', () => {
   it('checks at most login_max_failures passwords for one name in total when guesses arrive at once on both', async () => {
