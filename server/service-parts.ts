@@ -1,4 +1,5 @@
 import type {Config} from '../shared/index.js';
+import type {ThrottleCounter} from './http/throttle-counter.js';
 import type {SessionBus} from './bus/types.js';
 import type {Logger} from './log.js';
 import type {Metrics} from './metrics.js';
@@ -18,6 +19,8 @@ export interface ServiceParts {
   metrics: Metrics;
   /** Visit rate limits per session, shared by the WebSocket and `POST /api/trail`. */
   visitBuckets: SessionBuckets;
+  /** Where the login throttles count (shared across instances on a Redis store). */
+  throttleCounter: ThrottleCounter;
   /** The package root: index.html and dist/client live under it. */
   root: string;
 }

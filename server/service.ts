@@ -2,6 +2,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {Duplex} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 import {resolveConfig, type Config} from '../shared/index.js';
+import {backendFor} from './backends/index.js';
 import {createBus} from './bus/create-bus.js';
 import type {SessionBus} from './bus/types.js';
 import {answerClientError} from './http/client-error.js';
@@ -113,6 +114,11 @@ export function createSessionService(
     log: (event, fields) => logger.info({event, ...fields}, event),
   });
   const visitBuckets = new SessionBuckets(resolved.visit_rate, resolved.visit_burst);
+  const throttleCounter = backendFor(resolved.store).openThrottle(resolved, {
+    maxFailures: resolved.login_max_failures,
+    windowMs: resolved.login_window_seconds * 1000,
+    ...(options.now ? {now: options.now} : {}),
+  });
   const parts: ServiceParts = {
     config: resolved,
     engine,
@@ -123,6 +129,7 @@ export function createSessionService(
     metrics,
     root,
     visitBuckets,
+    throttleCounter,
   };
   // issue 13: a wiki's user directory builds its index after this returns. Nothing is served
   // before it is built: a session of a user not indexed yet must never read as a user gone.
@@ -189,6 +196,7 @@ export function createSessionService(
       await stopped;
       users.close();
       await bus.close();
+      await throttleCounter.close();
       await store.close();
     },
   };

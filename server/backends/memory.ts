@@ -1,5 +1,6 @@
 import {MemoryBus} from '../bus/memory-bus.js';
 import {MemoryStore} from '../store/memory-store.js';
+import {MemoryThrottleCounter} from '../http/memory-throttle-counter.js';
 import type {StoreBackend} from './types.js';
 
 /** `memory:`: one process, nothing kept (tests, demos). */
@@ -8,4 +9,5 @@ export const MEMORY_BACKEND: StoreBackend = {
   inProcess: true,
   openStore: () => new MemoryStore(),
   openBus: () => new MemoryBus(),
+  openThrottle: (_config, options) => new MemoryThrottleCounter(options),
 };

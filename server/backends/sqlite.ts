@@ -1,5 +1,6 @@
 import {MemoryBus} from '../bus/memory-bus.js';
 import {SqliteStore} from '../store/sqlite-store.js';
+import {MemoryThrottleCounter} from '../http/memory-throttle-counter.js';
 import type {StoreBackend} from './types.js';
 
 const SCHEME = 'sqlite:';
@@ -18,4 +19,6 @@ export const SQLITE_BACKEND: StoreBackend = {
       ...(onError ? {onBackgroundError: onError} : {}),
     }),
   openBus: () => new MemoryBus(),
+  // Per process: instances on one file each count on their own (README "Security").
+  openThrottle: (_config, options) => new MemoryThrottleCounter(options),
 };

@@ -1,5 +1,6 @@
 import type {Config} from '../../shared/index.js';
 import type {SessionBus} from '../bus/types.js';
+import type {ThrottleCounter, ThrottleCounterOptions} from '../http/throttle-counter.js';
 import type {SessionStore} from '../store/types.js';
 
 /** The config keys a backend may read. */
@@ -34,4 +35,12 @@ export interface StoreBackend {
   openStore(config: BackendConfig, options?: StoreOpenOptions): SessionStore;
   /** The bus for the servers on this store; `store` lets a resync wait until the store answers. */
   openBus(config: BackendConfig, log?: BusLog, store?: Pick<SessionStore, 'ping'>): SessionBus;
+  /**
+   * Where the login throttle counts attempts: shared by every instance on the store when it can
+   * be (Redis), else in this process (`now` is the service's clock, used by in-process counters).
+   */
+  openThrottle(
+    config: BackendConfig,
+    options: ThrottleCounterOptions & {now?: () => number}
+  ): ThrottleCounter;
 }

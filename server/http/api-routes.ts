@@ -47,7 +47,7 @@ export function addApiRoutes(
       const address = requestInfo(req, config).address;
       await answerWithSession(parts, req, res, async (ctx) => {
         // Counted before the check runs (see LoginThrottle): concurrent guesses cannot slip past.
-        const wait = throttle.begin(name, address);
+        const wait = await throttle.begin(name, address);
         if (wait > 0) {
           const refused = throttledLog.take();
           if (refused > 0)
@@ -74,7 +74,15 @@ export function addApiRoutes(
         } finally {
           // Only a wrong password stays counted; a refusal by the queue or a store error did not
           // find one.
-          throttle.end(name, address, ok);
+          // Not given back (Redis gone meanwhile): it stays counted until the window ends.
+          await throttle
+            .end(name, address, ok)
+            .catch((e: unknown) =>
+              logger.warn(
+                {event: 'throttle_end_failed', err: e instanceof Error ? e.message : String(e)},
+                'throttle_end_failed'
+              )
+            );
         }
         return undefined;
       });

@@ -38,14 +38,15 @@ export function addBackendRoutes(router: Router, parts: ServiceParts): void {
   const throttle = new LoginThrottle({
     maxFailures: config.login_max_failures,
     windowSeconds: config.login_window_seconds,
-    now: () => engine.now(),
+    counter: parts.throttleCounter,
+    scope: 'backend',
   });
 
   /** Checks origin and token, then answers through the session engine. */
   const guarded =
     (work: (req: IncomingMessage, body: Body) => SessionAction | Promise<SessionAction>): Handler =>
     async (req, res) => {
-      authorize(req, token, throttle, parts);
+      await authorize(req, token, throttle, parts);
       const body = req.method === 'GET' ? {} : await readBody(req);
       const action = await work(req, body);
       await answerWithSession(parts, req, res, action);
@@ -105,18 +106,18 @@ export function addBackendRoutes(router: Router, parts: ServiceParts): void {
 }
 
 /** Refuses browsers (any Origin) and wrong or missing secrets; never says anything about the secret. */
-function authorize(
+async function authorize(
   req: IncomingMessage,
   token: BackendToken,
   throttle: LoginThrottle,
   parts: ServiceParts
-): void {
+): Promise<void> {
   if (req.headers.origin !== undefined || req.headers['sec-fetch-mode'] !== undefined) {
     throw new MoinError('bad_origin', 'The back-end API does not answer browsers (Origin sent).');
   }
   const address = requestInfo(req, parts.config).address;
   // Counted per address (the secret has no name); only a wrong secret counts.
-  const wait = throttle.retryAfterAddress(address);
+  const wait = await throttle.retryAfterAddress(address);
   if (wait > 0) {
     parts.logger.warn({event: 'backend_throttled', address}, 'backend_throttled');
     throw new MoinError('too_many_attempts', `Too many wrong secrets; retry in ${wait} s.`);
@@ -127,7 +128,7 @@ function authorize(
     throw new MoinError('bad_token', 'Send Authorization: Bearer <the backend_token_file secret>.');
   }
   if (!token.matches(candidate)) {
-    throttle.failAddress(address);
+    await throttle.failAddress(address);
     parts.logger.warn({event: 'backend_bad_token', address}, 'backend_bad_token');
     throw new MoinError('bad_token');
   }

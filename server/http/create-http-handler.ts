@@ -26,7 +26,7 @@ export function createHttpHandler(
   const throttle = new LoginThrottle({
     maxFailures: config.login_max_failures,
     windowSeconds: config.login_window_seconds,
-    now: () => parts.engine.now(),
+    counter: parts.throttleCounter,
   });
   const router = new Router();
   const queue = new LoginQueue(config.login_concurrent_checks, config.login_queue_size);

@@ -1,4 +1,6 @@
 import {addressGroup} from './address-group.js';
+import {MemoryThrottleCounter} from './memory-throttle-counter.js';
+import type {ThrottleCounter} from './throttle-counter.js';
 
 /** Options of {@link LoginThrottle}. */
 export interface LoginThrottleOptions {
@@ -7,22 +9,21 @@ export interface LoginThrottleOptions {
   /** Length of the window, counted from the first attempt, in seconds. */
   windowSeconds: number;
   now?: () => number;
-  /** Keys kept at most; the oldest are forgotten first. @default 100_000 */
+  /** Keys kept at most by the in-process counter; the oldest are forgotten first. @default 100_000 */
   maxKeys?: number;
-}
-
-interface Window {
-  start: number;
-  /** Checks that failed inside the window. */
-  failures: number;
-  /** Checks started and not finished yet: each counts as a failure until it is given back. */
-  inFlight: number;
+  /**
+   * Where attempts are counted. @default an in-process {@link MemoryThrottleCounter} built from
+   * the options above; on a Redis store, the backend's shared counter (backends/types.ts).
+   */
+  counter?: ThrottleCounter;
+  /** Names this throttle's keys apart from another's on the same counter. @default "login" */
+  scope?: string;
 }
 
 /**
- * Login throttling, in memory and per process. At most `maxFailures` password checks for one name,
- * or from one address, may fail inside `windowSeconds` (counted from the first attempt); further
- * logins for that name or from that address are refused until the window ends.
+ * Login throttling. At most `maxFailures` password checks for one name, or from one address, may
+ * fail inside `windowSeconds` (counted from the first attempt); further logins for that name or
+ * from that address are refused until the window ends.
  *
  * An attempt is counted **when it starts** ({@link begin}), before the (slow, scrypt) check runs,
  * and given back when it succeeds ({@link end}). Counting only after the check would let every
@@ -33,129 +34,74 @@ interface Window {
  * asks to retry after 1 s (they may yet succeed); one caused by failures waits for the window's end.
  *
  * A success gives its attempt back on both keys and clears the name's failures (not the address's:
- * one valid account must not reset an address that is guessing others). Several server instances
- * each count on their own.
+ * one valid account must not reset an address that is guessing others). The counting is the
+ * {@link ThrottleCounter}'s: per process, or in Redis for every instance on one Redis store, so
+ * the limit holds for the whole deployment. A counter that cannot count rejects, and the login is
+ * refused (fail closed).
  */
 export class LoginThrottle {
-  readonly #max: number;
-  readonly #windowMs: number;
-  readonly #now: () => number;
-  readonly #maxKeys: number;
-  // Insertion order is window-start order (a reset window is re-inserted), so expiry prunes from the front.
-  readonly #windows = new Map<string, Window>();
+  readonly #counter: ThrottleCounter;
+  readonly #scope: string;
 
   constructor(options: LoginThrottleOptions) {
-    this.#max = options.maxFailures;
-    this.#windowMs = options.windowSeconds * 1000;
-    this.#now = options.now ?? Date.now;
-    this.#maxKeys = options.maxKeys ?? 100_000;
+    this.#scope = options.scope ?? 'login';
+    this.#counter =
+      options.counter ??
+      new MemoryThrottleCounter({
+        maxFailures: options.maxFailures,
+        windowMs: options.windowSeconds * 1000,
+        ...(options.now ? {now: options.now} : {}),
+        ...(options.maxKeys ? {maxKeys: options.maxKeys} : {}),
+      });
   }
 
   /** Seconds until a login for this name from this address may be tried; 0 when it may now. */
-  retryAfter(name: string, address: string): number {
-    return this.#retryAfter(keysFor(name, address));
+  async retryAfter(name: string, address: string): Promise<number> {
+    return seconds(await this.#counter.retryAfter(this.#keysFor(name, address)));
   }
 
   /**
    * The same for a check that has no name (the back-end API's secret): counted per address only.
    * 0 when `address` may try now.
    */
-  retryAfterAddress(address: string): number {
-    return this.#retryAfter([addressKey(address)]);
+  async retryAfterAddress(address: string): Promise<number> {
+    return seconds(await this.#counter.retryAfter([this.#addressKey(address)]));
   }
 
   /** Counts one failed nameless check of `address` (checked at once: nothing is in flight). */
-  failAddress(address: string): void {
-    const keys = [addressKey(address)];
-    this.#begin(keys);
-    this.#end(keys, false);
-  }
-
-  #retryAfter(keys: readonly string[]): number {
-    const now = this.#now();
-    let wait = 0;
-    for (const key of keys) {
-      const w = this.#live(key, now);
-      if (!w || w.failures + w.inFlight < this.#max) continue;
-      const untilEnd = Math.ceil((w.start + this.#windowMs - now) / 1000);
-      wait = Math.max(wait, w.failures >= this.#max ? untilEnd : Math.min(1, untilEnd));
-    }
-    return wait;
+  async failAddress(address: string): Promise<void> {
+    const keys = [this.#addressKey(address)];
+    // At the limit already: nothing more to count.
+    if ((await this.#counter.take(keys)) === 0) await this.#counter.end(keys, false, []);
   }
 
   /**
    * Starts a password check: 0 when it may run (it is counted now, as a failure until
    * {@link end} says otherwise), else the seconds to wait (nothing is counted).
    */
-  begin(name: string, address: string): number {
-    const keys = keysFor(name, address);
-    const wait = this.#retryAfter(keys);
-    if (wait > 0) return wait;
-    this.#begin(keys);
-    return 0;
+  async begin(name: string, address: string): Promise<number> {
+    return seconds(await this.#counter.take(this.#keysFor(name, address)));
   }
 
   /** Ends a check {@link begin} let run: a failure stays counted, a success is given back. */
-  end(name: string, address: string, ok: boolean): void {
-    this.#end(keysFor(name, address), ok);
+  end(name: string, address: string, ok: boolean): Promise<void> {
+    const keys = this.#keysFor(name, address);
+    return this.#counter.end(keys, ok, [keys[0]!]);
   }
 
-  #begin(keys: readonly string[]): void {
-    const now = this.#now();
-    this.#prune(now);
-    for (const key of keys) {
-      const w = this.#live(key, now);
-      if (w) w.inFlight++;
-      else this.#windows.set(key, {start: now, failures: 0, inFlight: 1});
-    }
-    while (this.#windows.size > this.#maxKeys) {
-      const oldest = this.#windows.keys().next().value as string;
-      this.#windows.delete(oldest);
-    }
-  }
-
-  #end(keys: readonly string[], ok: boolean): void {
-    const now = this.#now();
-    for (const key of keys) {
-      const w = this.#live(key, now);
-      // Gone (forgotten for maxKeys): nothing to give back.
-      if (!w || w.inFlight === 0) continue;
-      w.inFlight--;
-      if (!ok) w.failures++;
-      else if (key.startsWith('n:')) w.failures = 0;
-      if (w.failures === 0 && w.inFlight === 0) this.#windows.delete(key);
-    }
-  }
-
-  /** Keys currently tracked (for tests and metrics). */
+  /** Keys currently tracked by an in-process counter (for tests and metrics); 0 otherwise. */
   get size(): number {
-    return this.#windows.size;
+    return this.#counter instanceof MemoryThrottleCounter ? this.#counter.size : 0;
   }
 
-  #live(key: string, now: number): Window | undefined {
-    const w = this.#windows.get(key);
-    if (!w || now - w.start < this.#windowMs) return w;
-    this.#windows.delete(key);
-    if (w.inFlight === 0) return undefined;
-    // Checks still running when their window ends count in the next one.
-    const next = {start: now, failures: 0, inFlight: w.inFlight};
-    this.#windows.set(key, next);
-    return next;
+  #keysFor(name: string, address: string): string[] {
+    return [`${this.#scope}/n:${name}`, this.#addressKey(address)];
   }
 
-  #prune(now: number): void {
-    for (const [key, w] of this.#windows) {
-      if (now - w.start < this.#windowMs) break;
-      this.#live(key, now);
-    }
+  // IPv6 by its /64 (addressGroup): one client's many addresses share one count.
+  #addressKey(address: string): string {
+    return `${this.#scope}/a:${addressGroup(address)}`;
   }
 }
 
-function keysFor(name: string, address: string): string[] {
-  return [`n:${name}`, addressKey(address)];
-}
-
-// IPv6 by its /64 (addressGroup): one client's many addresses share one count.
-function addressKey(address: string): string {
-  return `a:${addressGroup(address)}`;
-}
+const seconds = (ms: number): number => Math.ceil(ms / 1000);

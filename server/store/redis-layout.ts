@@ -18,6 +18,8 @@
  * - `Paudit`        list of the audit entries the service appends (oldest first)
  * - `Psecret:<n>`   the service's signing keys
  * - `Pchanges`      the pub/sub channel (classic PUBLISH: it reaches every node of a cluster)
+ * - `P{throttle}<h>` the login throttle's counters (server/http/redis-throttle-counter.ts), all
+ *                   in one slot so a login's name and address counters change in one script
  *
  * A bucket, not the session, is the unit of a hash tag so that a session and its index entries
  * change in one script: nothing spans two slots except the reads and sweeps that visit every

@@ -181,3 +181,10 @@ export function rawRequest(url: string, bytes: Buffer | string, idleMs = 500): P
     socket.write(bytes);
   });
 }
+
+/** How many responses came with each status: `{401: 5, 429: 55}`. */
+export function statusCounts(responses: readonly HttpResponse[]): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const r of responses) out[r.status] = (out[r.status] ?? 0) + 1;
+  return out;
+}

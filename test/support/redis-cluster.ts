@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process';
+import {afterAll, beforeAll} from 'vitest';
 import {askRedis, startRedisServer, type RedisServer} from './redis-server.js';
 
 /** A Redis Cluster of 3 masters and 3 replicas, all spawned on free loopback ports. */
@@ -214,4 +215,19 @@ export async function startRedisCluster(
     throw err;
   }
   return set;
+}
+
+/**
+ * One spawned cluster for a whole test file: `get()` is it (once beforeAll has run), stopped
+ * after the file.
+ */
+export function useRedisCluster(): {get(): RedisClusterSet} {
+  let set: RedisClusterSet | undefined;
+  beforeAll(async () => {
+    set = await startRedisCluster();
+  }, 60_000);
+  afterAll(async () => {
+    await set?.stop();
+  });
+  return {get: () => set!};
 }

@@ -4,6 +4,8 @@ import {backendFor} from '../../../server/backends/index.js';
 import {MEMORY_BACKEND} from '../../../server/backends/memory.js';
 import {REDIS_BACKEND} from '../../../server/backends/redis.js';
 import {SQLITE_BACKEND} from '../../../server/backends/sqlite.js';
+import {MemoryThrottleCounter} from '../../../server/http/memory-throttle-counter.js';
+import {RedisThrottleCounter} from '../../../server/http/redis-throttle-counter.js';
 
 const BY_NAME = {memory: MEMORY_BACKEND, sqlite: SQLITE_BACKEND, redis: REDIS_BACKEND};
 
@@ -34,4 +36,20 @@ describe('backendFor', () => {
     await bus.close();
     await store.close();
   });
+
+  it.each([
+    ['memory:', MemoryThrottleCounter],
+    ['sqlite:./x.db', MemoryThrottleCounter],
+    ['redis://127.0.0.1:1', RedisThrottleCounter],
+    ['redis+sentinel://127.0.0.1:1/mymaster', RedisThrottleCounter],
+    ['redis+cluster://127.0.0.1:1,127.0.0.1:2', RedisThrottleCounter],
+  ] as const)(
+    'gives %s a login throttle counter of its kind (shared on Redis)',
+    async (url, kind) => {
+      const config = resolveConfig({store: url});
+      const counter = backendFor(url).openThrottle(config, {maxFailures: 5, windowMs: 60_000});
+      expect(counter).toBeInstanceOf(kind);
+      await counter.close();
+    }
+  );
 });

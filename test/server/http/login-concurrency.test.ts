@@ -3,7 +3,7 @@ import {createLogger} from '../../../server/log.js';
 import {createSessionService, type SessionService} from '../../../server/service.js';
 import {FileUserDirectory} from '../../../server/users/file-user-directory.js';
 import type {UserInfo} from '../../../server/users/types.js';
-import {HttpClient, type HttpResponse} from '../../support/http-client.js';
+import {HttpClient, statusCounts} from '../../support/http-client.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
 
 /** The real users file (real scrypt), counting the password checks it runs, per name. */
@@ -61,11 +61,7 @@ function login(url: string, name: string, password: string, address: string) {
   );
 }
 
-function statuses(responses: HttpResponse[]): Record<number, number> {
-  const out: Record<number, number> = {};
-  for (const r of responses) out[r.status] = (out[r.status] ?? 0) + 1;
-  return out;
-}
+const statuses = statusCounts;
 
 describe('login throttle under concurrency', () => {
   it('checks at most login_max_failures passwords for one name when 60 guesses arrive at once', async () => {
