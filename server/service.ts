@@ -59,6 +59,7 @@ export function createSessionService(
 ): SessionService {
   const resolved: Config = resolveConfig(config);
   const logger = options.logger ?? createLogger(resolved.log_level);
+  const metrics = new Metrics();
   const store =
     options.store ??
     createStore(resolved, {
@@ -67,6 +68,11 @@ export function createSessionService(
         logger.error(
           {event: 'store_error', error: error instanceof Error ? error.message : String(error)},
           'session store failure'
+        ),
+      onCommit: (info) =>
+        metrics.storeCommits.observe(
+          {outcome: info.error === undefined ? 'ok' : 'failed'},
+          info.durationMs / 1000
         ),
     });
   // A redis:// store fans out over Redis pub/sub on the same URL, so instances see each other.
@@ -95,7 +101,6 @@ export function createSessionService(
       );
     });
   }
-  const metrics = new Metrics();
   timeStoreCalls(store, metrics.storeLatency);
   const root = options.root ?? fileURLToPath(new URL('../..', import.meta.url));
   const engine = new SessionEngine({

@@ -8,7 +8,6 @@ import {backendCode, needsReopen, openConnection, storeError} from './sqlite-con
 import type {Connection, ConnectionSettings, DeletedRow} from './sqlite-connection.js';
 import {GroupCommit} from './sqlite-group-commit.js';
 import type {CommitInfo, JobOutcome} from './sqlite-group-commit.js';
-import {RecordCache} from './record-cache.js';
 import {toRecord, toRow} from './sqlite-schema.js';
 import type {
   AuditEntry,
@@ -20,7 +19,7 @@ import type {
   SessionSummary,
   SuEndAction,
 } from './types.js';
-import {WAL_HEADER_BYTES, WalStamp, onlyOurCommit} from './wal-stamp.js';
+import {SqliteReadCache} from './sqlite-read-cache.js';
 
 /** Free pages given back per transaction after a purge (1 MiB of 4 KiB pages). */
 const VACUUM_STEP_PAGES = 256;
@@ -66,6 +65,24 @@ export interface SqliteStoreOptions {
   onBackgroundError?: (error: unknown) => void;
 }
 
+/** The settings of {@link SqliteStoreOptions} that have a value by default. */
+export type SqliteStoreSettings = Required<
+  Omit<SqliteStoreOptions, 'now' | 'onCommit' | 'onBackgroundError'>
+>;
+
+/** The defaults of {@link SqliteStoreOptions}, in one place. */
+export const SQLITE_STORE_DEFAULTS: Readonly<SqliteStoreSettings> = Object.freeze({
+  purgeIntervalMs: 60_000,
+  maintenanceChunk: 500,
+  maintenancePauseMs: 10,
+  pollIntervalMs: 300,
+  busyTimeoutMs: 5000,
+  synchronous: 'FULL',
+  groupCommit: true,
+  maxSizeBytes: null,
+  cacheSessions: 4096,
+});
+
 /**
  * The default store: one SQLite file through better-sqlite3 (`store: "sqlite:PATH"`). Writes of one
  * event-loop turn are committed together (group commit) and each promise settles after COMMIT;
@@ -87,18 +104,8 @@ export class SqliteStore implements SessionStore {
   #conn: Connection;
   /** Sessions changed by the current batch and not yet written (see #writeBack). */
   readonly #changed = new Map<string, SessionRecord>();
-  /** Decoded sessions as of {@link #seen}; null when caching is off or not possible. */
-  #cache: RecordCache | null = null;
-  /** Always set while #cache is. */
-  #stamp: WalStamp | null = null;
-  /** The wal-index header the cache is valid for; all zero (never a real header) when unknown. */
-  readonly #seen = Buffer.alloc(WAL_HEADER_BYTES);
-  readonly #header = Buffer.alloc(WAL_HEADER_BYTES);
-  /** What the running batch did to sessions: a record, or null for deleted. */
-  readonly #batchEffects = new Map<string, SessionRecord | null>();
-  #batchWrote = false;
-  /** Was the cache checked against the file at the running batch's BEGIN (#seen is that header). */
-  #batchChecked = false;
+  /** Decoded sessions, exact by the wal-index stamp; null when caching is off or not possible. */
+  #cache: SqliteReadCache | null;
   #reopen = false;
   #closed = false;
   // issue 10b: the file's identity when opened; once the path names another file (deleted,
@@ -121,21 +128,18 @@ export class SqliteStore implements SessionStore {
    */
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.file = resolve(file);
+    const settings = settingsOf(options);
     this.#settings = {
-      busyTimeoutMs: nonNegative(options.busyTimeoutMs, 5000, 'busyTimeoutMs'),
-      synchronous: options.synchronous ?? 'FULL',
-      maxSizeBytes: options.maxSizeBytes ?? null,
+      busyTimeoutMs: settings.busyTimeoutMs,
+      synchronous: settings.synchronous,
+      maxSizeBytes: settings.maxSizeBytes,
     };
-    if (this.#settings.synchronous !== 'FULL' && this.#settings.synchronous !== 'NORMAL') {
-      throw new TypeError('SqliteStore: synchronous must be "FULL" or "NORMAL"');
-    }
     this.#now = options.now ?? Date.now;
-    this.#pollIntervalMs = nonNegative(options.pollIntervalMs, 300, 'pollIntervalMs');
+    this.#pollIntervalMs = settings.pollIntervalMs;
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
-    const purgeMs = nonNegative(options.purgeIntervalMs, 60_000, 'purgeIntervalMs');
-    this.#chunk = nonNegative(options.maintenanceChunk, 500, 'maintenanceChunk', 'sessions');
-    if (this.#chunk < 1) throw new TypeError('SqliteStore: maintenanceChunk must be 1 or more');
-    this.#pauseMs = nonNegative(options.maintenancePauseMs, 10, 'maintenancePauseMs');
+    const purgeMs = settings.purgeIntervalMs;
+    this.#chunk = settings.maintenanceChunk;
+    this.#pauseMs = settings.maintenancePauseMs;
     try {
       this.#conn = openConnection(this.file, this.#settings);
     } catch (error) {
@@ -143,13 +147,10 @@ export class SqliteStore implements SessionStore {
     }
     this.#dataVersion = this.#conn.dataVersion.get() as number;
     this.#identity = identityOf(this.file);
-    const cacheSessions = nonNegative(options.cacheSessions, 4096, 'cacheSessions', 'sessions');
-    // No readable -shm file (another journal mode, exclusive locking): no cache, every read exact.
-    this.#stamp = cacheSessions > 0 ? WalStamp.open(this.file) : null;
-    if (this.#stamp) this.#cache = new RecordCache(cacheSessions);
+    this.#cache = SqliteReadCache.open(this.file, settings.cacheSessions);
     this.#writes = new GroupCommit(
       (runs) => this.#commit(runs),
-      options.groupCommit ?? true,
+      settings.groupCommit,
       options.onCommit,
       {
         isBusy: (error) =>
@@ -172,7 +173,7 @@ export class SqliteStore implements SessionStore {
 
   get(key: string, now: number): Promise<SessionRecord | undefined> {
     return this.#read(() => {
-      const current = this.#cacheIsCurrent();
+      const current = this.#cache?.current() ?? false;
       return (current ? this.#cache!.get(key, now) : undefined) ?? this.#readRow(key, now, current);
     });
   }
@@ -292,14 +293,14 @@ export class SqliteStore implements SessionStore {
   appendAudit(entry: AuditEntry): Promise<void> {
     return this.#write(() => {
       this.#conn.appendAudit.run(entry);
-      this.#batchWrote = true;
+      this.#cache?.wroteOther();
     });
   }
 
   secret(name: string): Promise<Buffer> {
     return this.#write(() => {
       // In the write transaction: of two processes making it at once, the first one's stays.
-      if (this.#conn.addSecret.run(name, randomBytes(32)).changes > 0) this.#batchWrote = true;
+      if (this.#conn.addSecret.run(name, randomBytes(32)).changes > 0) this.#cache?.wroteOther();
       return this.#conn.getSecret.get(name)!;
     });
   }
@@ -350,8 +351,7 @@ export class SqliteStore implements SessionStore {
     if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
     this.#purgeTimer = this.#pollTimer = null;
     this.#listeners.clear();
-    this.#stamp?.close();
-    this.#cache?.clear();
+    this.#cache?.close();
     this.#conn.db.close();
   }
 
@@ -385,7 +385,7 @@ export class SqliteStore implements SessionStore {
   async #giveBackSpace(): Promise<void> {
     const step = () => {
       this.#conn.db.exec(`PRAGMA incremental_vacuum(${VACUUM_STEP_PAGES})`);
-      this.#batchWrote = true;
+      this.#cache?.wroteOther();
       return this.#conn.freePages.get() ?? 0;
     };
     // Only files made with auto_vacuum = INCREMENTAL (2) can; a bound in case others keep freeing.
@@ -453,81 +453,25 @@ export class SqliteStore implements SessionStore {
     const row = this.#conn.get.get(key, now);
     if (row === undefined) return undefined;
     const record = toRecord(row);
-    return keep && this.#cache ? this.#cache.set(record) : record;
+    return keep && this.#cache ? this.#cache.keep(record) : record;
   }
 
-  // A read inside the batch's transaction. The cache was checked against the file at BEGIN,
-  // under the write lock, so it holds for every session this batch has not written yet; the
-  // rest come from the file (which shows this transaction's own writes) and are not cached
-  // here: #endBatch caches what the batch wrote once it is committed.
+  // A read inside the batch's transaction (see SqliteReadCache.batchGet).
   #batchRead(key: string, now: number): SessionRecord | undefined {
-    const useCache = this.#batchChecked && !this.#batchEffects.has(key);
-    return (useCache ? this.#cache!.get(key, now) : undefined) ?? this.#readRow(key, now, false);
+    return this.#cache?.batchGet(key, now) ?? this.#readRow(key, now, false);
   }
 
-  // Is the cache valid for the file as it is now? Outside a transaction: one read of the
-  // wal-index header. Any commit since the cache was last validated (by another process, or a
-  // header we could not read) empties it and makes the header now seen the new reference; a row
-  // read after this check is at least as new as that header, so caching it is safe.
-  #cacheIsCurrent(): boolean {
-    if (this.#cache === null || this.#stamp === null) return false;
-    if (!this.#stamp.read(this.#header)) {
-      this.#forget();
-      return false;
-    }
-    if (!this.#header.equals(this.#seen)) {
-      this.#cache.clear();
-      this.#header.copy(this.#seen);
-    }
-    return true;
-  }
-
-  // Inside BEGIN IMMEDIATE: nobody else can commit until our COMMIT, so the header read now is
-  // the one our commit will build on.
   #beginBatch(): void {
-    this.#batchEffects.clear();
-    this.#batchWrote = false;
-    this.#batchChecked = this.#cacheIsCurrent();
+    this.#cache?.beginBatch();
   }
 
-  // After COMMIT (or a rollback): the cache may take the batch's effects only when the header
-  // shows exactly our commit on top of the one seen at BEGIN (or nothing, if we wrote nothing).
-  // Anything else, e.g. another process committing in the moment after our COMMIT, drops it.
   #endBatch(committed: boolean): void {
-    const cache = this.#cache;
-    const effects = this.#batchEffects;
-    try {
-      if (cache === null || this.#stamp === null) return;
-      if (!committed || !this.#batchChecked || !this.#stamp.read(this.#header)) {
-        this.#forget();
-        return;
-      }
-      const ours = onlyOurCommit(this.#seen, this.#header, this.#batchWrote);
-      this.#header.copy(this.#seen);
-      if (!ours) {
-        cache.clear();
-        return;
-      }
-      for (const [key, record] of effects) {
-        if (record === null) cache.delete(key);
-        else cache.set(record);
-      }
-    } finally {
-      effects.clear();
-      this.#batchChecked = false;
-    }
+    this.#cache?.endBatch(committed);
   }
 
   // A session the running batch wrote (null: deleted).
   #wrote(key: string, record: SessionRecord | null): void {
-    this.#batchWrote = true;
-    this.#batchEffects.set(key, record);
-  }
-
-  // Drops the cache and any reference header: the next read starts afresh from the file.
-  #forget(): void {
-    this.#cache?.clear();
-    this.#seen.fill(0);
+    this.#cache?.wrote(key, record);
   }
 
   // Writes the sessions mutated so far in this batch, once each however many ops they took (one
@@ -549,12 +493,8 @@ export class SqliteStore implements SessionStore {
     const old = this.#conn;
     this.#conn = fresh;
     this.#reopen = false;
-    this.#forget();
-    if (this.#stamp) {
-      this.#stamp.close();
-      this.#stamp = WalStamp.open(this.file);
-      if (!this.#stamp) this.#cache = null;
-    }
+    this.#cache?.reopen();
+    if (this.#cache && !this.#cache.active) this.#cache = null;
     try {
       old.db.close();
     } catch {
@@ -628,17 +568,27 @@ function identityOf(file: string): {dev: number; ino: number} | null {
   }
 }
 
-function nonNegative(
-  value: number | undefined,
-  fallback: number,
-  name: string,
-  unit: 'ms' | 'sessions' = 'ms'
-): number {
-  if (value === undefined) return fallback;
+// The options over the defaults, checked: a wrong value throws a TypeError naming the option.
+function settingsOf(options: SqliteStoreOptions): SqliteStoreSettings {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const s: SqliteStoreSettings = {...SQLITE_STORE_DEFAULTS, ...defined};
+  for (const name of ['purgeIntervalMs', 'maintenancePauseMs', 'pollIntervalMs', 'busyTimeoutMs']) {
+    nonNegative(s[name as keyof SqliteStoreSettings] as number, name);
+  }
+  nonNegative(s.maintenanceChunk, 'maintenanceChunk', 'sessions');
+  nonNegative(s.cacheSessions, 'cacheSessions', 'sessions');
+  if (s.maintenanceChunk < 1)
+    throw new TypeError('SqliteStore: maintenanceChunk must be 1 or more');
+  if (s.synchronous !== 'FULL' && s.synchronous !== 'NORMAL') {
+    throw new TypeError('SqliteStore: synchronous must be "FULL" or "NORMAL"');
+  }
+  return s;
+}
+
+function nonNegative(value: number, name: string, unit: 'ms' | 'sessions' = 'ms'): void {
   const whole = unit === 'sessions';
   if (!Number.isFinite(value) || value < 0 || (whole && !Number.isInteger(value))) {
     const what = whole ? 'a whole number of sessions' : 'a number of ms';
     throw new TypeError(`SqliteStore: ${name} must be ${what}, 0 or more`);
   }
-  return value;
 }
