@@ -102,6 +102,24 @@ export class SqliteReadCache {
     return this.#checked && !this.#effects.has(key) ? this.#records.get(key, now) : undefined;
   }
 
+  /**
+   * Is `header` the one the running batch began on, and has the batch not written `key` yet? Then
+   * the session is, for this batch, exactly as a cache valid at `header` holds it.
+   */
+  batchUnchangedSince(header: Uint8Array | null, key: string): boolean {
+    return (
+      header !== null &&
+      this.#before !== null &&
+      this.#before.equals(header) &&
+      !this.#effects.has(key)
+    );
+  }
+
+  /** The header this cache is valid for, if {@link current} just returned true (a copy). */
+  validAt(): Buffer {
+    return Buffer.from(this.#seen);
+  }
+
   /** The running batch wrote a session (null: deleted it). */
   wrote(key: string, record: SessionRecord | null): void {
     this.#wrote = true;

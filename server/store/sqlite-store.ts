@@ -163,6 +163,7 @@ export class SqliteStore implements SessionStore {
         this.#onBackgroundError(error);
       },
       ready: () => (this.#writerDown = null),
+      cache: () => this.#cache,
       ...(options.onWriter ? {started: options.onWriter} : {}),
     });
     if (purgeMs > 0) {
@@ -204,7 +205,7 @@ export class SqliteStore implements SessionStore {
         return Promise.reject(error);
       }
     }
-    return this.#write({type: 'mutate', key, op, now});
+    return this.#write({type: 'mutate', key, op, now, pinned: false});
   }
 
   destroy(key: string): Promise<boolean> {

@@ -1,7 +1,6 @@
 import {MoinError, isMoinError, type ErrorCode} from '../../shared/index.js';
-import type {BatchStamp} from './sqlite-read-cache.js';
 import type {SessionRow} from './sqlite-schema.js';
-import type {AuditEntry, SessionOp, SuEndAction} from './types.js';
+import type {AuditEntry, SessionOp, SessionRecord, SuEndAction} from './types.js';
 
 /**
  * One write the SQLite writer thread runs inside a group commit, as plain data (it crosses
@@ -10,8 +9,11 @@ import type {AuditEntry, SessionOp, SuEndAction} from './types.js';
 export type WriteJob =
   /** → undefined. `row`: the record already turned into a row, so a bad value fails here. */
   | {type: 'insert'; row: SessionRow; oldKey: string | null}
-  /** → MutateResult | undefined */
-  | {type: 'mutate'; key: string; op: SessionOp; now: number}
+  /**
+   * → MutatedData | undefined (the main thread turns it back into the MutateResult). `pinned`:
+   * the main thread holds the session as of the batch's `validAt` header.
+   */
+  | {type: 'mutate'; key: string; op: SessionOp; now: number; pinned: boolean}
   /** → boolean */
   | {type: 'destroy'; key: string}
   /** → string[] (the keys ended) */
@@ -26,6 +28,30 @@ export type WriteJob =
   | {type: 'secret'; name: string}
   /** → number: free pages left, or -1 when the file cannot give pages back (no auto_vacuum) */
   | {type: 'vacuumStep'};
+
+/**
+ * A session record as it crosses threads: in full; `{job: i}`, the record that the i-th job of
+ * the same batch (a mutate) resulted in; or `{pinned: true}`, the record the main thread pinned
+ * for the job (it was valid at the header the batch began on). So a session visited 100 times in
+ * a batch crosses at most once, and a session the main thread has cached not at all.
+ */
+export type RecordRef = SessionRecord | {job: number} | {pinned: true};
+
+/**
+ * What a mutate job sends back: the record its op was applied to. The main thread applies the op
+ * again (`applyOp` is pure, so it gets the very same result) instead of receiving every step.
+ */
+export interface MutatedData {
+  base: RecordRef;
+}
+
+/** A batch's effect on the main thread's cache (see BatchStamp), its records as references. */
+export interface StampData {
+  before: Uint8Array | null;
+  after: Uint8Array | null;
+  wrote: boolean;
+  effects: [string, RecordRef | null][];
+}
 
 /** An error as it crosses threads: MoinError keeps its code, TypeError its kind. */
 export interface ErrorData {
@@ -46,7 +72,8 @@ export interface CommitData {
 }
 
 /** Main thread → writer thread. */
-export type ToWriter = {type: 'batch'; jobs: WriteJob[]} | {type: 'close'};
+export type ToWriter =
+  {type: 'batch'; jobs: WriteJob[]; validAt: Uint8Array | null} | {type: 'close'};
 
 /** Writer thread → main thread. */
 export type FromWriter =
@@ -62,7 +89,7 @@ export type FromWriter =
   | {
       type: 'done';
       outcomes: OutcomeData[];
-      stamps: BatchStamp[];
+      stamps: StampData[];
       commits: CommitData[];
       writeError: ErrorData | null;
     }
@@ -92,4 +119,14 @@ export function dataToError(data: ErrorData): Error {
 /** A Buffer over bytes that came through postMessage (a Buffer arrives as a Uint8Array). */
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Is this reference a record in full (rather than `{job: i}`)? */
+export function isRecord(ref: RecordRef): ref is SessionRecord {
+  return 'key' in ref;
+}
+
+/** Is this reference to the record the main thread pinned? */
+export function isPinned(ref: RecordRef): ref is {pinned: true} {
+  return 'pinned' in ref;
 }

@@ -1,16 +1,22 @@
 import {Worker} from 'node:worker_threads';
 import {MoinError} from '../../shared/index.js';
 import type {CommitInfo} from './sqlite-group-commit.js';
-import type {BatchStamp} from './sqlite-read-cache.js';
+import type {BatchStamp, SqliteReadCache} from './sqlite-read-cache.js';
 import type {WriterSettings} from './sqlite-writer.js';
 import type {WriterData} from './sqlite-writer-worker.js';
 import {
   asBuffer,
   dataToError,
+  isPinned,
+  isRecord,
   type FromWriter,
+  type MutatedData,
+  type RecordRef,
   type ToWriter,
   type WriteJob,
 } from './sqlite-writer-messages.js';
+import {applyOp} from './ops.js';
+import type {SessionRecord} from './types.js';
 
 /** What the writer thread tells the store, besides settling its writes. */
 export interface WriterEvents {
@@ -22,12 +28,16 @@ export interface WriterEvents {
   crashed(error: MoinError): void;
   /** A (new) thread has the file open. */
   ready(): void;
+  /** The main thread's read cache, if any (records the writer then need not send back). */
+  cache?: () => SqliteReadCache | null;
   /** Every thread started, for tests that need to stop one (`worker.terminate()`). */
   started?: (worker: Worker) => void;
 }
 
 interface Pending {
   job: WriteJob;
+  /** A mutate's session as the main thread's cache held it when the batch was sent. */
+  pinned?: SessionRecord;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -171,7 +181,21 @@ export class WriterThread {
     const batch = this.#queue;
     this.#queue = [];
     this.#inFlight = batch;
-    this.#post({type: 'batch', jobs: batch.map((p) => p.job)});
+    const validAt = this.#pin(batch);
+    this.#post({type: 'batch', jobs: batch.map((p) => p.job), validAt});
+  }
+
+  // Pins what the read cache holds of the sessions the batch mutates, so the writer need not send
+  // them back; returns the header they are valid at (null: nothing pinned).
+  #pin(batch: Pending[]): Buffer | null {
+    const cache = this.#events.cache?.();
+    if (!cache?.current()) return null;
+    for (const p of batch) {
+      if (p.job.type !== 'mutate') continue;
+      p.pinned = cache.get(p.job.key, p.job.now);
+      p.job.pinned = p.pinned !== undefined;
+    }
+    return cache.validAt();
   }
 
   #post(message: ToWriter): void {
@@ -184,10 +208,24 @@ export class WriterThread {
     this.#restartDelayMs = 0;
     // The next batch goes out at once: it grew while this one was being committed.
     if (this.#queue.length > 0) this.#send();
+    // The results first: a mutate's record is its op applied again to the record it was applied
+    // to in the writer (the same pure applyOp), so `{job: i}` refers to job i's result here.
+    const made: (SessionRecord | undefined)[] = [];
+    const deref = (ref: RecordRef, p?: Pending) =>
+      (isRecord(ref) ? ref : isPinned(ref) ? p?.pinned : made[ref.job]) as SessionRecord;
+    const values = message.outcomes.map((outcome, i) => {
+      const p = batch[i] as Pending;
+      const job = p.job;
+      if (!outcome.ok || job.type !== 'mutate' || outcome.value === undefined) return outcome;
+      const result = applyOp(deref((outcome.value as MutatedData).base, p), job.op);
+      made[i] = result.record;
+      return {ok: true as const, value: result};
+    });
     const stamps = message.stamps.map((s) => ({
-      ...s,
       before: s.before && asBuffer(s.before),
       after: s.after && asBuffer(s.after),
+      wrote: s.wrote,
+      effects: new Map(s.effects.map(([key, r]) => [key, r && deref(r)])),
     }));
     const commits = message.commits.map(({writes, durationMs, error}): CommitInfo => ({
       writes,
@@ -196,7 +234,7 @@ export class WriterThread {
     }));
     const writeError = message.writeError && (dataToError(message.writeError) as MoinError);
     this.#events.batch(stamps, commits, writeError);
-    message.outcomes.forEach((outcome, i) => {
+    values.forEach((outcome, i) => {
       const p = batch[i] as Pending;
       if (outcome.ok) p.resolve(outcome.value);
       else p.reject(dataToError(outcome.error));

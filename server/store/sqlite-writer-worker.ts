@@ -40,7 +40,7 @@ if (writer !== null) {
       port.close();
       return;
     }
-    void open.run(message.jobs).then((batch) => {
+    void open.run(message.jobs, message.validAt).then((batch) => {
       say({
         type: 'done',
         outcomes: batch.outcomes.map((o) =>

@@ -8,7 +8,7 @@ import {GroupCommit} from './sqlite-group-commit.js';
 import type {CommitInfo, JobOutcome} from './sqlite-group-commit.js';
 import {SqliteReadCache, type BatchStamp} from './sqlite-read-cache.js';
 import {toRecord, toRow} from './sqlite-schema.js';
-import type {WriteJob} from './sqlite-writer-messages.js';
+import type {MutatedData, RecordRef, StampData, WriteJob} from './sqlite-writer-messages.js';
 import type {SessionRecord, SuEndAction} from './types.js';
 
 /** Free pages given back per transaction after a purge (1 MiB of 4 KiB pages). */
@@ -24,11 +24,11 @@ export interface WriterSettings extends ConnectionSettings {
   cacheSessions: number;
 }
 
-/** What one batch of jobs came to. */
+/** What one batch of jobs came to, with records as references (see RecordRef). */
 export interface WriterBatch {
   outcomes: JobOutcome[];
   /** What each transaction did, in commit order (for another cache of the file). */
-  stamps: BatchStamp[];
+  stamps: StampData[];
   commits: CommitInfo[];
   /** The last write's failure, or null once a transaction committed. */
   writeError: MoinError | null;
@@ -54,8 +54,12 @@ export class SqliteWriter {
   readonly #busyErrors = new WeakSet<object>();
   #dataVersion: number;
   /** Collected for the batch that is running (see {@link run}). */
-  #stamps: BatchStamp[] = [];
+  #stamps: StampData[] = [];
   #commits: CommitInfo[] = [];
+  /** The job of the running batch whose mutate resulted in a record (for {@link RecordRef}). */
+  #madeBy = new Map<SessionRecord, number>();
+  /** The header the main thread's pinned records are valid at (see WriteJob `pinned`). */
+  #validAt: Uint8Array | null = null;
 
   /** Opens the write connection; throws (store_unavailable naming the file) when it cannot. */
   constructor(file: string, settings: WriterSettings) {
@@ -85,11 +89,13 @@ export class SqliteWriter {
    * Runs a batch of jobs (one transaction, or one each without group commit; a batch another
    * process's lock keeps out is retried on a timer) and settles once every job has.
    */
-  async run(jobs: readonly WriteJob[]): Promise<WriterBatch> {
+  async run(jobs: readonly WriteJob[], validAt: Uint8Array | null = null): Promise<WriterBatch> {
+    this.#validAt = validAt;
     this.#stamps = [];
     this.#commits = [];
+    this.#madeBy = new Map();
     const settled = await Promise.allSettled(
-      jobs.map((job) => this.#writes.enqueue(() => this.#job(job)))
+      jobs.map((job, i) => this.#writes.enqueue(() => this.#job(job, i)))
     );
     const outcomes = settled.map((s): JobOutcome =>
       s.status === 'fulfilled' ? {ok: true, value: s.value} : {ok: false, error: s.reason}
@@ -116,12 +122,12 @@ export class SqliteWriter {
     this.#conn.db.close();
   }
 
-  #job(job: WriteJob): unknown {
+  #job(job: WriteJob, index: number): unknown {
     switch (job.type) {
       case 'insert':
         return this.#insert(job.row, job.oldKey);
       case 'mutate':
-        return this.#mutate(job.key, job);
+        return this.#mutate(job.key, job, index);
       case 'destroy': {
         this.#writeBack();
         const gone = this.#conn.destroy.run(job.key).changes > 0;
@@ -157,8 +163,15 @@ export class SqliteWriter {
 
   // An expired row is left alone. Several ops on one session in a batch are applied in memory
   // and written once (see #writeBack).
-  #mutate(key: string, {op, now}: Extract<WriteJob, {type: 'mutate'}>) {
+  #mutate(
+    key: string,
+    {op, now, pinned}: Extract<WriteJob, {type: 'mutate'}>,
+    index: number
+  ): MutatedData | undefined {
     let record = this.#changed.get(key);
+    // The main thread has the very record this op starts from: it need not cross again.
+    const same =
+      record === undefined && pinned && this.#cache?.batchUnchangedSince(this.#validAt, key);
     if (record === undefined) {
       record = this.#cache?.batchGet(key, now) ?? this.#readRow(key, now);
       if (record === undefined) return undefined;
@@ -172,7 +185,14 @@ export class SqliteWriter {
       if (op.type === 'data') JSON.stringify(result.record.data);
       this.#changed.set(key, result.record);
     }
-    return result;
+    const base: RecordRef = same ? {pinned: true} : this.#ref(record);
+    if (!this.#madeBy.has(result.record)) this.#madeBy.set(result.record, index);
+    return {base};
+  }
+
+  #ref(record: SessionRecord): RecordRef {
+    const job = this.#madeBy.get(record);
+    return job === undefined ? record : {job};
   }
 
   #readRow(key: string, now: number): SessionRecord | undefined {
@@ -262,7 +282,12 @@ export class SqliteWriter {
   // Without a cache nobody can tell whose commit it was: an empty stamp tells the reader to forget.
   #endBatch(committed: boolean): void {
     const empty: BatchStamp = {before: null, after: null, wrote: true, effects: new Map()};
-    this.#stamps.push(this.#cache?.endBatch(committed) ?? empty);
+    const {effects, ...stamp} = this.#cache?.endBatch(committed) ?? empty;
+    const refs = [...effects].map(([key, r]): [string, RecordRef | null] => [
+      key,
+      r && this.#ref(r),
+    ]);
+    this.#stamps.push({...stamp, effects: refs});
   }
 
   // A session the running batch wrote (null: deleted).
