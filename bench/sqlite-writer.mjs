@@ -2,7 +2,8 @@
 // issued on a 1 ms timer whether or not earlier ones were acked) to the store in this process,
 // spread over N sessions; per row the acks per second, the ack latency p50/p99 (a visit's promise
 // settles after its COMMIT with synchronous=FULL) and the event loop's delay (p99, max), which
-// is what every other socket and /healthz waits while a group commit is flushed. Not a test;
+// is what every other socket and /healthz waits while a group commit is flushed; and the CPU per
+// ack of the whole process (both threads). Not a test;
 // needs `npm run build`.
 //   node bench/sqlite-writer.mjs [--seconds 3] [--rates 5000,20000] [--sessions 100,2000]
 import {mkdtempSync, rmSync} from 'node:fs';
@@ -41,6 +42,7 @@ async function run(rate, sessions) {
   const started = performance.now();
   const until = started + seconds * 1000;
   commits = 0;
+  const cpu = process.cpuUsage();
   delay.enable();
   await new Promise((resolve) => {
     const timer = setInterval(() => {
@@ -62,6 +64,7 @@ async function run(rate, sessions) {
     }, 1);
   });
   delay.disable();
+  const used = process.cpuUsage(cpu);
   const elapsed = (performance.now() - started) / 1000;
   await store.close();
   rmSync(dir, {recursive: true, force: true});
@@ -75,12 +78,16 @@ async function run(rate, sessions) {
     loopP99Ms: +(delay.percentile(99) / 1e6).toFixed(1),
     loopMaxMs: +(delay.max / 1e6).toFixed(1),
     writesPerCommit: +(latencies.length / Math.max(1, commits)).toFixed(1),
+    // Every thread of the process (the writer thread too).
+    cpuUsPerAck: +((used.user + used.system) / Math.max(1, latencies.length)).toFixed(1),
     failed,
   };
 }
 
 console.log(`sqlite writer, offered visits, ${seconds} s per row (node ${process.version})`);
-console.log('offered/s  sessions  acks/s  ack p50  ack p99  loop p99  loop max  writes/commit');
+console.log(
+  'offered/s  sessions  acks/s  ack p50  ack p99  loop p99  loop max  writes/commit  µs CPU/ack'
+);
 const rows = [];
 for (const sessions of values.sessions.split(',').map(Number)) {
   for (const rate of values.rates.split(',').map(Number)) {
@@ -90,7 +97,8 @@ for (const sessions of values.sessions.split(',').map(Number)) {
       `${String(rate).padStart(9)}  ${String(sessions).padStart(8)}  ${String(r.acksPerSecond).padStart(6)}` +
         `  ${String(r.ackP50Ms).padStart(7)}  ${String(r.ackP99Ms).padStart(7)}` +
         `  ${String(r.loopP99Ms).padStart(8)}  ${String(r.loopMaxMs).padStart(8)}` +
-        `  ${String(r.writesPerCommit).padStart(13)}${r.failed ? `  failed ${r.failed}` : ''}`
+        `  ${String(r.writesPerCommit).padStart(13)}  ${String(r.cpuUsPerAck).padStart(10)}` +
+        (r.failed ? `  failed ${r.failed}` : '')
     );
   }
 }

@@ -263,6 +263,8 @@ export class SqliteStore implements SessionStore {
   // In chunks like revokeUser; each chunk is cheap through the expiry index. Then the freed
   // pages go back to the file system, a chunk of pages per transaction.
   async purgeExpired(now: number): Promise<number> {
+    // A look on the read connection first: no write transaction (and no fsync) when none expired.
+    if ((await this.#read(() => this.#conn.anyExpired.get(now))) === undefined) return 0;
     let purged = 0;
     for (;;) {
       const chunk = await this.#write<string[]>({type: 'purgeChunk', now});
