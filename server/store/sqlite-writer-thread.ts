@@ -127,7 +127,6 @@ export class WriterThread {
     const worker = new Worker(url, {workerData: this.#data, ...(execArgv ? {execArgv} : {})});
     this.#worker = worker;
     this.#ready = false;
-    if (this.#queue.length === 0) worker.unref();
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     let failure: MoinError | null = null;
     worker.on('message', (message: FromWriter) => {
@@ -148,6 +147,8 @@ export class WriterThread {
       if (this.#closing) return;
       this.#crash(failure ?? this.#stopped(`the writer thread exited with code ${code}`));
     });
+    // After the listeners: listening for messages refs the worker's port again.
+    if (this.#queue.length === 0) worker.unref();
     this.#events.started?.(worker);
   }
 
@@ -206,8 +207,6 @@ export class WriterThread {
     const batch = this.#inFlight ?? [];
     this.#inFlight = null;
     this.#restartDelayMs = 0;
-    // The next batch goes out at once: it grew while this one was being committed.
-    if (this.#queue.length > 0) this.#send();
     // The results first: a mutate's record is its op applied again to the record it was applied
     // to in the writer (the same pure applyOp), so `{job: i}` refers to job i's result here.
     const made: (SessionRecord | undefined)[] = [];
@@ -234,6 +233,9 @@ export class WriterThread {
     }));
     const writeError = message.writeError && (dataToError(message.writeError) as MoinError);
     this.#events.batch(stamps, commits, writeError);
+    // The next batch goes out at once: it grew while this one was being committed. After the
+    // read cache took this batch, so what it holds is pinned for the next (see #pin).
+    if (this.#queue.length > 0) this.#send();
     values.forEach((outcome, i) => {
       const p = batch[i] as Pending;
       if (outcome.ok) p.resolve(outcome.value);

@@ -56,8 +56,12 @@ export class SqliteWriter {
   /** Collected for the batch that is running (see {@link run}). */
   #stamps: StampData[] = [];
   #commits: CommitInfo[] = [];
-  /** The job of the running batch whose mutate resulted in a record (for {@link RecordRef}). */
-  #madeBy = new Map<SessionRecord, number>();
+  /**
+   * Per session, the latest record a mutate of the running batch resulted in and that job's index
+   * (for {@link RecordRef}). Only the latest: a later job can only start from it, and earlier
+   * records must not outlive their job (a batch of thousands would keep them all alive).
+   */
+  #madeBy = new Map<string, {record: SessionRecord; job: number}>();
   /** The header the main thread's pinned records are valid at (see WriteJob `pinned`). */
   #validAt: Uint8Array | null = null;
 
@@ -186,13 +190,15 @@ export class SqliteWriter {
       this.#changed.set(key, result.record);
     }
     const base: RecordRef = same ? {pinned: true} : this.#ref(record);
-    if (!this.#madeBy.has(result.record)) this.#madeBy.set(result.record, index);
+    if (result.record !== record || this.#madeBy.get(key)?.record !== record) {
+      this.#madeBy.set(key, {record: result.record, job: index});
+    }
     return {base};
   }
 
   #ref(record: SessionRecord): RecordRef {
-    const job = this.#madeBy.get(record);
-    return job === undefined ? record : {job};
+    const made = this.#madeBy.get(record.key);
+    return made?.record === record ? {job: made.job} : record;
   }
 
   #readRow(key: string, now: number): SessionRecord | undefined {
