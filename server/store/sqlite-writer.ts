@@ -98,9 +98,10 @@ export class SqliteWriter {
     this.#stamps = [];
     this.#commits = [];
     this.#madeBy = new Map();
-    const settled = await Promise.allSettled(
-      jobs.map((job, i) => this.#writes.enqueue(() => this.#job(job, i)))
-    );
+    const queued = jobs.map((job, i) => this.#writes.enqueue(() => this.#job(job, i)));
+    // The batch is complete already (the main thread gathered it): commit now, not a turn later.
+    this.#writes.flush();
+    const settled = await Promise.allSettled(queued);
     const outcomes = settled.map((s): JobOutcome =>
       s.status === 'fulfilled' ? {ok: true, value: s.value} : {ok: false, error: s.reason}
     );
