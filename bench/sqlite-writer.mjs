@@ -3,7 +3,8 @@
 // spread over N sessions; per row the acks per second, the ack latency p50/p99 (a visit's promise
 // settles after its COMMIT with synchronous=FULL) and the event loop's delay (p99, max), which
 // is what every other socket and /healthz waits while a group commit is flushed; and the CPU per
-// ack of the whole process (both threads). Not a test;
+// ack of the whole process (both threads). Each row with the writer thread (the default) and
+// without it (`writerThread: false`, the writer on the event loop as before), side by side. Not a test;
 // needs `npm run build`.
 //   node bench/sqlite-writer.mjs [--seconds 3] [--rates 5000,20000] [--sessions 100,2000]
 import {mkdtempSync, rmSync} from 'node:fs';
@@ -24,10 +25,13 @@ const seconds = Number(values.seconds);
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-async function run(rate, sessions) {
+async function run(rate, sessions, writerThread) {
   const dir = mkdtempSync(join(tmpdir(), 'moin-bench-writer-'));
   let commits = 0;
-  const store = new SqliteStore(join(dir, 'sessions.db'), {onCommit: () => commits++});
+  const store = new SqliteStore(join(dir, 'sessions.db'), {
+    writerThread,
+    onCommit: () => commits++,
+  });
   const now = Date.now();
   const base = {user: null, rememberMe: false, suTarget: null, data: {}, rev: 1, createdAt: now};
   await Promise.all(
@@ -70,6 +74,7 @@ async function run(rate, sessions) {
   rmSync(dir, {recursive: true, force: true});
   latencies.sort((a, b) => a - b);
   return {
+    writerThread,
     rate,
     sessions,
     acksPerSecond: Math.round(latencies.length / elapsed),
@@ -86,20 +91,22 @@ async function run(rate, sessions) {
 
 console.log(`sqlite writer, offered visits, ${seconds} s per row (node ${process.version})`);
 console.log(
-  'offered/s  sessions  acks/s  ack p50  ack p99  loop p99  loop max  writes/commit  µs CPU/ack'
+  'writer   offered/s  sessions  acks/s  ack p50  ack p99  loop p99  loop max  writes/commit  µs CPU/ack'
 );
 const rows = [];
 for (const sessions of values.sessions.split(',').map(Number)) {
   for (const rate of values.rates.split(',').map(Number)) {
-    const r = await run(rate, sessions);
-    rows.push(r);
-    console.log(
-      `${String(rate).padStart(9)}  ${String(sessions).padStart(8)}  ${String(r.acksPerSecond).padStart(6)}` +
-        `  ${String(r.ackP50Ms).padStart(7)}  ${String(r.ackP99Ms).padStart(7)}` +
-        `  ${String(r.loopP99Ms).padStart(8)}  ${String(r.loopMaxMs).padStart(8)}` +
-        `  ${String(r.writesPerCommit).padStart(13)}  ${String(r.cpuUsPerAck).padStart(10)}` +
-        (r.failed ? `  failed ${r.failed}` : '')
-    );
+    for (const writerThread of [true, false]) {
+      const r = await run(rate, sessions, writerThread);
+      rows.push(r);
+      console.log(
+        `${(writerThread ? 'thread' : 'inline').padEnd(7)}  ${String(rate).padStart(9)}  ${String(sessions).padStart(8)}  ${String(r.acksPerSecond).padStart(6)}` +
+          `  ${String(r.ackP50Ms).padStart(7)}  ${String(r.ackP99Ms).padStart(7)}` +
+          `  ${String(r.loopP99Ms).padStart(8)}  ${String(r.loopMaxMs).padStart(8)}` +
+          `  ${String(r.writesPerCommit).padStart(13)}  ${String(r.cpuUsPerAck).padStart(10)}` +
+          (r.failed ? `  failed ${r.failed}` : '')
+      );
+    }
   }
 }
 console.log(JSON.stringify({bench: 'sqlite-writer', seconds, rows}));

@@ -52,6 +52,12 @@ export interface SqliteStoreOptions {
    * on every read, see {@link WalStamp}), so reads stay exact with the CLI writing. @default 4096
    */
   cacheSessions?: number;
+  /**
+   * Run the writer (the write connection and its group commits) in a worker thread, so a COMMIT's
+   * fsync never blocks the event loop. false: on this thread, as before (it then costs less CPU
+   * per write, and the loop waits for each flush). @default true
+   */
+  writerThread?: boolean;
   /** The clock the purge timer uses. @default Date.now */
   now?: () => number;
   /** Called after every transaction, e.g. to feed a latency histogram. */
@@ -81,6 +87,7 @@ export const SQLITE_STORE_DEFAULTS: Readonly<SqliteStoreSettings> = Object.freez
   groupCommit: true,
   maxSizeBytes: null,
   cacheSessions: 4096,
+  writerThread: true,
 });
 
 /**
@@ -154,18 +161,24 @@ export class SqliteStore implements SessionStore {
       maintenanceChunk: settings.maintenanceChunk,
       cacheSessions: settings.cacheSessions,
     };
-    this.#writer = new WriterThread(this.file, writer, settings.pollIntervalMs, {
-      batch: (stamps, commits, writeError) => this.#afterBatch(stamps, commits, writeError),
-      external: () => this.#notify(),
-      crashed: (error) => {
-        this.#writerDown = error;
-        this.#cache?.forget();
-        this.#onBackgroundError(error);
+    this.#writer = new WriterThread(
+      this.file,
+      writer,
+      settings.pollIntervalMs,
+      {
+        batch: (stamps, commits, writeError) => this.#afterBatch(stamps, commits, writeError),
+        external: () => this.#notify(),
+        crashed: (error) => {
+          this.#writerDown = error;
+          this.#cache?.forget();
+          this.#onBackgroundError(error);
+        },
+        ready: () => (this.#writerDown = null),
+        cache: () => this.#cache,
+        ...(options.onWriter ? {started: options.onWriter} : {}),
       },
-      ready: () => (this.#writerDown = null),
-      cache: () => this.#cache,
-      ...(options.onWriter ? {started: options.onWriter} : {}),
-    });
+      settings.writerThread
+    );
     if (purgeMs > 0) {
       // unref: a store left open must not keep a finished process (the CLI, a test) alive.
       this.#purgeTimer = setTimeout(

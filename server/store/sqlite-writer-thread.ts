@@ -2,7 +2,8 @@ import {Worker} from 'node:worker_threads';
 import {MoinError} from '../../shared/index.js';
 import type {CommitInfo} from './sqlite-group-commit.js';
 import type {BatchStamp, SqliteReadCache} from './sqlite-read-cache.js';
-import type {WriterSettings} from './sqlite-writer.js';
+import {SqliteWriter, type WriterSettings} from './sqlite-writer.js';
+import {hostWriter} from './sqlite-writer-host.js';
 import type {WriterData} from './sqlite-writer-worker.js';
 import {
   asBuffer,
@@ -71,16 +72,22 @@ export class WriterThread {
   #onIdle: (() => void) | null = null;
   #idle: Promise<void> | null = null;
   #exited: Promise<void> = Promise.resolve();
+  /** Set when the writer runs on this thread (no worker): how a message reaches it. */
+  #inlineHandle: ((message: ToWriter) => void) | null = null;
+  readonly #inline: boolean;
 
+  /** `thread` false: the writer runs on this thread, as before issue 15 (for one-core hosts). */
   constructor(
     file: string,
     settings: WriterSettings,
     pollIntervalMs: number,
-    events: WriterEvents
+    events: WriterEvents,
+    thread = true
   ) {
     this.#file = file;
     this.#data = {file, settings, pollIntervalMs};
     this.#events = events;
+    this.#inline = !thread;
     this.#start();
   }
 
@@ -111,6 +118,10 @@ export class WriterThread {
     await this.idle();
     this.#closing = true;
     if (this.#restartTimer !== null) clearTimeout(this.#restartTimer);
+    if (this.#inlineHandle) {
+      this.#post({type: 'close'});
+      await this.#exited;
+    }
     const worker = this.#worker;
     if (worker !== null) {
       worker.ref();
@@ -123,6 +134,10 @@ export class WriterThread {
 
   #start(): void {
     this.#restartTimer = null;
+    if (this.#inline) {
+      this.#startInline();
+      return;
+    }
     const {url, execArgv} = writerEntry();
     const worker = new Worker(url, {workerData: this.#data, ...(execArgv ? {execArgv} : {})});
     this.#worker = worker;
@@ -130,14 +145,8 @@ export class WriterThread {
     this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     let failure: MoinError | null = null;
     worker.on('message', (message: FromWriter) => {
-      if (message.type === 'done') this.#done(message);
-      else if (message.type === 'external') this.#events.external();
-      else if (message.type === 'ready') {
-        this.#ready = true;
-        this.#down = null;
-        this.#events.ready();
-        if (this.#queue.length > 0) this.#send();
-      } else failure = this.#stopped(dataToError(message.error).message);
+      if (message.type === 'failed') failure = this.#stopped(dataToError(message.error).message);
+      else this.#onMessage(message);
     });
     worker.on('error', (error) => (failure ??= this.#stopped(error.message)));
     worker.on('exit', (code) => {
@@ -150,6 +159,33 @@ export class WriterThread {
     // After the listeners: listening for messages refs the worker's port again.
     if (this.#queue.length === 0) worker.unref();
     this.#events.started?.(worker);
+  }
+
+  // Without a thread: the same writer and host on this thread (COMMIT blocks the event loop).
+  #startInline(): void {
+    let writer: SqliteWriter;
+    try {
+      writer = new SqliteWriter(this.#file, this.#data.settings);
+    } catch (error) {
+      this.#crash(this.#stopped(error instanceof Error ? error.message : String(error)));
+      return;
+    }
+    let done: () => void = () => {};
+    this.#exited = new Promise((resolve) => (done = resolve));
+    const handle = hostWriter(writer, this.#data.pollIntervalMs, (m) => this.#onMessage(m), done);
+    this.#inlineHandle = handle;
+    queueMicrotask(() => this.#onMessage({type: 'ready'}));
+  }
+
+  #onMessage(message: FromWriter): void {
+    if (message.type === 'done') this.#done(message);
+    else if (message.type === 'external') this.#events.external();
+    else if (message.type === 'ready') {
+      this.#ready = true;
+      this.#down = null;
+      this.#events.ready();
+      if (this.#queue.length > 0) this.#send();
+    }
   }
 
   #stopped(reason: string): MoinError {
@@ -200,7 +236,8 @@ export class WriterThread {
   }
 
   #post(message: ToWriter): void {
-    this.#worker?.postMessage(message);
+    if (this.#inlineHandle) this.#inlineHandle(message);
+    else this.#worker?.postMessage(message);
   }
 
   #done(message: Extract<FromWriter, {type: 'done'}>): void {
