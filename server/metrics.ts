@@ -24,6 +24,14 @@ export class Metrics {
     buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
     registers: [this.registry],
   });
+  // issue 12: the SQLite store's transactions (its onCommit), failed ones under outcome="failed".
+  readonly storeCommits = new Histogram({
+    name: 'moin_store_commit_seconds',
+    help: 'SQLite store transactions, BEGIN to COMMIT, by outcome.',
+    labelNames: ['outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+    registers: [this.registry],
+  });
   readonly sockets = new Gauge({
     name: 'moin_sockets',
     help: 'Open WebSockets.',

@@ -66,6 +66,7 @@ export function createSessionService(
 ): SessionService {
   const resolved: Config = resolveConfig(config);
   const logger = options.logger ?? createLogger(resolved.log_level);
+  const metrics = new Metrics();
   const store =
     options.store ??
     createStore(resolved, {
@@ -74,6 +75,11 @@ export function createSessionService(
         logger.error(
           {event: 'store_error', error: error instanceof Error ? error.message : String(error)},
           'session store failure'
+        ),
+      onCommit: (info) =>
+        metrics.storeCommits.observe(
+          {outcome: info.error === undefined ? 'ok' : 'failed'},
+          info.durationMs / 1000
         ),
     });
   // A redis:// store fans out over Redis pub/sub on the same URL, so instances see each other.
@@ -102,7 +108,6 @@ export function createSessionService(
       );
     });
   }
-  const metrics = new Metrics();
   timeStoreCalls(store, metrics.storeLatency);
   const root = options.root ?? fileURLToPath(new URL('../..', import.meta.url));
   const engine = new SessionEngine({

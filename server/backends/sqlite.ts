@@ -13,10 +13,11 @@ export const SQLITE_BACKEND: StoreBackend = {
   matches: (url) => url.startsWith(SCHEME),
   inProcess: false,
   // A relative path resolves against the current directory, as the CLI user expects.
-  openStore: (config, {background = true, now, onError} = {}) =>
+  openStore: (config, {background = true, now, onError, onCommit} = {}) =>
     new SqliteStore(config.store.slice(SCHEME.length), {
       ...(background ? (now ? {now} : {}) : {purgeIntervalMs: 0}),
       ...(onError ? {onBackgroundError: onError} : {}),
+      ...(onCommit ? {onCommit} : {}),
     }),
   openBus: () => new MemoryBus(),
   // Per process: instances on one file each count on their own (README "Security").

@@ -1,6 +1,7 @@
 import type {Config} from '../../shared/index.js';
 import type {SessionBus} from '../bus/types.js';
 import type {ThrottleCounter, ThrottleCounterOptions} from '../http/throttle-counter.js';
+import type {CommitInfo} from '../store/sqlite-group-commit.js';
 import type {SessionStore} from '../store/types.js';
 
 /** The config keys a backend may read. */
@@ -17,6 +18,8 @@ export interface StoreOpenOptions {
   now?: () => number;
   /** Hears failures of the store's background work (a purge timer, the file found deleted). */
   onError?: (error: unknown) => void;
+  /** Hears every transaction of a store that has them (SQLite), e.g. for a latency histogram. */
+  onCommit?: (info: CommitInfo) => void;
 }
 
 /** Where a bus reports connection state changes (`redis_down`, …), for the log. */

@@ -45,6 +45,8 @@ export interface Connection {
   purgeChunk: Database.Statement<[number, number], DeletedRow>;
   /** Deletes up to N sessions of a user (by the user index) and returns them; `rank`: created. */
   revokeChunk: Database.Statement<[string, number], DeletedRow>;
+  /** 1 when some session expired at or before the time given (by the expiry index). */
+  anyExpired: Database.Statement<[number], number>;
   freePages: Database.Statement<[], number>;
   appendAudit: Database.Statement<[AuditRow]>;
   addSecret: Database.Statement<[string, Buffer]>;
@@ -130,6 +132,9 @@ function prepare(db: Database.Database): Connection {
        (SELECT rowid FROM sessions WHERE user = ? ORDER BY rowid LIMIT ?)
        RETURNING key, user, su, method, created AS rank`
     ),
+    anyExpired: db
+      .prepare<[number], number>('SELECT 1 FROM sessions WHERE expires <= ? LIMIT 1')
+      .pluck(),
     freePages: db.prepare<[], number>('PRAGMA freelist_count').pluck(),
     appendAudit: db.prepare(
       `INSERT INTO audit (at, action, actor, target, address, session, method)

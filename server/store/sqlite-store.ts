@@ -1,15 +1,14 @@
-import {randomBytes} from 'node:crypto';
 import {accessSync, constants, statSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {MoinError, isMoinError} from '../../shared/index.js';
-import {applyOp, isLive, suEndEntry} from './ops.js';
-import type Database from 'better-sqlite3';
-import {backendCode, needsReopen, openConnection, storeError} from './sqlite-connection.js';
-import type {Connection, ConnectionSettings, DeletedRow} from './sqlite-connection.js';
-import {GroupCommit} from './sqlite-group-commit.js';
-import type {CommitInfo, JobOutcome} from './sqlite-group-commit.js';
-import {RecordCache} from './record-cache.js';
-import {toAuditEntry, toAuditRow, toRecord, toRow} from './sqlite-schema.js';
+import type {Worker} from 'node:worker_threads';
+import {MoinError} from '../../shared/index.js';
+import {openConnection, storeError} from './sqlite-connection.js';
+import type {Connection} from './sqlite-connection.js';
+import type {CommitInfo} from './sqlite-group-commit.js';
+import {SqliteReadCache} from './sqlite-read-cache.js';
+import {toAuditEntry, toRecord, toRow} from './sqlite-schema.js';
+import {asBuffer, type WriteJob} from './sqlite-writer-messages.js';
+import {WriterThread} from './sqlite-writer-thread.js';
 import type {
   AuditEntry,
   MutateResult,
@@ -18,12 +17,7 @@ import type {
   SessionRecord,
   SessionStore,
   SessionSummary,
-  SuEndAction,
 } from './types.js';
-import {WAL_HEADER_BYTES, WalStamp, onlyOurCommit} from './wal-stamp.js';
-
-/** Free pages given back per transaction after a purge (1 MiB of 4 KiB pages). */
-const VACUUM_STEP_PAGES = 256;
 
 /** Options of {@link SqliteStore}; every one has a default. */
 export interface SqliteStoreOptions {
@@ -58,61 +52,80 @@ export interface SqliteStoreOptions {
    * on every read, see {@link WalStamp}), so reads stay exact with the CLI writing. @default 4096
    */
   cacheSessions?: number;
+  /**
+   * Run the writer (the write connection and its group commits) in a worker thread, so a COMMIT's
+   * fsync never blocks the event loop. false: on this thread, as before (it then costs less CPU
+   * per write, and the loop waits for each flush). @default true
+   */
+  writerThread?: boolean;
   /** The clock the purge timer uses. @default Date.now */
   now?: () => number;
   /** Called after every transaction, e.g. to feed a latency histogram. */
   onCommit?: (info: CommitInfo) => void;
-  /** Errors of background work (the purge timer, a throwing listener); the store keeps running. */
+  /**
+   * Errors of background work (the purge timer, a throwing listener, the writer thread stopping);
+   * the store keeps running.
+   */
   onBackgroundError?: (error: unknown) => void;
+  /** Hears every writer thread started (tests stop one with `worker.terminate()`). */
+  onWriter?: (worker: Worker) => void;
 }
 
+/** The settings of {@link SqliteStoreOptions} that have a value by default. */
+export type SqliteStoreSettings = Required<
+  Omit<SqliteStoreOptions, 'now' | 'onCommit' | 'onBackgroundError' | 'onWriter'>
+>;
+
+/** The defaults of {@link SqliteStoreOptions}, in one place. */
+export const SQLITE_STORE_DEFAULTS: Readonly<SqliteStoreSettings> = Object.freeze({
+  purgeIntervalMs: 60_000,
+  maintenanceChunk: 500,
+  maintenancePauseMs: 10,
+  pollIntervalMs: 300,
+  busyTimeoutMs: 5000,
+  synchronous: 'FULL',
+  groupCommit: true,
+  maxSizeBytes: null,
+  cacheSessions: 4096,
+  writerThread: true,
+});
+
 /**
- * The default store: one SQLite file through better-sqlite3 (`store: "sqlite:PATH"`). Writes of one
- * event-loop turn are committed together (group commit) and each promise settles after COMMIT;
- * reads are direct prepared statements behind a cache of decoded sessions that is dropped whenever
- * another connection has committed (one 48-byte read of the wal-index header per read). Other
- * processes may write the same file: reads see their commits at once, and open sockets learn of
- * them by polling `PRAGMA data_version` through {@link onExternalChange}.
+ * The default store: one SQLite file through better-sqlite3 (`store: "sqlite:PATH"`). Writes go to
+ * a writer thread that owns the write connection (sqlite-writer-thread.ts): the writes of one
+ * event-loop turn are committed together (group commit), the next batch gathers here while one is
+ * committed, and each promise settles after COMMIT, so an fsync never blocks this thread. Reads
+ * are direct prepared statements on this thread's own connection, behind a cache of decoded
+ * sessions that is dropped whenever a connection other than the writer has committed (one 48-byte
+ * read of the wal-index header per read). Other processes may write the same file: reads see
+ * their commits at once, and open sockets learn of them through {@link onExternalChange}.
  */
 export class SqliteStore implements SessionStore {
   readonly kind = 'sqlite';
   /** The absolute path of the database file. */
   readonly file: string;
-  readonly #settings: ConnectionSettings;
-  readonly #writes: GroupCommit;
+  readonly #writer: WriterThread;
   readonly #now: () => number;
   readonly #pollIntervalMs: number;
   readonly #onBackgroundError: (error: unknown) => void;
+  readonly #onCommit: ((info: CommitInfo) => void) | undefined;
   readonly #listeners = new Set<(keys: string[] | null) => void>();
-  #conn: Connection;
-  /** Sessions changed by the current batch and not yet written (see #writeBack). */
-  readonly #changed = new Map<string, SessionRecord>();
-  /** Decoded sessions as of {@link #seen}; null when caching is off or not possible. */
-  #cache: RecordCache | null = null;
-  /** Always set while #cache is. */
-  #stamp: WalStamp | null = null;
-  /** The wal-index header the cache is valid for; all zero (never a real header) when unknown. */
-  readonly #seen = Buffer.alloc(WAL_HEADER_BYTES);
-  readonly #header = Buffer.alloc(WAL_HEADER_BYTES);
-  /** What the running batch did to sessions: a record, or null for deleted. */
-  readonly #batchEffects = new Map<string, SessionRecord | null>();
-  #batchWrote = false;
-  /** Was the cache checked against the file at the running batch's BEGIN (#seen is that header). */
-  #batchChecked = false;
-  #reopen = false;
+  /** The read connection; it never writes after opening (the schema migration). */
+  readonly #conn: Connection;
+  /** Decoded sessions, exact by the wal-index stamp; null when caching is off or not possible. */
+  #cache: SqliteReadCache | null;
   #closed = false;
   // issue 10b: the file's identity when opened; once the path names another file (deleted,
   // replaced) the store fails closed with #gone. #writeError: the last write's failure, if any.
   #identity: {dev: number; ino: number} | null = null;
   #gone: MoinError | null = null;
   #writeError: MoinError | null = null;
-  #dataVersion: number;
+  /** Set while the writer thread is down (from its crash until a new one has the file open). */
+  #writerDown: MoinError | null = null;
   #purgeTimer: NodeJS.Timeout | null = null;
   #purging = false;
   readonly #chunk: number;
   readonly #pauseMs: number;
-  /** Errors of a batch that could not begin because another connection held the lock. */
-  readonly #busyErrors = new WeakSet<object>();
   #pollTimer: NodeJS.Timeout | null = null;
 
   /**
@@ -121,42 +134,50 @@ export class SqliteStore implements SessionStore {
    */
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.file = resolve(file);
-    this.#settings = {
-      busyTimeoutMs: nonNegative(options.busyTimeoutMs, 5000, 'busyTimeoutMs'),
-      synchronous: options.synchronous ?? 'FULL',
-      maxSizeBytes: options.maxSizeBytes ?? null,
+    const settings = settingsOf(options);
+    const connection = {
+      busyTimeoutMs: settings.busyTimeoutMs,
+      synchronous: settings.synchronous,
+      maxSizeBytes: settings.maxSizeBytes,
     };
-    if (this.#settings.synchronous !== 'FULL' && this.#settings.synchronous !== 'NORMAL') {
-      throw new TypeError('SqliteStore: synchronous must be "FULL" or "NORMAL"');
-    }
     this.#now = options.now ?? Date.now;
-    this.#pollIntervalMs = nonNegative(options.pollIntervalMs, 300, 'pollIntervalMs');
+    this.#pollIntervalMs = settings.pollIntervalMs;
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
-    const purgeMs = nonNegative(options.purgeIntervalMs, 60_000, 'purgeIntervalMs');
-    this.#chunk = nonNegative(options.maintenanceChunk, 500, 'maintenanceChunk', 'sessions');
-    if (this.#chunk < 1) throw new TypeError('SqliteStore: maintenanceChunk must be 1 or more');
-    this.#pauseMs = nonNegative(options.maintenancePauseMs, 10, 'maintenancePauseMs');
+    this.#onCommit = options.onCommit;
+    const purgeMs = settings.purgeIntervalMs;
+    this.#chunk = settings.maintenanceChunk;
+    this.#pauseMs = settings.maintenancePauseMs;
     try {
-      this.#conn = openConnection(this.file, this.#settings);
+      // Creates the file and migrates its schema, here, so a bad file fails the constructor.
+      this.#conn = openConnection(this.file, connection);
     } catch (error) {
       throw storeError(this.file, error, 'opened');
     }
-    this.#dataVersion = this.#conn.dataVersion.get() as number;
     this.#identity = identityOf(this.file);
-    const cacheSessions = nonNegative(options.cacheSessions, 4096, 'cacheSessions', 'sessions');
-    // No readable -shm file (another journal mode, exclusive locking): no cache, every read exact.
-    this.#stamp = cacheSessions > 0 ? WalStamp.open(this.file) : null;
-    if (this.#stamp) this.#cache = new RecordCache(cacheSessions);
-    this.#writes = new GroupCommit(
-      (runs) => this.#commit(runs),
-      options.groupCommit ?? true,
-      options.onCommit,
+    this.#cache = SqliteReadCache.open(this.file, settings.cacheSessions);
+    const writer = {
+      ...connection,
+      groupCommit: settings.groupCommit,
+      maintenanceChunk: settings.maintenanceChunk,
+      cacheSessions: settings.cacheSessions,
+    };
+    this.#writer = new WriterThread(
+      this.file,
+      writer,
+      settings.pollIntervalMs,
       {
-        isBusy: (error) =>
-          typeof error === 'object' && error !== null && this.#busyErrors.has(error),
-        timeoutMs: this.#settings.busyTimeoutMs,
-        maxDelayMs: 4,
-      }
+        batch: (stamps, commits, writeError) => this.#afterBatch(stamps, commits, writeError),
+        external: () => this.#notify(),
+        crashed: (error) => {
+          this.#writerDown = error;
+          this.#cache?.forget();
+          this.#onBackgroundError(error);
+        },
+        ready: () => (this.#writerDown = null),
+        cache: () => this.#cache,
+        ...(options.onWriter ? {started: options.onWriter} : {}),
+      },
+      settings.writerThread
     );
     if (purgeMs > 0) {
       // unref: a store left open must not keep a finished process (the CLI, a test) alive.
@@ -172,57 +193,42 @@ export class SqliteStore implements SessionStore {
 
   get(key: string, now: number): Promise<SessionRecord | undefined> {
     return this.#read(() => {
-      const current = this.#cacheIsCurrent();
+      const current = this.#cache?.current() ?? false;
       return (current ? this.#cache!.get(key, now) : undefined) ?? this.#readRow(key, now, current);
     });
   }
 
   insert(record: SessionRecord, oldKey?: string | null): Promise<void> {
-    return this.#write(() => {
-      const row = toRow(record);
-      this.#writeBack();
-      if (oldKey && this.#conn.destroy.run(oldKey).changes > 0) this.#wrote(oldKey, null);
-      this.#conn.insert.run(row);
-      // A copy: the cache freezes what it keeps, and the caller's object stays the caller's.
-      this.#wrote(record.key, structuredClone(record));
-    });
+    let row;
+    try {
+      // Here, so a value the file cannot hold (a BigInt, a cycle) fails this write alone.
+      row = toRow(record);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#write<void>({type: 'insert', row, oldKey: oldKey ?? null});
   }
 
   mutate(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined> {
-    return this.#write(() => {
-      // Read, apply and write inside the batch's BEGIN IMMEDIATE: no other writer, in this process
-      // or another, can slip in between, so no update is lost. An expired row is left alone.
-      let record = this.#changed.get(key);
-      if (record === undefined) {
-        record = this.#batchRead(key, now);
-        if (record === undefined) return undefined;
-      } else if (!isLive(record, now)) {
-        return undefined;
+    if (op.type === 'data') {
+      try {
+        // As the file will hold it (and a BigInt or a cycle fails this write alone, here).
+        op = {...op, set: JSON.parse(JSON.stringify(op.set)) as Record<string, unknown>};
+      } catch (error) {
+        return Promise.reject(error);
       }
-      const result = applyOp(record, op);
-      if (result.record !== record) {
-        // Only a data op can bring in a value JSON cannot hold (a BigInt, a cycle): refuse it
-        // now, so this write alone fails, before it joins the batch's write-back.
-        if (op.type === 'data') JSON.stringify(result.record.data);
-        this.#changed.set(key, result.record);
-      }
-      return result;
-    });
+    }
+    return this.#write({type: 'mutate', key, op, now, pinned: false});
   }
 
   destroy(key: string): Promise<boolean> {
-    return this.#write(() => {
-      this.#writeBack();
-      const gone = this.#conn.destroy.run(key).changes > 0;
-      if (gone) this.#wrote(key, null);
-      return gone;
-    });
+    return this.#write({type: 'destroy', key});
   }
 
-  // In transactions of at most #chunk rows, so the lock (and the event loop) is never held
-  // long; the first chunk is queued at once, in order with the writes issued around the call.
-  // Sessions of the user created while it runs are ended too (it stops at a short chunk). A
-  // change of user in a chunk gets its end record in the chunk's transaction.
+  // In transactions of at most #chunk rows, so the lock is never held long; the first chunk is
+  // queued at once, in order with the writes issued around the call. Sessions of the user
+  // created while it runs are ended too (it stops at a short chunk). A change of user in a
+  // chunk gets its end record in the chunk's transaction.
   async revokeUser(
     user: string,
     reason: RevokeReason = 'revoked',
@@ -230,9 +236,12 @@ export class SqliteStore implements SessionStore {
   ): Promise<string[]> {
     const keys: string[] = [];
     for (;;) {
-      const chunk = await this.#write(() =>
-        this.#deleteChunk(this.#conn.revokeChunk, user, `su_end_${reason}`, now)
-      );
+      const chunk = await this.#write<string[]>({
+        type: 'revokeChunk',
+        user,
+        action: `su_end_${reason}`,
+        now,
+      });
       for (const key of chunk) keys.push(key);
       if (chunk.length < this.#chunk) return keys;
       await this.#pause();
@@ -240,16 +249,7 @@ export class SqliteStore implements SessionStore {
   }
 
   trimUser(user: string, keep: number, now: number, newest = ''): Promise<string[]> {
-    return this.#write(() => {
-      this.#writeBack();
-      const rows = this.#conn.oldestOfUser.all(user, now, newest, keep);
-      this.#endSwitched(rows, 'su_end_capped', now);
-      for (const row of rows) {
-        this.#conn.destroy.run(row.key);
-        this.#wrote(row.key, null);
-      }
-      return rows.map((row) => row.key);
-    });
+    return this.#write({type: 'trim', user, keep, now, newest});
   }
 
   list(now: number, user?: string): Promise<SessionSummary[]> {
@@ -276,11 +276,11 @@ export class SqliteStore implements SessionStore {
   // In chunks like revokeUser; each chunk is cheap through the expiry index. Then the freed
   // pages go back to the file system, a chunk of pages per transaction.
   async purgeExpired(now: number): Promise<number> {
+    // A look on the read connection first: no write transaction (and no fsync) when none expired.
+    if ((await this.#read(() => this.#conn.anyExpired.get(now))) === undefined) return 0;
     let purged = 0;
     for (;;) {
-      const chunk = await this.#write(() =>
-        this.#deleteChunk(this.#conn.purgeChunk, now, 'su_end_expired', now)
-      );
+      const chunk = await this.#write<string[]>({type: 'purgeChunk', now});
       purged += chunk.length;
       if (chunk.length < this.#chunk) break;
       await this.#pause();
@@ -290,18 +290,11 @@ export class SqliteStore implements SessionStore {
   }
 
   appendAudit(entry: AuditEntry): Promise<void> {
-    return this.#write(() => {
-      this.#conn.appendAudit.run(toAuditRow(entry));
-      this.#batchWrote = true;
-    });
+    return this.#write({type: 'audit', entry});
   }
 
-  secret(name: string): Promise<Buffer> {
-    return this.#write(() => {
-      // In the write transaction: of two processes making it at once, the first one's stays.
-      if (this.#conn.addSecret.run(name, randomBytes(32)).changes > 0) this.#batchWrote = true;
-      return this.#conn.getSecret.get(name)!;
-    });
+  async secret(name: string): Promise<Buffer> {
+    return asBuffer(await this.#write<Uint8Array>({type: 'secret', name}));
   }
 
   listAudit(): Promise<AuditEntry[]> {
@@ -310,13 +303,13 @@ export class SqliteStore implements SessionStore {
 
   /**
    * Rejects when the store cannot serve or cannot take writes: the path no longer names the open
-   * file, the last write failed, or the file is not writable.
+   * file, the last write failed (or the writer thread is down), or the file is not writable.
    */
   ping(): Promise<void> {
     this.#checkIdentity();
     return this.#read(() => {
       this.#conn.ping.get();
-      if (this.#writeError) throw this.#writeError;
+      if (this.#writerDown ?? this.#writeError) throw this.#writerDown ?? this.#writeError;
       try {
         accessSync(this.file, constants.W_OK);
       } catch (error) {
@@ -327,8 +320,9 @@ export class SqliteStore implements SessionStore {
 
   onExternalChange(listener: (keys: string[] | null) => void): () => void {
     this.#listeners.add(listener);
+    // The writer thread watches for other processes' commits; this timer checks the file's identity.
     if (this.#pollTimer === null && this.#pollIntervalMs > 0 && !this.#closed) {
-      this.#pollTimer = setInterval(() => this.#poll(), this.#pollIntervalMs).unref();
+      this.#pollTimer = setInterval(() => this.#checkIdentity(), this.#pollIntervalMs).unref();
     }
     return () => {
       this.#listeners.delete(listener);
@@ -339,59 +333,24 @@ export class SqliteStore implements SessionStore {
     };
   }
 
-  /** Commits pending writes, stops the timers and closes the file. */
+  /** Commits pending writes, stops the timers and the writer thread, and closes the file. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#writes.flush();
-    // Writes waiting out another process's lock: let them commit (or time out) first.
-    await this.#writes.idle();
     this.#closed = true;
     if (this.#purgeTimer !== null) clearTimeout(this.#purgeTimer);
     if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
     this.#purgeTimer = this.#pollTimer = null;
+    // Writes queued or waiting out another process's lock commit (or time out) first.
+    await this.#writer.close();
     this.#listeners.clear();
-    this.#stamp?.close();
-    this.#cache?.clear();
+    this.#cache?.close();
     this.#conn.db.close();
   }
 
-  // One chunk of a bulk delete; the changes of user in it get their end records in the same
-  // transaction, ordered by the row's rank (created or expires), then key.
-  #deleteChunk<P>(
-    statement: Database.Statement<[P, number], DeletedRow>,
-    by: P,
-    action: SuEndAction,
-    at: number
-  ): string[] {
-    this.#writeBack();
-    const rows = statement.all(by, this.#chunk);
-    const switched = rows.filter((row) => row.su !== null);
-    switched.sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    this.#endSwitched(switched, action, at);
-    for (const row of rows) this.#wrote(row.key, null);
-    return rows.map((row) => row.key);
-  }
-
-  // The end records of the changes of user among deleted sessions, in the order given.
-  #endSwitched(rows: readonly Omit<DeletedRow, 'rank'>[], action: SuEndAction, at: number): void {
-    for (const row of rows) {
-      if (row.su === null || row.user === null) continue;
-      const r = {key: row.key, user: row.user, suTarget: row.su};
-      const loginMethod = row.method === null ? {} : {loginMethod: row.method};
-      this.#conn.appendAudit.run(toAuditRow(suEndEntry({...r, ...loginMethod}, action, at)));
-    }
-  }
-
   async #giveBackSpace(): Promise<void> {
-    const step = () => {
-      this.#conn.db.exec(`PRAGMA incremental_vacuum(${VACUUM_STEP_PAGES})`);
-      this.#batchWrote = true;
-      return this.#conn.freePages.get() ?? 0;
-    };
-    // Only files made with auto_vacuum = INCREMENTAL (2) can; a bound in case others keep freeing.
-    if ((this.#conn.db.pragma('auto_vacuum', {simple: true}) as number) !== 2) return;
+    // A bound in case others keep freeing pages.
     for (let i = 0; i < 10_000 && !this.#closed; i++) {
-      if ((await this.#write(step)) === 0) return;
+      if ((await this.#write<number>({type: 'vacuumStep'})) <= 0) return;
       await this.#pause();
     }
   }
@@ -410,42 +369,28 @@ export class SqliteStore implements SessionStore {
     }
   }
 
-  #write<T>(job: () => T): Promise<T> {
+  #write<T>(job: WriteJob): Promise<T> {
     if (this.#closed) return Promise.reject(this.#closedError());
     if (this.#gone) return Promise.reject(this.#gone);
-    return this.#writes.enqueue(job);
+    return this.#writer.enqueue(job) as Promise<T>;
   }
 
-  #commit(runs: readonly (() => unknown)[]) {
-    let outcomes: JobOutcome[];
-    // Whether BEGIN IMMEDIATE got the lock (a failure before it ran nothing).
-    let began = false;
-    try {
-      if (this.#reopen) this.#reopenConnection();
-      outcomes = this.#conn.batch.immediate(
-        runs,
-        () => {
-          began = true;
-          this.#beginBatch();
-        },
-        () => this.#writeBack()
-      );
-    } catch (error) {
-      this.#changed.clear();
-      this.#endBatch(false);
-      if (needsReopen(error)) this.#reopen = true;
-      const failure = storeError(this.file, error, 'written');
-      // BEGIN IMMEDIATE found the lock taken: nothing ran, so the batch may simply run later
-      // (and the store's health is not in doubt). Any other failure is the last write's outcome.
-      if (!began && backendCode(error) === 'SQLITE_BUSY' && typeof failure === 'object') {
-        this.#busyErrors.add(failure as object);
-      } else if (isMoinError(failure)) this.#writeError = failure;
-      throw failure;
+  // Before the batch's writes settle: a read issued after an ack finds what it acknowledged.
+  #afterBatch(
+    stamps: readonly Parameters<SqliteReadCache['applyBatch']>[0][],
+    commits: readonly CommitInfo[],
+    writeError: MoinError | null
+  ): void {
+    this.#writeError = writeError;
+    for (const stamp of stamps) this.#cache?.applyBatch(stamp);
+    if (this.#onCommit === undefined) return;
+    for (const info of commits) {
+      try {
+        this.#onCommit(info);
+      } catch {
+        // A failing metrics hook must not turn a committed write into a rejected one.
+      }
     }
-    this.#writeError = null;
-    // Outside the try: once COMMIT returned, nothing may turn the batch into a failure.
-    this.#endBatch(true);
-    return outcomes;
   }
 
   /** A row from the file, decoded; `keep`: the cache was just found current, so it may keep it. */
@@ -453,116 +398,7 @@ export class SqliteStore implements SessionStore {
     const row = this.#conn.get.get(key, now);
     if (row === undefined) return undefined;
     const record = toRecord(row);
-    return keep && this.#cache ? this.#cache.set(record) : record;
-  }
-
-  // A read inside the batch's transaction. The cache was checked against the file at BEGIN,
-  // under the write lock, so it holds for every session this batch has not written yet; the
-  // rest come from the file (which shows this transaction's own writes) and are not cached
-  // here: #endBatch caches what the batch wrote once it is committed.
-  #batchRead(key: string, now: number): SessionRecord | undefined {
-    const useCache = this.#batchChecked && !this.#batchEffects.has(key);
-    return (useCache ? this.#cache!.get(key, now) : undefined) ?? this.#readRow(key, now, false);
-  }
-
-  // Is the cache valid for the file as it is now? Outside a transaction: one read of the
-  // wal-index header. Any commit since the cache was last validated (by another process, or a
-  // header we could not read) empties it and makes the header now seen the new reference; a row
-  // read after this check is at least as new as that header, so caching it is safe.
-  #cacheIsCurrent(): boolean {
-    if (this.#cache === null || this.#stamp === null) return false;
-    if (!this.#stamp.read(this.#header)) {
-      this.#forget();
-      return false;
-    }
-    if (!this.#header.equals(this.#seen)) {
-      this.#cache.clear();
-      this.#header.copy(this.#seen);
-    }
-    return true;
-  }
-
-  // Inside BEGIN IMMEDIATE: nobody else can commit until our COMMIT, so the header read now is
-  // the one our commit will build on.
-  #beginBatch(): void {
-    this.#batchEffects.clear();
-    this.#batchWrote = false;
-    this.#batchChecked = this.#cacheIsCurrent();
-  }
-
-  // After COMMIT (or a rollback): the cache may take the batch's effects only when the header
-  // shows exactly our commit on top of the one seen at BEGIN (or nothing, if we wrote nothing).
-  // Anything else, e.g. another process committing in the moment after our COMMIT, drops it.
-  #endBatch(committed: boolean): void {
-    const cache = this.#cache;
-    const effects = this.#batchEffects;
-    try {
-      if (cache === null || this.#stamp === null) return;
-      if (!committed || !this.#batchChecked || !this.#stamp.read(this.#header)) {
-        this.#forget();
-        return;
-      }
-      const ours = onlyOurCommit(this.#seen, this.#header, this.#batchWrote);
-      this.#header.copy(this.#seen);
-      if (!ours) {
-        cache.clear();
-        return;
-      }
-      for (const [key, record] of effects) {
-        if (record === null) cache.delete(key);
-        else cache.set(record);
-      }
-    } finally {
-      effects.clear();
-      this.#batchChecked = false;
-    }
-  }
-
-  // A session the running batch wrote (null: deleted).
-  #wrote(key: string, record: SessionRecord | null): void {
-    this.#batchWrote = true;
-    this.#batchEffects.set(key, record);
-  }
-
-  // Drops the cache and any reference header: the next read starts afresh from the file.
-  #forget(): void {
-    this.#cache?.clear();
-    this.#seen.fill(0);
-  }
-
-  // Writes the sessions mutated so far in this batch, once each however many ops they took (one
-  // hot session with 100 visits in a turn is one UPDATE, not 100 reads, parses and UPDATEs).
-  // Runs before any other write touches the table and at the end of every batch, so the
-  // cache never outlives its transaction.
-  #writeBack(): void {
-    for (const record of this.#changed.values()) {
-      this.#conn.update.run(toRow(record));
-      this.#wrote(record.key, record);
-    }
-    this.#changed.clear();
-  }
-
-  // A connection opened while the file was read-only stays read-only after the file is fixed;
-  // a fresh one picks the fix up. On failure the old connection stays (reads keep working).
-  #reopenConnection(): void {
-    const fresh = openConnection(this.file, this.#settings);
-    const old = this.#conn;
-    this.#conn = fresh;
-    this.#reopen = false;
-    this.#forget();
-    if (this.#stamp) {
-      this.#stamp.close();
-      this.#stamp = WalStamp.open(this.file);
-      if (!this.#stamp) this.#cache = null;
-    }
-    try {
-      old.db.close();
-    } catch {
-      // The old handle is being dropped anyway.
-    }
-    // The new connection counts commits afresh, and others may have written meanwhile.
-    this.#dataVersion = fresh.dataVersion.get() as number;
-    this.#notify();
+    return keep && this.#cache ? this.#cache.keep(record) : record;
   }
 
   // The path must still name the file we have open: a deleted or replaced file would keep taking
@@ -577,20 +413,6 @@ export class SqliteStore implements SessionStore {
         'this server refuses to go on with the old file. Restart it.'
     );
     this.#onBackgroundError(this.#gone);
-    this.#notify();
-  }
-
-  #poll(): void {
-    this.#checkIdentity();
-    let version: number;
-    try {
-      version = this.#conn.dataVersion.get() as number;
-    } catch {
-      return; // an unreadable file shows up on the next real read or write
-    }
-    // data_version changes only when *another* connection committed to the file.
-    if (version === this.#dataVersion) return;
-    this.#dataVersion = version;
     this.#notify();
   }
 
@@ -628,17 +450,27 @@ function identityOf(file: string): {dev: number; ino: number} | null {
   }
 }
 
-function nonNegative(
-  value: number | undefined,
-  fallback: number,
-  name: string,
-  unit: 'ms' | 'sessions' = 'ms'
-): number {
-  if (value === undefined) return fallback;
+// The options over the defaults, checked: a wrong value throws a TypeError naming the option.
+function settingsOf(options: SqliteStoreOptions): SqliteStoreSettings {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const s: SqliteStoreSettings = {...SQLITE_STORE_DEFAULTS, ...defined};
+  for (const name of ['purgeIntervalMs', 'maintenancePauseMs', 'pollIntervalMs', 'busyTimeoutMs']) {
+    nonNegative(s[name as keyof SqliteStoreSettings] as number, name);
+  }
+  nonNegative(s.maintenanceChunk, 'maintenanceChunk', 'sessions');
+  nonNegative(s.cacheSessions, 'cacheSessions', 'sessions');
+  if (s.maintenanceChunk < 1)
+    throw new TypeError('SqliteStore: maintenanceChunk must be 1 or more');
+  if (s.synchronous !== 'FULL' && s.synchronous !== 'NORMAL') {
+    throw new TypeError('SqliteStore: synchronous must be "FULL" or "NORMAL"');
+  }
+  return s;
+}
+
+function nonNegative(value: number, name: string, unit: 'ms' | 'sessions' = 'ms'): void {
   const whole = unit === 'sessions';
   if (!Number.isFinite(value) || value < 0 || (whole && !Number.isInteger(value))) {
     const what = whole ? 'a whole number of sessions' : 'a number of ms';
     throw new TypeError(`SqliteStore: ${name} must be ${what}, 0 or more`);
   }
-  return value;
 }

@@ -42,6 +42,19 @@ describeStoreConformance('sqlite without the read cache', async () => {
   };
 });
 
+// issue 15: the writer on the event loop's thread, as before the writer thread (writerThread: false).
+describeStoreConformance('sqlite without the writer thread', async () => {
+  const dir = await makeTempDir('moin-sqlite-');
+  const store = new SqliteStore(dir.file('sessions.db'), {writerThread: false});
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      await dir.cleanup();
+    },
+  };
+});
+
 const HOUR = 3_600_000;
 const now = Date.now();
 const session = (key: string, fields: Partial<SessionRecord> = {}) =>
