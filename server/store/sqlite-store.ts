@@ -72,12 +72,12 @@ export interface SqliteStoreOptions {
 }
 
 /** The settings of {@link SqliteStoreOptions} that have a value by default. */
-export type SqliteStoreSettings = Required<
+type SqliteStoreSettings = Required<
   Omit<SqliteStoreOptions, 'now' | 'onCommit' | 'onBackgroundError' | 'onWriter'>
 >;
 
 /** The defaults of {@link SqliteStoreOptions}, in one place. */
-export const SQLITE_STORE_DEFAULTS: Readonly<SqliteStoreSettings> = Object.freeze({
+const SQLITE_STORE_DEFAULTS: Readonly<SqliteStoreSettings> = Object.freeze({
   purgeIntervalMs: 60_000,
   maintenanceChunk: 500,
   maintenancePauseMs: 10,

@@ -62,10 +62,10 @@ export interface ErrorData {
 }
 
 /** The result of one job. */
-export type OutcomeData = {ok: true; value: unknown} | {ok: false; error: ErrorData};
+type OutcomeData = {ok: true; value: unknown} | {ok: false; error: ErrorData};
 
 /** A transaction of the batch, for `onCommit`. */
-export interface CommitData {
+interface CommitData {
   writes: number;
   durationMs: number;
   error?: ErrorData;
