@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto';
 import type {Redis, Result} from 'ioredis';
 import {MoinError} from '../../shared/index.js';
 import {summarize} from './memory-store.js';
+import {decodeOpWindow, encodeOpWindow} from './op-window.js';
 import {applyOp, isLive} from './ops.js';
 import {KeyedBatches} from './redis-batches.js';
 import {closeRedis, openRedis, toStoreError, whenReady} from './redis-connection.js';
@@ -120,7 +121,7 @@ export class RedisStore implements SessionStore {
   }
 
   async insert(record: SessionRecord, oldKey?: string | null): Promise<void> {
-    const json = JSON.stringify(record);
+    const json = encode(record);
     if (oldKey) this.#seen.delete(oldKey);
     await this.#write((c) =>
       c.moinInsert(
@@ -169,7 +170,7 @@ export class RedisStore implements SessionStore {
         continue;
       }
       const written: SessionRecord = record;
-      const next = JSON.stringify(written);
+      const next = encode(written);
       const answer = await this.#write((c) =>
         c.moinCas(
           this.prefix,
@@ -332,11 +333,18 @@ export class RedisStore implements SessionStore {
   }
 }
 
+/** A record as its stored JSON, the op-id window in its compact form (op-window.ts). */
+function encode(record: SessionRecord): string {
+  return JSON.stringify({...record, ops: encodeOpWindow(record.ops)});
+}
+
 // A record that does not parse reads as absent (it expires by itself); it never breaks a request.
+// Records written before issue 15 hold `ops` as an array, and still read.
 function decode(raw: string | null): SessionRecord | undefined {
   if (raw === null) return undefined;
   try {
-    return JSON.parse(raw) as SessionRecord;
+    const stored = JSON.parse(raw) as Omit<SessionRecord, 'ops'> & {ops: string | string[]};
+    return {...stored, ops: decodeOpWindow(stored.ops)};
   } catch {
     return undefined;
   }
