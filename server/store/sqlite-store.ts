@@ -87,6 +87,8 @@ export class SqliteStore implements SessionStore {
   #conn: Connection;
   /** Sessions changed by the current batch and not yet written (see #writeBack). */
   readonly #changed = new Map<string, SessionRecord>();
+  /** issue 15: keys of #changed whose only change since the file is the expiry (touches). */
+  readonly #touchedOnly = new Set<string>();
   /** Decoded sessions as of {@link #seen}; null when caching is off or not possible. */
   #cache: RecordCache | null = null;
   /** Always set while #cache is. */
@@ -204,7 +206,10 @@ export class SqliteStore implements SessionStore {
         // Only a data op can bring in a value JSON cannot hold (a BigInt, a cycle): refuse it
         // now, so this write alone fails, before it joins the batch's write-back.
         if (op.type === 'data') JSON.stringify(result.record.data);
+        const fromFile = !this.#changed.has(key);
         this.#changed.set(key, result.record);
+        if (op.type !== 'touch') this.#touchedOnly.delete(key);
+        else if (fromFile) this.#touchedOnly.add(key);
       }
       return result;
     });
@@ -432,6 +437,7 @@ export class SqliteStore implements SessionStore {
       );
     } catch (error) {
       this.#changed.clear();
+      this.#touchedOnly.clear();
       this.#endBatch(false);
       if (needsReopen(error)) this.#reopen = true;
       const failure = storeError(this.file, error, 'written');
@@ -536,10 +542,13 @@ export class SqliteStore implements SessionStore {
   // cache never outlives its transaction.
   #writeBack(): void {
     for (const record of this.#changed.values()) {
-      this.#conn.update.run(toRow(record));
+      // A touch only moves the expiry: one column, none of the JSON encoding of a full row.
+      if (this.#touchedOnly.has(record.key)) this.#conn.touch.run(record.expiresAt, record.key);
+      else this.#conn.update.run(toRow(record));
       this.#wrote(record.key, record);
     }
     this.#changed.clear();
+    this.#touchedOnly.clear();
   }
 
   // A connection opened while the file was read-only stays read-only after the file is fixed;

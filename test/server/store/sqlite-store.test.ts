@@ -230,6 +230,31 @@ describe('SqliteStore', () => {
     });
   });
 
+  describe('touch-only writes (issue 15)', () => {
+    it('keeps every change when touches and a visit of one session share a batch', async () => {
+      const store = open();
+      await store.insert(session('t1', {trail: ['A']}));
+      await store.insert(session('t2', {trail: ['A']}));
+      const later = now + 2 * HOUR;
+      await Promise.all([
+        store.mutate('t1', {type: 'touch', expiresAt: later}, now),
+        store.mutate('t2', {type: 'touch', expiresAt: later}, now),
+        store.mutate('t2', {type: 'visit', page: 'B', trailSize: 5, opId: 'o:1'}, now),
+        store.mutate('t1', {type: 'touch', expiresAt: later + 1}, now),
+      ]);
+      await store.close();
+      const db = new Database(file, {readonly: true});
+      const rows = db
+        .prepare('SELECT key, trail, ops, rev, expires FROM sessions ORDER BY key')
+        .all();
+      db.close();
+      expect(rows).toEqual([
+        {key: 't1', trail: '["A"]', ops: '', rev: 1, expires: later + 1},
+        {key: 't2', trail: '["A","B"]', ops: 'o:1', rev: 2, expires: later},
+      ]);
+    });
+  });
+
   describe('two stores on one file (another process, such as the CLI)', () => {
     it("sees each other's writes at once and tells the other one's listeners", async () => {
       const server = open({pollIntervalMs: 20});

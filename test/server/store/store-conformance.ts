@@ -245,6 +245,17 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(await live(key, LIVE_UNTIL)).toMatchObject({expiresAt: later, rev: 5});
       });
 
+      // issue 15: a deferred touch written late never undoes a later slide.
+      it('leaves a later expiry alone on a touch marked onlyLater, and moves an earlier one', async () => {
+        const key = await stored(record('a'));
+        const early = {type: 'touch', expiresAt: LIVE_UNTIL - MINUTE, onlyLater: true} as const;
+        expect(await mutate(key, early)).toMatchObject({changed: false});
+        expect(await live(key)).toMatchObject({expiresAt: LIVE_UNTIL});
+        const late = {type: 'touch', expiresAt: LIVE_UNTIL + MINUTE, onlyLater: true} as const;
+        expect(await mutate(key, late)).toMatchObject({changed: true});
+        expect(await live(key)).toMatchObject({expiresAt: LIVE_UNTIL + MINUTE});
+      });
+
       it('reports a touch to the same expiry as no change', async () => {
         const key = await stored(record('a'));
         expect(await mutate(key, {type: 'touch', expiresAt: LIVE_UNTIL})).toMatchObject({
