@@ -5,7 +5,7 @@
 // every request. Rounds are interleaved; the median round is reported, with the ratio to N = 100.
 //   node bench/session-spread.mjs [--sizes 100,10000,200000] [--rounds 3] [--duration 5]
 //     [--idle-minutes 1]
-// (`npm run build` first). Not a test.
+// (`npm run build` first). Not a test. SPREAD_PROF=DIR writes each target's CPU profile there.
 import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
@@ -85,7 +85,12 @@ async function serve(n) {
   });
 }
 
-function load(url, n, seconds, connections) {
+/** The cookie headers of the first n sessions, made once per size (not per request). */
+function cookiesOf(n) {
+  return Array.from({length: n}, (_, i) => `MOIN_SESSION=${sidOf(i)}`);
+}
+
+function load(url, cookies, seconds, connections) {
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -96,7 +101,7 @@ function load(url, n, seconds, connections) {
           {
             setupRequest: (req) => ({
               ...req,
-              headers: {...req.headers, cookie: `MOIN_SESSION=${sidOf((Math.random() * n) | 0)}`},
+              headers: {...req.headers, cookie: cookies[(Math.random() * cookies.length) | 0]},
             }),
           },
         ],
@@ -124,20 +129,20 @@ async function main() {
           : [],
         timeoutMs: 300_000,
       });
-      targets.push({n, t, rounds: []});
+      targets.push({n, t, cookies: cookiesOf(n), rounds: []});
       // Check it really answers for a stored logged-in session.
       const r = await fetch(`${t.url}/api/session`, {
         headers: {cookie: `MOIN_SESSION=${sidOf(0)}`},
       });
       const view = await r.json();
       if (view.user?.name !== BENCH_USER) throw new Error(`N=${n}: not the bench session`);
-      await load(t.url, n, Number(values['first-warmup']), connections);
+      await load(t.url, targets.at(-1).cookies, Number(values['first-warmup']), connections);
     }
     for (let round = 0; round < Number(values.rounds); round++) {
       for (const target of targets) {
-        await load(target.t.url, target.n, Number(values.warmup), connections);
+        await load(target.t.url, target.cookies, Number(values.warmup), connections);
         const cpu0 = cpuSeconds(target.t.pid);
-        const r = await load(target.t.url, target.n, Number(values.duration), connections);
+        const r = await load(target.t.url, target.cookies, Number(values.duration), connections);
         const cpu = cpuSeconds(target.t.pid) - cpu0;
         const failures = r.non2xx + r.errors + r.timeouts;
         if (failures > 0) throw new Error(`N=${target.n}: ${failures} failed requests`);
