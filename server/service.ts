@@ -14,6 +14,7 @@ import {Metrics} from './metrics.js';
 import type {ServiceParts} from './service-parts.js';
 import {SessionBuckets} from './sync/session-buckets.js';
 import {timeStoreCalls} from './store-timing.js';
+import {DeferredTouches} from './session/deferred-touches.js';
 import {SessionEngine} from './session/session-engine.js';
 import {createStore} from './store/create-store.js';
 import type {SessionStore} from './store/types.js';
@@ -117,6 +118,11 @@ export function createSessionService(
     bus,
     ...(options.now ? {now: options.now} : {}),
     log: (event, fields) => logger.info({event, ...fields}, event),
+    touches: new DeferredTouches(store, {
+      ...(options.now ? {now: options.now} : {}),
+      onError: (err) =>
+        logger.warn({event: 'touch_failed', err: (err as Error).message}, 'touch_failed'),
+    }),
   });
   const visitBuckets = new SessionBuckets(resolved.visit_rate, resolved.visit_burst);
   const throttleCounter = backendFor(resolved.store).openThrottle(resolved, {
@@ -200,6 +206,7 @@ export function createSessionService(
       await sync.close();
       await stopped;
       users.close();
+      await engine.close();
       await bus.close();
       await throttleCounter.close();
       await store.close();

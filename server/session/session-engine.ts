@@ -17,6 +17,7 @@ import type {
 } from '../store/types.js';
 import type {HeaderSignOn, UserDirectory, UserInfo} from '../users/types.js';
 import {SessionCookies} from './cookie.js';
+import type {DeferredTouches} from './deferred-touches.js';
 import {classifyCookieValue, newSessionId, readCookies, sessionKey, sessionRef} from './ids.js';
 import {PendingTokens} from './pending-tokens.js';
 import {SessionBudget} from './session-budget.js';
@@ -73,6 +74,8 @@ export interface EngineDeps {
   now?: () => number;
   /** Called for lifecycle events; `session` is a short non-reversible ref, never the id. */
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /** issue 15: write expiry touches of sessions in use a moment later, together; else at once. */
+  touches?: DeferredTouches;
 }
 
 /**
@@ -96,6 +99,7 @@ export class SessionEngine {
   readonly #viewTexts = new ViewTexts();
   /** New anonymous sessions per address (`new_sessions_per_address`). */
   readonly #budget: SessionBudget;
+  readonly #touches: DeferredTouches | null;
   #pendingTokens: Promise<PendingTokens> | undefined;
 
   constructor(deps: EngineDeps) {
@@ -109,6 +113,12 @@ export class SessionEngine {
     this.#cookies = new SessionCookies(this.cookieName, deps.config);
     this.#budget = new SessionBudget(deps.config.new_sessions_per_address);
     this.#given = deps.users.headerSignOn ?? null;
+    this.#touches = deps.touches ?? null;
+  }
+
+  /** Writes the touches that wait (the service closing, before its store). */
+  async close(): Promise<void> {
+    await this.#touches?.close();
   }
 
   // The pending-token key is the store's secret, read once (again after a failed read).
@@ -231,8 +241,21 @@ export class SessionEngine {
     const lifetime = this.#lifetimeFor({user: r.user, rememberMe: r.rememberMe});
     // Lifetime 0 sessions are never stored; a record here means the config allowed it when made.
     if (lifetime === 0) return;
-    const expiresAt = this.#capExpiry(expiryFor(this.now(), lifetime), r);
-    if (expiresAt !== r.expiresAt) await this.mutate(ctx, {type: 'touch', expiresAt});
+    const now = this.now();
+    const expiresAt = this.#capExpiry(expiryFor(now, lifetime), r);
+    if (expiresAt !== r.expiresAt) await this.#slide(ctx, r, expiresAt, now);
+  }
+
+  // The sliding expiry of a stored session: deferred when that is safe (DeferredTouches), else
+  // written before the answer, as every other change.
+  async #slide(ctx: SessionContext, r: SessionRecord, expiresAt: number, now: number) {
+    const touched = this.#touches?.defer(r, expiresAt, now);
+    if (touched) {
+      ctx.record = touched;
+      return;
+    }
+    this.#touches?.forget(r.key);
+    await this.mutate(ctx, {type: 'touch', expiresAt});
   }
 
   /** The view of a context (after `finish`, so the expiry is current). */
@@ -412,9 +435,7 @@ export class SessionEngine {
     if (r && ctx.sid) {
       // The cookie keeps 1.9's lifetime; the stored session may end sooner (remember_me_max_hours).
       const storedExpiry = this.#capExpiry(expiresAt, r);
-      if (storedExpiry !== r.expiresAt) {
-        await this.mutate(ctx, {type: 'touch', expiresAt: storedExpiry});
-      }
+      if (storedExpiry !== r.expiresAt) await this.#slide(ctx, r, storedExpiry, now);
       if (!ctx.record) return ctx.carriedCookie ? [cookies.deletion(secure)] : [];
       return [cookies.session(ctx.sid, lifetime, expiresAt, secure)];
     }

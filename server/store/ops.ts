@@ -30,7 +30,9 @@ export function applyOp(record: SessionRecord, op: SessionOp): MutateResult {
       };
     }
     case 'touch': {
-      if (op.expiresAt === record.expiresAt) return {record, changed: false, duplicate: false};
+      if (op.expiresAt === record.expiresAt || (op.onlyLater && op.expiresAt < record.expiresAt)) {
+        return {record, changed: false, duplicate: false};
+      }
       return {record: {...record, expiresAt: op.expiresAt}, changed: true, duplicate: false};
     }
     case 'su':

@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto';
 import type {Result} from 'ioredis';
 import {MoinError} from '../../shared/index.js';
 import {summarize} from './memory-store.js';
+import {decodeOpWindow, encodeOpWindow} from './op-window.js';
 import {applyOp, isLive} from './ops.js';
 import {KeyedBatches} from './redis-batches.js';
 import {
@@ -160,7 +161,7 @@ export class RedisStore implements SessionStore {
   }
 
   async insert(record: SessionRecord, oldKey?: string | null): Promise<void> {
-    const json = JSON.stringify(record);
+    const json = encode(record);
     // The old key of a rotation usually lives in another bucket (another slot): it goes first, so
     // a failure in between leaves the user with no session rather than with the old one too.
     if (oldKey && oldKey !== record.key) await this.destroy(oldKey);
@@ -208,7 +209,7 @@ export class RedisStore implements SessionStore {
         continue;
       }
       const written: SessionRecord = record;
-      const next = JSON.stringify(written);
+      const next = encode(written);
       const answer = await this.#script<number | string>('moinCas', key, [
         key,
         raw,
@@ -518,11 +519,18 @@ function mergeByTime(lists: AuditEntry[][]): AuditEntry[] {
   }
 }
 
+/** A record as its stored JSON, the op-id window in its compact form (op-window.ts). */
+function encode(record: SessionRecord): string {
+  return JSON.stringify({...record, ops: encodeOpWindow(record.ops)});
+}
+
 // A record that does not parse reads as absent (it expires by itself); it never breaks a request.
+// Records written before issue 15 hold `ops` as an array, and still read.
 function decode(raw: string | null): SessionRecord | undefined {
   if (raw === null) return undefined;
   try {
-    return JSON.parse(raw) as SessionRecord;
+    const stored = JSON.parse(raw) as Omit<SessionRecord, 'ops'> & {ops: string | string[]};
+    return {...stored, ops: decodeOpWindow(stored.ops)};
   } catch {
     return undefined;
   }

@@ -32,6 +32,8 @@ export interface Connection {
   get: Database.Statement<[string, number], SessionRow>;
   insert: Database.Statement<[SessionRow]>;
   update: Database.Statement<[SessionRow]>;
+  /** issue 15: a session whose only change in a batch is its expiry (a touch): no JSON written. */
+  touch: Database.Statement<[number, string]>;
   destroy: Database.Statement<[string]>;
   list: Database.Statement<[number], SessionSummary>;
   listUser: Database.Statement<[number, string], SessionSummary>;
@@ -113,6 +115,7 @@ function prepare(db: Database.Database): Connection {
        data = @data, ops = @ops, rev = @rev, created = @created, expires = @expires, method = @method
        WHERE key = @key`
     ),
+    touch: db.prepare('UPDATE sessions SET expires = ? WHERE key = ?'),
     destroy: db.prepare('DELETE FROM sessions WHERE key = ?'),
     list: db.prepare(`${SUMMARY} WHERE expires > ? ORDER BY created, key`),
     listUser: db.prepare(`${SUMMARY} WHERE expires > ? AND user = ? ORDER BY created, key`),

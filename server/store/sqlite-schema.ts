@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import {MoinError} from '../../shared/index.js';
+import {decodeOpWindow, encodeOpWindow} from './op-window.js';
 import type {AuditEntry, SessionRecord} from './types.js';
 
 /** The schema version this code writes, kept in `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 // MIGRATIONS[i] moves a file from version i to i + 1. Append new steps; never edit a shipped one,
 // because files out there already ran it.
@@ -39,6 +40,10 @@ const MIGRATIONS: readonly string[] = [
   // Issue 13: the login method of a session, and the method an audit record names (NULL: unknown).
   `ALTER TABLE sessions ADD COLUMN method TEXT;
    ALTER TABLE audit ADD COLUMN method TEXT;`,
+  // Issue 15: rows written from now on may hold `ops` as op-window.ts writes it, which an older
+  // moin-session cannot read; the version tells it to refuse the file instead. Old rows stay as
+  // they are (they still decode) and take the new form at their next write.
+  `-- ops: compact op-id window (server/store/op-window.ts)`,
 ];
 
 /**
@@ -75,6 +80,7 @@ export interface SessionRow {
   remember: number;
   trail: string;
   data: string;
+  /** The op-id window as op-window.ts writes it (a JSON array in rows from before issue 15). */
   ops: string;
   rev: number;
   created: number;
@@ -91,7 +97,7 @@ export function toRecord(row: SessionRow): SessionRecord {
     suTarget: row.su,
     trail: JSON.parse(row.trail) as string[],
     data: JSON.parse(row.data) as Record<string, unknown>,
-    ops: JSON.parse(row.ops) as string[],
+    ops: decodeOpWindow(row.ops),
     rev: row.rev,
     createdAt: row.created,
     expiresAt: row.expires,
@@ -111,7 +117,7 @@ export function toRow(r: SessionRecord): SessionRow {
     remember: r.rememberMe ? 1 : 0,
     trail: JSON.stringify(r.trail),
     data: JSON.stringify(r.data),
-    ops: JSON.stringify(r.ops),
+    ops: encodeOpWindow(r.ops),
     rev: r.rev,
     created: r.createdAt,
     expires: r.expiresAt,

@@ -48,6 +48,8 @@ export class SqliteWriter {
   #cache: SqliteReadCache | null;
   /** Sessions changed by the current batch and not yet written (see #writeBack). */
   readonly #changed = new Map<string, SessionRecord>();
+  /** Keys of #changed whose only change since the file is the expiry (deferred touches). */
+  readonly #touchedOnly = new Set<string>();
   #reopen = false;
   #writeError: MoinError | null = null;
   /** Errors of a batch that could not begin because another connection held the lock. */
@@ -188,7 +190,10 @@ export class SqliteWriter {
       // Only a data op can bring in a value JSON cannot hold (a BigInt, a cycle): refuse it
       // now, so this write alone fails, before it joins the batch's write-back.
       if (op.type === 'data') JSON.stringify(result.record.data);
+      const fromFile = !this.#changed.has(key);
       this.#changed.set(key, result.record);
+      if (op.type !== 'touch') this.#touchedOnly.delete(key);
+      else if (fromFile) this.#touchedOnly.add(key);
     }
     const base: RecordRef = same ? {pinned: true} : this.#ref(record);
     if (result.record !== record || this.#madeBy.get(key)?.record !== record) {
@@ -269,6 +274,7 @@ export class SqliteWriter {
       );
     } catch (error) {
       this.#changed.clear();
+      this.#touchedOnly.clear();
       this.#endBatch(false);
       if (needsReopen(error)) this.#reopen = true;
       const failure = storeError(this.file, error, 'written');
@@ -307,10 +313,13 @@ export class SqliteWriter {
   // Runs before any other write touches the table and at the end of every batch.
   #writeBack(): void {
     for (const record of this.#changed.values()) {
-      this.#conn.update.run(toRow(record));
+      // A touch only moves the expiry: one column, none of the JSON encoding of a full row.
+      if (this.#touchedOnly.has(record.key)) this.#conn.touch.run(record.expiresAt, record.key);
+      else this.#conn.update.run(toRow(record));
       this.#wrote(record.key, record);
     }
     this.#changed.clear();
+    this.#touchedOnly.clear();
   }
 
   // A connection opened while the file was read-only stays read-only after the file is fixed;

@@ -42,7 +42,8 @@ export interface SessionRecord {
 /** One atomic change to a session. */
 export type SessionOp =
   | {type: 'visit'; page: string; trailSize: number; opId?: string}
-  | {type: 'touch'; expiresAt: number}
+  /** `onlyLater`: leave an expiry that is already later alone (a deferred touch, issue 15). */
+  | {type: 'touch'; expiresAt: number; onlyLater?: boolean}
   | {type: 'su'; target: string}
   | {type: 'return'}
   | {type: 'data'; set: Record<string, unknown>; del: string[]};

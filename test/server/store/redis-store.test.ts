@@ -1,6 +1,6 @@
 import {Redis} from 'ioredis';
 import {beforeEach, describe, expect, it} from 'vitest';
-import {isMoinError, resolveConfig} from '../../../shared/index.js';
+import {APPLIED_OPS_KEPT, isMoinError, resolveConfig} from '../../../shared/index.js';
 import {createStore} from '../../../server/store/create-store.js';
 import {REDIS_BUCKETS, bucketKeys, indexKeys} from '../../../server/store/redis-layout.js';
 import {RedisStore} from '../../../server/store/redis-store.js';
@@ -281,6 +281,41 @@ describe('RedisStore reading bad data', () => {
     const s = newStore('bad:');
     await suite.raw.set(s.recordKey('junk'), '{not json', 'PX', 60_000);
     expect(await s.get('junk', Date.now())).toBeUndefined();
+  });
+});
+
+describe('RedisStore op-id window (issue 15)', () => {
+  const clientWindow = (client: number) =>
+    Array.from({length: APPLIED_OPS_KEPT}, (_, i) => `${client}2718281828459045:${i + 1}`);
+  const visit = (id: string) => ({type: 'visit', page: `P-${id}`, trailSize: 5, opId: id}) as const;
+
+  it('stores a logged-in session with a full window of one client in at most 2,048 bytes', async () => {
+    const s = newStore('win:');
+    const key = 'k'.repeat(43);
+    await s.insert(record(key, {user: 'SomeUser'}));
+    for (const id of clientWindow(3)) await s.mutate(key, visit(id), Date.now());
+    expect((await s.get(key, Date.now()))?.ops).toEqual(clientWindow(3));
+    const value = (await suite.raw.get(`win:s:${key}`))!;
+    expect(value).toContain('"ops":"32718281828459045:1*256"');
+    expect(Buffer.byteLength(value)).toBeLessThanOrEqual(2048);
+    // What Redis itself counts for the key (value, key and overhead).
+    expect(await suite.raw.memory('USAGE', `win:s:${key}`)).toBeLessThanOrEqual(2048);
+  });
+
+  it('reads a record written with the JSON window of before and dedupes its ids', async () => {
+    const s = newStore('oldwin:');
+    const old = {...record('k1'), ops: clientWindow(5)};
+    await suite.raw.set('oldwin:s:k1', JSON.stringify(old), 'PXAT', old.expiresAt);
+    expect((await s.get('k1', Date.now()))?.ops).toEqual(clientWindow(5));
+    const resend = await s.mutate('k1', visit(clientWindow(5)[9]!), Date.now());
+    expect(resend).toMatchObject({duplicate: true, changed: false});
+    const fresh = await s.mutate(
+      'k1',
+      visit(`52718281828459045:${APPLIED_OPS_KEPT + 1}`),
+      Date.now()
+    );
+    expect(fresh).toMatchObject({duplicate: false, changed: true});
+    expect(await suite.raw.get('oldwin:s:k1')).toContain('"ops":"52718281828459045:2*256"');
   });
 });
 

@@ -3,7 +3,7 @@ import {relative} from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
-import {DEFAULT_CONFIG, isMoinError} from '../../../shared/index.js';
+import {APPLIED_OPS_KEPT, DEFAULT_CONFIG, isMoinError} from '../../../shared/index.js';
 import {createStore} from '../../../server/store/create-store.js';
 import type {CommitInfo} from '../../../server/store/sqlite-group-commit.js';
 import {SCHEMA_VERSION} from '../../../server/store/sqlite-schema.js';
@@ -193,6 +193,108 @@ describe('SqliteStore', () => {
       expect((store as SqliteStore).file).toBe(dir.file('via-config.db'));
       await store.insert(session('k1'));
       expect(await readdir(dir.path)).toContain('via-config.db');
+    });
+  });
+
+  describe('the op-id window (issue 15)', () => {
+    const clientWindow = (client: number) =>
+      Array.from({length: APPLIED_OPS_KEPT}, (_, i) => `${client}2718281828459045:${i + 1}`);
+
+    it('stores a logged-in session with a full window of one client in at most 2,048 bytes', async () => {
+      const store = open({purgeIntervalMs: 0});
+      const keys = Array.from({length: 100}, (_, i) => `${i}`.padEnd(43, 'k'));
+      await Promise.all(
+        keys.map(async (key, client) => {
+          await store.insert(session(key, {user: 'SomeUser', rev: 1}));
+          for (const id of clientWindow(client)) {
+            await store.mutate(
+              key,
+              {type: 'visit', page: `Page-${id}`, trailSize: 5, opId: id},
+              now
+            );
+          }
+        })
+      );
+      await store.close();
+      const db = new Database(file, {readonly: true});
+      try {
+        // Every page of the table and of its indexes (key, user, expires), per session.
+        const bytes = db
+          .prepare(
+            `SELECT sum(pgsize) FROM dbstat WHERE name IN
+               (SELECT name FROM sqlite_master WHERE tbl_name = 'sessions')`
+          )
+          .pluck()
+          .get() as number;
+        const sample = db.prepare('SELECT ops FROM sessions LIMIT 1').pluck().get();
+        expect(sample).toMatch(/^\d+2718281828459045:1\*256$/);
+        expect(bytes / keys.length).toBeLessThanOrEqual(2048);
+      } finally {
+        db.close();
+      }
+      const again = open();
+      for (const [client, key] of keys.slice(0, 3).entries()) {
+        expect((await again.get(key, now))?.ops).toEqual(clientWindow(client));
+      }
+    });
+
+    it('reads a session stored with the JSON window of schema version 2 and dedupes its ids', async () => {
+      await seed();
+      const db = new Database(file);
+      db.prepare('UPDATE sessions SET ops = ? WHERE key = ?').run(
+        JSON.stringify(clientWindow(7)),
+        'k1'
+      );
+      db.pragma('user_version = 2');
+      db.close();
+      const store = open();
+      expect((await store.get('k1', now))?.ops).toEqual(clientWindow(7));
+      const old = clientWindow(7)[3]!;
+      const resend = await store.mutate(
+        'k1',
+        {type: 'visit', page: 'A', trailSize: 5, opId: old},
+        now
+      );
+      expect(resend).toMatchObject({duplicate: true, changed: false});
+      const next = `72718281828459045:${APPLIED_OPS_KEPT + 1}`;
+      const fresh = await store.mutate(
+        'k1',
+        {type: 'visit', page: 'B', trailSize: 5, opId: next},
+        now
+      );
+      expect(fresh).toMatchObject({duplicate: false, changed: true});
+      await store.close();
+      const after = new Database(file, {readonly: true});
+      expect(after.pragma('user_version', {simple: true})).toBe(SCHEMA_VERSION);
+      expect(after.prepare("SELECT ops FROM sessions WHERE key = 'k1'").pluck().get()).toBe(
+        '72718281828459045:2*256'
+      );
+      after.close();
+    });
+  });
+
+  describe('touch-only writes (issue 15)', () => {
+    it('keeps every change when touches and a visit of one session share a batch', async () => {
+      const store = open();
+      await store.insert(session('t1', {trail: ['A']}));
+      await store.insert(session('t2', {trail: ['A']}));
+      const later = now + 2 * HOUR;
+      await Promise.all([
+        store.mutate('t1', {type: 'touch', expiresAt: later}, now),
+        store.mutate('t2', {type: 'touch', expiresAt: later}, now),
+        store.mutate('t2', {type: 'visit', page: 'B', trailSize: 5, opId: 'o:1'}, now),
+        store.mutate('t1', {type: 'touch', expiresAt: later + 1}, now),
+      ]);
+      await store.close();
+      const db = new Database(file, {readonly: true});
+      const rows = db
+        .prepare('SELECT key, trail, ops, rev, expires FROM sessions ORDER BY key')
+        .all();
+      db.close();
+      expect(rows).toEqual([
+        {key: 't1', trail: '["A"]', ops: '', rev: 1, expires: later + 1},
+        {key: 't2', trail: '["A","B"]', ops: 'o:1', rev: 2, expires: later},
+      ]);
     });
   });
 

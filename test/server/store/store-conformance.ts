@@ -221,6 +221,18 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(forgotten).toMatchObject({duplicate: false, changed: true});
         expect(forgotten.record.trail.at(-1)).toBe('P0again');
       });
+
+      // issue 15: the stored window is compact for counters in order, exact for everything else.
+      it('keeps a window of ids out of order, without counters and from two clients exactly', async () => {
+        const key = await stored(record('a'));
+        const ids = ['c1:3', 'c1:1', 'c1:2', 'plain', 'c2:007', 'c1:4', 'c2:8', 'c2:9'];
+        for (const id of ids) await mutate(key, visit(`P-${id}`, id));
+        expect((await live(key)).ops).toEqual(ids);
+        for (const id of ids) expect((await mutate(key, visit('X', id))).duplicate).toBe(true);
+        expect((await mutate(key, visit('Y', 'c2:7'))).duplicate).toBe(false);
+        expect((await mutate(key, visit('Z', 'c1:5'))).duplicate).toBe(false);
+        expect((await live(key)).ops).toEqual([...ids, 'c2:7', 'c1:5']);
+      });
     });
 
     describe('mutate: touch, su, return, data', () => {
@@ -231,6 +243,17 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(touched).toMatchObject({changed: true, duplicate: false});
         expect(touched.record).toMatchObject({expiresAt: later, rev: 5});
         expect(await live(key, LIVE_UNTIL)).toMatchObject({expiresAt: later, rev: 5});
+      });
+
+      // issue 15: a deferred touch written late never undoes a later slide.
+      it('leaves a later expiry alone on a touch marked onlyLater, and moves an earlier one', async () => {
+        const key = await stored(record('a'));
+        const early = {type: 'touch', expiresAt: LIVE_UNTIL - MINUTE, onlyLater: true} as const;
+        expect(await mutate(key, early)).toMatchObject({changed: false});
+        expect(await live(key)).toMatchObject({expiresAt: LIVE_UNTIL});
+        const late = {type: 'touch', expiresAt: LIVE_UNTIL + MINUTE, onlyLater: true} as const;
+        expect(await mutate(key, late)).toMatchObject({changed: true});
+        expect(await live(key)).toMatchObject({expiresAt: LIVE_UNTIL + MINUTE});
       });
 
       it('reports a touch to the same expiry as no change', async () => {

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {HttpClient} from '../../support/http-client.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
@@ -32,16 +33,21 @@ async function connect(url: string, cookie: string): Promise<SyncClient> {
   });
 }
 
+/** Starts the child server and logs Bob in; returns the cookie header. */
+async function startAndLogIn(): Promise<string> {
+  server = await startChildServer(config(), PASSWORDS);
+  const http = new HttpClient(server.url);
+  expect((await http.post('/api/login', {name: 'Bob', password: 'bob-pw'})).status).toBe(200);
+  return http.cookieHeader();
+}
+
 describe('sync durability: SIGKILL right after acks', () => {
   it('keeps every acked visit, in order, and still deduplicates old op ids after a restart', async () => {
-    server = await startChildServer(config(), PASSWORDS);
-    const http = new HttpClient(server.url);
-    expect((await http.post('/api/login', {name: 'Bob', password: 'bob-pw'})).status).toBe(200);
-    const cookie = http.cookieHeader();
+    const cookie = await startAndLogIn();
     const pages = Array.from({length: 80}, (_, i) => `Page${String(i).padStart(2, '0')}`);
     const ids = pages.map((_, i) => `tab1:${i}`);
 
-    const before = await connect(server.url, cookie);
+    const before = await connect(server!.url, cookie);
     await before.view((v) => v.stored);
     const acked: string[] = [];
     const killed = new Promise<void>((resolve) => {
@@ -77,5 +83,44 @@ describe('sync durability: SIGKILL right after acks', () => {
     const http2 = new HttpClient(server.url);
     const {json} = await http2.get<{trail: string[]}>('/api/session', {cookie});
     expect(json.trail).toEqual(pages);
+  });
+});
+
+describe('sync durability: SIGKILL with a touch deferred (issue 15)', () => {
+  it('loses at most the deferred expiry slide (5 minutes at most), never an acked visit', async () => {
+    const cookie = await startAndLogIn();
+    await server!.stop();
+    // As if the session last slid its expiry two minutes ago: the next answer slides it again,
+    // and the write of that slide is deferred.
+    const file = dir.file('sessions.db');
+    const db = new Database(file);
+    db.prepare('UPDATE sessions SET expires = expires - 120000').run();
+    const oldExpiry = db.prepare('SELECT expires FROM sessions').pluck().get() as number;
+    db.close();
+
+    server = await startChildServer(config(), PASSWORDS);
+    const {json} = await new HttpClient(server.url).get<{expiresAt: string}>('/api/session', {
+      cookie,
+    });
+    const slid = Date.parse(json.expiresAt);
+    expect(slid - oldExpiry).toBeGreaterThanOrEqual(120_000);
+    const socket = await connect(server.url, cookie);
+    await socket.view((v) => v.stored);
+    expect(await socket.visit('op-1', 'AfterTouch')).toEqual({type: 'ack', id: 'op-1'});
+    await server.kill();
+
+    const after = new Database(file, {readonly: true});
+    const row = after.prepare('SELECT trail, expires FROM sessions').get() as {
+      trail: string;
+      expires: number;
+    };
+    after.close();
+    expect(JSON.parse(row.trail)).toContain('AfterTouch');
+    // The slide is written or lost as a whole; lost, the session ends at most 5 minutes early.
+    expect([oldExpiry, slid]).toContain(row.expires);
+    expect(slid - row.expires).toBeLessThanOrEqual(5 * 60_000);
+    server = await startChildServer(config(), PASSWORDS);
+    const view = await new HttpClient(server.url).get<{user: unknown}>('/api/session', {cookie});
+    expect(view.json.user).toEqual({name: 'Bob'});
   });
 });
