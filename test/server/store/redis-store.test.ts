@@ -2,7 +2,12 @@ import {Redis} from 'ioredis';
 import {beforeEach, describe, expect, it} from 'vitest';
 import {APPLIED_OPS_KEPT, isMoinError, resolveConfig} from '../../../shared/index.js';
 import {createStore} from '../../../server/store/create-store.js';
-import {REDIS_BUCKETS, bucketKeys, indexKeys} from '../../../server/store/redis-layout.js';
+import {
+  REDIS_BUCKETS,
+  bucketKeys,
+  indexKeys,
+  recordKeyOf,
+} from '../../../server/store/redis-layout.js';
 import {RedisStore} from '../../../server/store/redis-store.js';
 import type {SessionRecord} from '../../../server/store/types.js';
 import {freePort, startRedisServer, useRedisServer} from '../../support/redis-server.js';
@@ -295,17 +300,17 @@ describe('RedisStore op-id window (issue 15)', () => {
     await s.insert(record(key, {user: 'SomeUser'}));
     for (const id of clientWindow(3)) await s.mutate(key, visit(id), Date.now());
     expect((await s.get(key, Date.now()))?.ops).toEqual(clientWindow(3));
-    const value = (await suite.raw.get(`win:s:${key}`))!;
+    const value = (await suite.raw.get(recordKeyOf('win:', key)))!;
     expect(value).toContain('"ops":"32718281828459045:1*256"');
     expect(Buffer.byteLength(value)).toBeLessThanOrEqual(2048);
     // What Redis itself counts for the key (value, key and overhead).
-    expect(await suite.raw.memory('USAGE', `win:s:${key}`)).toBeLessThanOrEqual(2048);
+    expect(await suite.raw.memory('USAGE', recordKeyOf('win:', key))).toBeLessThanOrEqual(2048);
   });
 
   it('reads a record written with the JSON window of before and dedupes its ids', async () => {
     const s = newStore('oldwin:');
     const old = {...record('k1'), ops: clientWindow(5)};
-    await suite.raw.set('oldwin:s:k1', JSON.stringify(old), 'PXAT', old.expiresAt);
+    await suite.raw.set(recordKeyOf('oldwin:', 'k1'), JSON.stringify(old), 'PXAT', old.expiresAt);
     expect((await s.get('k1', Date.now()))?.ops).toEqual(clientWindow(5));
     const resend = await s.mutate('k1', visit(clientWindow(5)[9]!), Date.now());
     expect(resend).toMatchObject({duplicate: true, changed: false});
@@ -315,7 +320,9 @@ describe('RedisStore op-id window (issue 15)', () => {
       Date.now()
     );
     expect(fresh).toMatchObject({duplicate: false, changed: true});
-    expect(await suite.raw.get('oldwin:s:k1')).toContain('"ops":"52718281828459045:2*256"');
+    expect(await suite.raw.get(recordKeyOf('oldwin:', 'k1'))).toContain(
+      '"ops":"52718281828459045:2*256"'
+    );
   });
 });
 

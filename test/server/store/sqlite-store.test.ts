@@ -238,14 +238,15 @@ describe('SqliteStore', () => {
       }
     });
 
-    it('reads a session stored with the JSON window of schema version 2 and dedupes its ids', async () => {
+    it('reads a session stored with the JSON window of the schema version before it and dedupes its ids', async () => {
       await seed();
       const db = new Database(file);
       db.prepare('UPDATE sessions SET ops = ? WHERE key = ?').run(
         JSON.stringify(clientWindow(7)),
         'k1'
       );
-      db.pragma('user_version = 2');
+      // The version before the compact window (issue 13's method column is already there).
+      db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
       db.close();
       const store = open();
       expect((await store.get('k1', now))?.ops).toEqual(clientWindow(7));
