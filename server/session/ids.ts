@@ -32,10 +32,10 @@ export function sessionKey(sid: string): string {
 }
 
 /**
- * How many leading characters of the store key make a session ref. The SQLite summary query and
- * the Redis audit script cut the same length in SQL and Lua.
+ * How many leading characters of the store key make a session ref (the SQLite summary query and
+ * the Redis end-record script cut this length in SQL and Lua).
  */
-const SESSION_REF_LENGTH = 12;
+export const SESSION_REF_LENGTH = 12;
 
 /** A short, non-reversible reference to a session for logs, audit and `sessions list`. */
 export function sessionRef(key: string): string {

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto';
-import {sessionRef} from '../session/ids.js';
 import {applyOp, isLive, suEndEntry} from './ops.js';
+import {summarize} from './session-summary.js';
 import type {
   AuditEntry,
   RevokeReason,
@@ -123,16 +123,4 @@ export class MemoryStore implements SessionStore {
 /** Newest session first (createdAt, then key: the order every store trims in). */
 function newestFirst(a: SessionRecord, b: SessionRecord): number {
   return b.createdAt - a.createdAt || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0);
-}
-
-/** The `sessions list` row for a record. */
-export function summarize(r: SessionRecord): SessionSummary {
-  return {
-    ref: sessionRef(r.key),
-    user: r.user,
-    suTarget: r.suTarget,
-    trailLength: r.trail.length,
-    createdAt: r.createdAt,
-    expiresAt: r.expiresAt,
-  };
 }

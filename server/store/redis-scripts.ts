@@ -10,6 +10,8 @@
  * classic pub/sub channel (not a key), which a cluster forwards to every node.
  */
 
+import {SESSION_REF_LENGTH} from '../session/ids.js';
+
 // Shared helpers: remove a key from every index of its bucket; add it with its expiry (and
 // owner, and switched user); the end record of a change of user in a session about to go.
 const PRELUDE = `
@@ -47,7 +49,7 @@ local function endSu(key, action, at)
   end
   redis.call('RPUSH', A, cjson.encode({at = tonumber(at), action = action,
     actor = string.sub(s, 1, cut - 1), target = target, address = '',
-    session = string.sub(key, 1, 12), method = method}))
+    session = string.sub(key, 1, ${SESSION_REF_LENGTH}), method = method}))
 end
 `;
 

@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import type {Result} from 'ioredis';
 import {MoinError} from '../../shared/index.js';
-import {summarize} from './memory-store.js';
+import {summarize} from './session-summary.js';
 import {decodeOpWindow, encodeOpWindow} from './op-window.js';
 import {applyOp, isLive} from './ops.js';
 import {KeyedBatches} from './redis-batches.js';

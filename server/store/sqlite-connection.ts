@@ -2,6 +2,7 @@ import {mkdirSync} from 'node:fs';
 import {dirname} from 'node:path';
 import Database from 'better-sqlite3';
 import {MoinError, isMoinError} from '../../shared/index.js';
+import {SESSION_REF_LENGTH} from '../session/ids.js';
 import type {JobOutcome} from './sqlite-group-commit.js';
 import {migrate} from './sqlite-schema.js';
 import type {AuditRow, SessionRow} from './sqlite-schema.js';
@@ -67,7 +68,7 @@ const JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024;
 
 const COLUMNS = 'key, user, su, remember, trail, data, ops, rev, created, expires, method';
 // The full key never leaves SQL in a listing: only its first 12 characters, as `ref`.
-const SUMMARY = `SELECT substr(key, 1, 12) AS ref, user, su AS suTarget,
+const SUMMARY = `SELECT substr(key, 1, ${SESSION_REF_LENGTH}) AS ref, user, su AS suTarget,
   json_array_length(trail) AS trailLength, created AS createdAt, expires AS expiresAt FROM sessions`;
 
 /**

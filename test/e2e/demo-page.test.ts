@@ -1,7 +1,7 @@
 import type {Browser, Page} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {launchChromium} from '../support/e2e-browser.js';
-import {cliTest, type Served} from '../server/cli/spawn-cli.js';
+import {cliTest, type Served} from '../support/spawn-cli.js';
 
 // The demo wiki (index.html) as `serve --demo` serves it, in headless Chromium.
 

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {describe, expect, it} from 'vitest';
 import type {SessionView} from '../../shared/index.js';
-import {BIN, cliTest} from '../server/cli/spawn-cli.js';
+import {BIN, cliTest} from '../support/spawn-cli.js';
 
 // The README's quick starts, extracted from README.md and run as written against a real demo
 // server (its port and the CLI's path are the only substitutions), so the README cannot rot.

@@ -1,8 +1,8 @@
 import {spawn, spawnSync} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {afterEach, describe, expect, it} from 'vitest';
-import {writeTokenFile} from '../server/http/backend-client.js';
-import {startService, type TestService} from '../server/http/test-service.js';
+import {writeTokenFile} from '../support/backend-client.js';
+import {startService, type TestService} from '../support/test-service.js';
 import {makeTempDir, type TempDir} from '../support/temp-dir.js';
 
 const KIT = fileURLToPath(new URL('../../integrations/moin19', import.meta.url));

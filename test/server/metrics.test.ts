@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest';
-import {Visitor} from './faults/fault-harness.js';
-import {PASSWORDS, startService, type TestService} from './http/test-service.js';
+import {Visitor} from '../support/fault-harness.js';
+import {PASSWORDS, startService, type TestService} from '../support/test-service.js';
 
 /** The sum of every sample of a metric (all label sets) in Prometheus text, or null if absent. */
 function total(text: string, name: string): number | null {

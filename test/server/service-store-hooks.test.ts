@@ -5,7 +5,7 @@ import {createLogger} from '../../server/log.js';
 import {createSessionService, type SessionService} from '../../server/service.js';
 import {MemoryUsers} from '../support/memory-users.js';
 import {makeTempDir, type TempDir} from '../support/temp-dir.js';
-import {sessionRecord} from './store/session-record.js';
+import {sessionRecord} from '../support/session-record.js';
 
 // issue 12: the SQLite store's background errors and transactions reach the log and the metrics
 // of the service that opened it from its config (they were swallowed before).

@@ -4,7 +4,7 @@ import {createBus} from '../../../server/bus/create-bus.js';
 import {MemoryBus} from '../../../server/bus/memory-bus.js';
 import {REDIS_BUS_HEARTBEAT_MS, RedisBus, RESYNC_MESSAGE} from '../../../server/bus/redis-bus.js';
 import {RedisStore} from '../../../server/store/redis-store.js';
-import {sessionRecord} from '../store/session-record.js';
+import {sessionRecord} from '../../support/session-record.js';
 import {freePort, startRedisServer, useRedisServer} from '../../support/redis-server.js';
 
 const suite = useRedisServer();

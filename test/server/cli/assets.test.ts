@@ -1,7 +1,7 @@
 import {readFileSync, readdirSync} from 'node:fs';
 import {writeFile} from 'node:fs/promises';
 import {describe, expect, it} from 'vitest';
-import {cliTest, runCli} from './spawn-cli.js';
+import {cliTest, runCli} from '../../support/spawn-cli.js';
 
 // `moin-session assets --out DIR`, the real bin against the real build (dist/ from the global setup).
 

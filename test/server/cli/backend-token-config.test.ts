@@ -1,8 +1,8 @@
 import {writeFile} from 'node:fs/promises';
 import {afterEach, describe, expect, it} from 'vitest';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {SECRET, writeTokenFile} from '../http/backend-client.js';
-import {runCli} from './spawn-cli.js';
+import {SECRET, writeTokenFile} from '../../support/backend-client.js';
+import {runCli} from '../../support/spawn-cli.js';
 
 let dir: TempDir;
 afterEach(() => dir?.cleanup());

@@ -1,7 +1,7 @@
 import {cp, mkdir, writeFile} from 'node:fs/promises';
 import {afterEach, describe, expect, it} from 'vitest';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {BIN, runCli} from './spawn-cli.js';
+import {BIN, runCli} from '../../support/spawn-cli.js';
 
 let dir: TempDir;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {startSentinelSet, type SentinelSet} from '../../support/redis-sentinel.js';
-import {cliFixture, runCli, type CliFixture} from './spawn-cli.js';
+import {cliFixture, runCli, type CliFixture} from '../../support/spawn-cli.js';
 
 // The CLI on a redis+sentinel:// store must finish and exit: its connections (and ioredis's
 // failover detector on the Sentinels) are closed when the command is done.

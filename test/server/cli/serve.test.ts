@@ -4,7 +4,7 @@ import {existsSync} from 'node:fs';
 import {describe, expect, it, vi} from 'vitest';
 import type {SessionView} from '../../../shared/index.js';
 import {HttpClient} from '../../support/http-client.js';
-import {cliTest, runCli} from './spawn-cli.js';
+import {cliTest, runCli} from '../../support/spawn-cli.js';
 
 const test = cliTest();
 

@@ -4,10 +4,10 @@ import type {SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
 import {SqliteStore} from '../../../server/store/sqlite-store.js';
 import {HttpClient} from '../../support/http-client.js';
-import {fillSessions} from '../store/fill-sessions.js';
-import {sessionRecord} from '../store/session-record.js';
-import {moinHashes, moinId, moinUserText, writeMoinUser} from '../users/moin-fixtures.js';
-import {cliTest, runCli, type CliFixture} from './spawn-cli.js';
+import {fillSessions} from '../../support/fill-sessions.js';
+import {sessionRecord} from '../../support/session-record.js';
+import {moinHashes, moinId, moinUserText, writeMoinUser} from '../../support/moin-fixtures.js';
+import {cliTest, runCli, type CliFixture} from '../../support/spawn-cli.js';
 
 const test = cliTest();
 let fx: CliFixture;

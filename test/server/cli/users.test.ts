@@ -2,8 +2,8 @@ import {readFile, stat, writeFile} from 'node:fs/promises';
 import {describe, expect, it} from 'vitest';
 import type {SessionView} from '../../../shared/index.js';
 import {HttpClient} from '../../support/http-client.js';
-import {SyncClient} from '../sync/sync-harness.js';
-import {cliTest, runCli, type CliFixture} from './spawn-cli.js';
+import {SyncClient} from '../../support/sync-harness.js';
+import {cliTest, runCli, type CliFixture} from '../../support/spawn-cli.js';
 
 const test = cliTest();
 let fx: CliFixture;

@@ -2,7 +2,7 @@ import {rename, rm, writeFile} from 'node:fs/promises';
 import {describe, expect, it} from 'vitest';
 import type {ErrorBody, SessionView} from '../../../shared/index.js';
 import {HttpClient} from '../../support/http-client.js';
-import {cliTest, runCli, type CliFixture} from '../cli/spawn-cli.js';
+import {cliTest, runCli, type CliFixture} from '../../support/spawn-cli.js';
 
 // issue 10b: sessions.db deleted or replaced under a running server. The server must not go on
 // with the old inode (where the CLI's revocation never lands): it fails closed, logs, and

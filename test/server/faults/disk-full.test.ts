@@ -1,6 +1,6 @@
 import {afterEach, beforeEach, describe, it} from 'vitest';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import type {ChildServer} from './fault-harness.js';
+import type {ChildServer} from '../../support/fault-harness.js';
 import {runStoreFault} from './store-fault-scenario.js';
 import {mountTmpfs, type Tmpfs} from './tmpfs.js';
 

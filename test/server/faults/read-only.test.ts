@@ -1,7 +1,7 @@
 import {chmodSync, chownSync, existsSync} from 'node:fs';
 import {afterEach, beforeEach, describe, it} from 'vitest';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import type {ChildServer} from './fault-harness.js';
+import type {ChildServer} from '../../support/fault-harness.js';
 import {runStoreFault} from './store-fault-scenario.js';
 
 // File modes do not bind root: as root, the server child runs as "nobody" so a read-only file is

@@ -6,7 +6,7 @@ import {
   storedAnonymousSession,
   viewOf,
   type ChildServer,
-} from './fault-harness.js';
+} from '../../support/fault-harness.js';
 
 const SESSIONS = 10;
 const SOCKETS_PER_SESSION = 2;

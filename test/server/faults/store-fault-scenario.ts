@@ -11,7 +11,7 @@ import {
   viewOf,
   type ChildOptions,
   type ChildServer,
-} from './fault-harness.js';
+} from '../../support/fault-harness.js';
 
 /** How one fault is brought about and taken away. */
 export interface StoreFault {

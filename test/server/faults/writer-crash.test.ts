@@ -8,7 +8,7 @@ import {SqliteStore} from '../../../server/store/sqlite-store.js';
 import {HttpClient} from '../../support/http-client.js';
 import {MemoryUsers} from '../../support/memory-users.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {Visitor, storedAnonymousSession, viewOf} from './fault-harness.js';
+import {Visitor, storedAnonymousSession, viewOf} from '../../support/fault-harness.js';
 
 // issue 15: the SQLite writer thread dies with writes in flight. The server fails closed (503
 // store_unavailable over HTTP, an error frame and no ack over the WebSocket, the failure logged),

@@ -9,7 +9,7 @@ import {runCli} from '../../../server/cli/main.js';
 import type {CliIo} from '../../../server/cli/io.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
 import {hostileValue, validConfig} from './config-arbitraries.js';
-import {fuzzParams} from './fuzz-params.js';
+import {fuzzParams} from '../../support/fuzz-params.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/moin-session.js', import.meta.url));
 

@@ -8,7 +8,7 @@ import {
   parseServerMessage,
   validatePageName,
 } from '../../../shared/index.js';
-import {fuzzParams} from './fuzz-params.js';
+import {fuzzParams} from '../../support/fuzz-params.js';
 import {frameText, mutatedVisit} from './frame-arbitraries.js';
 
 const FRAME_CODES = new Set(['bad_message', 'invalid_page']);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import {describe, expect, it} from 'vitest';
 import {CONFIG_KEYS, ConfigError, DEFAULT_CONFIG, resolveConfig} from '../../../shared/index.js';
 import {VALID, hostileValue, unknownKey, validConfig} from './config-arbitraries.js';
-import {fuzzParams} from './fuzz-params.js';
+import {fuzzParams} from '../../support/fuzz-params.js';
 
 const KEYS = new Set<string>(CONFIG_KEYS);
 

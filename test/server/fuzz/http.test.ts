@@ -4,9 +4,9 @@ import {ERROR_CODES, type SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
 import type {SessionRecord} from '../../../server/store/types.js';
 import type {HttpClient} from '../../support/http-client.js';
-import {PASSWORDS, startService, type TestService} from '../http/test-service.js';
+import {PASSWORDS, startService, type TestService} from '../../support/test-service.js';
 import {expectedStatuses} from './expected-statuses.js';
-import {fuzzParams} from './fuzz-params.js';
+import {fuzzParams} from '../../support/fuzz-params.js';
 import {request} from './http-arbitraries.js';
 import {sendRaw, serialize} from './raw-http.js';
 

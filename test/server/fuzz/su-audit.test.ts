@@ -3,8 +3,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {MemoryStore} from '../../../server/store/memory-store.js';
 import type {AuditEntry, RevokeReason, SessionStore} from '../../../server/store/types.js';
 import type {HttpClient} from '../../support/http-client.js';
-import {PASSWORDS, startService, type TestService} from '../http/test-service.js';
-import {fuzzParams} from './fuzz-params.js';
+import {PASSWORDS, startService, type TestService} from '../../support/test-service.js';
+import {fuzzParams} from '../../support/fuzz-params.js';
 
 // issue 10b: the audit invariant. However a change of user ends (return, logout, a login over it,
 // sessions revoke, users passwd/disable/remove, expiry, superuser status lost, the session cap),

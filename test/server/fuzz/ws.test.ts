@@ -9,9 +9,9 @@ import {
 } from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
 import type {SessionRecord} from '../../../server/store/types.js';
-import {PASSWORDS, startService, type TestService} from '../http/test-service.js';
+import {PASSWORDS, startService, type TestService} from '../../support/test-service.js';
 import {frameText} from './frame-arbitraries.js';
-import {fuzzParams} from './fuzz-params.js';
+import {fuzzParams} from '../../support/fuzz-params.js';
 import {cookieHeader} from './http-arbitraries.js';
 
 const COOKIE = 'MOIN_SESSION';

@@ -5,9 +5,19 @@ import type {RequestWithSession} from '../../../server/middleware/session-middle
 import {createSessionService, type SessionService} from '../../../server/service.js';
 import {HttpClient, parseSetCookie} from '../../support/http-client.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {BackendClient, SECRET, forwardCookies, writeTokenFile} from './backend-client.js';
-import {mustSetCookie, sessionCookieOf} from './cookies.js';
-import {PASSWORDS, defaultUsers, startService, type TestService} from './test-service.js';
+import {
+  BackendClient,
+  SECRET,
+  forwardCookies,
+  writeTokenFile,
+} from '../../support/backend-client.js';
+import {mustSetCookie, sessionCookieOf} from '../../support/cookies.js';
+import {
+  PASSWORDS,
+  defaultUsers,
+  startService,
+  type TestService,
+} from '../../support/test-service.js';
 
 interface BackendBody {
   session: SessionView;

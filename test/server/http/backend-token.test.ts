@@ -3,8 +3,8 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {ConfigError} from '../../../shared/index.js';
 import {readBackendToken} from '../../../server/http/backend-token.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {NOBODY, runCli} from '../cli/spawn-cli.js';
-import {SECRET, writeTokenFile} from './backend-client.js';
+import {NOBODY, runCli} from '../../support/spawn-cli.js';
+import {SECRET, writeTokenFile} from '../../support/backend-client.js';
 
 let dir: TempDir;
 afterEach(() => dir?.cleanup());

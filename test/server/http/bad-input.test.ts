@@ -2,7 +2,7 @@ import {request} from 'node:http';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {ErrorBody, SessionView} from '../../../shared/index.js';
 import {rawRequest} from '../../support/http-client.js';
-import {PASSWORDS, startService, type TestService} from './test-service.js';
+import {PASSWORDS, startService, type TestService} from '../../support/test-service.js';
 
 let t: TestService;
 afterEach(async () => {

@@ -2,8 +2,8 @@ import {afterEach, describe, expect, it, onTestFinished} from 'vitest';
 import type {SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
 import type {HttpClient} from '../../support/http-client.js';
-import {FORGED_ID, expectedExpires, mustSetCookie, sessionCookieOf} from './cookies.js';
-import {PASSWORDS, restarts, startService, type TestService} from './test-service.js';
+import {FORGED_ID, expectedExpires, mustSetCookie, sessionCookieOf} from '../../support/cookies.js';
+import {PASSWORDS, restarts, startService, type TestService} from '../../support/test-service.js';
 
 let t: TestService;
 afterEach(async () => {

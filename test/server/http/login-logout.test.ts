@@ -1,8 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import type {ErrorBody, SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
-import {FORGED_ID, mustSetCookie} from './cookies.js';
-import {PASSWORDS, startService, type TestService} from './test-service.js';
+import {FORGED_ID, mustSetCookie} from '../../support/cookies.js';
+import {PASSWORDS, startService, type TestService} from '../../support/test-service.js';
 
 let t: TestService;
 afterEach(async () => {

@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {MoinError, type ErrorBody, type SessionView} from '../../../shared/index.js';
 import {MemoryStore} from '../../../server/store/memory-store.js';
 import type {SessionRecord} from '../../../server/store/types.js';
-import {PASSWORDS, startService, type TestService} from './test-service.js';
+import {PASSWORDS, startService, type TestService} from '../../support/test-service.js';
 
 let t: TestService;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import type {ErrorBody, SessionView} from '../../../shared/index.js';
-import {PASSWORDS, startService, type TestService} from './test-service.js';
+import {PASSWORDS, startService, type TestService} from '../../support/test-service.js';
 
 let t: TestService;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it, onTestFinished} from 'vitest';
-import {mustSetCookie} from './cookies.js';
-import {restarts, startService, type TestService} from './test-service.js';
+import {mustSetCookie} from '../../support/cookies.js';
+import {restarts, startService, type TestService} from '../../support/test-service.js';
 
 let t: TestService | undefined;
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import type {SessionView} from '../../../shared/index.js';
-import {PASSWORDS, startService, type TestService} from './test-service.js';
+import {PASSWORDS, startService, type TestService} from '../../support/test-service.js';
 
 // issue 10b, finding 10: remembered logins neither pile up without end nor live for ever.
 

@@ -4,7 +4,7 @@ import {brotliDecompressSync, gunzipSync} from 'node:zlib';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {writeClientAssets} from '../../../server/http/client-assets.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {startService, type TestService} from './test-service.js';
+import {startService, type TestService} from '../../support/test-service.js';
 
 // The client bundle as `serve` sends it: the stable entry and the hashed module, precompressed,
 // chosen by Accept-Encoding, with an ETag per encoding, HEAD and 304.

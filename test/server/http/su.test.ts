@@ -1,8 +1,8 @@
 import {afterEach, describe, expect, it, onTestFinished} from 'vitest';
 import type {ErrorBody, SessionView} from '../../../shared/index.js';
 import type {HttpClient} from '../../support/http-client.js';
-import {mustSetCookie} from './cookies.js';
-import {PASSWORDS, restarts, startService, type TestService} from './test-service.js';
+import {mustSetCookie} from '../../support/cookies.js';
+import {PASSWORDS, restarts, startService, type TestService} from '../../support/test-service.js';
 
 let t: TestService;
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {LOG_LEVELS} from '../../../shared/index.js';
 import {createLogger} from '../../../server/log.js';
-import {LogCapture} from './capture.js';
+import {LogCapture} from '../../support/log-capture.js';
 
 describe('createLogger', () => {
   it('writes one JSON object per line with level, time, service and message', () => {

@@ -9,8 +9,8 @@ import {sessionKey} from '../../../server/session/ids.js';
 import {HttpClient, parseSetCookie, type HttpResponse} from '../../support/http-client.js';
 import {MemoryUsers} from '../../support/memory-users.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {Visitor} from '../faults/fault-harness.js';
-import {LogCapture} from './capture.js';
+import {Visitor} from '../../support/fault-harness.js';
+import {LogCapture} from '../../support/log-capture.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/moin-session.js', import.meta.url));
 

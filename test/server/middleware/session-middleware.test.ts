@@ -10,7 +10,7 @@ import {MemoryStore} from '../../../server/store/memory-store.js';
 import type {SessionOp, SessionRecord} from '../../../server/store/types.js';
 import {HttpClient, parseSetCookie} from '../../support/http-client.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {PASSWORDS, defaultUsers} from '../http/test-service.js';
+import {PASSWORDS, defaultUsers} from '../../support/test-service.js';
 
 /**
  * The HelpOnSessions example macro (seed/HelpOnSessions.txt), ported from 1.9's

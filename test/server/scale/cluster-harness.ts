@@ -10,7 +10,7 @@ import {
   type RedisServer,
   type RedisServerOptions,
 } from '../../support/redis-server.js';
-import {SyncClient} from '../sync/sync-harness.js';
+import {SyncClient} from '../../support/sync-harness.js';
 
 /** The users every instance knows (as a shared users file would give them): Admin is a superuser. */
 const USERS = {

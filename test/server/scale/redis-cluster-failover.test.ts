@@ -5,7 +5,7 @@ import {sessionKey} from '../../../server/session/ids.js';
 import type {RedisStore} from '../../../server/store/redis-store.js';
 import type {RedisServer} from '../../support/redis-server.js';
 import {startRedisCluster, type RedisClusterSet} from '../../support/redis-cluster.js';
-import type {SyncClient} from '../sync/sync-harness.js';
+import type {SyncClient} from '../../support/sync-harness.js';
 import {nextView, startFarm, untilVisitAnswers, type Farm} from './cluster-harness.js';
 
 // One scenario in steps (each `it` builds on the one before): two instances on a Redis Cluster

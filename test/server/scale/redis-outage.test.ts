@@ -3,7 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {ServerMessage, SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
 import {startRedisServer, type RedisServer} from '../../support/redis-server.js';
-import {rawUpgrade, type SyncClient} from '../sync/sync-harness.js';
+import {rawUpgrade, type SyncClient} from '../../support/sync-harness.js';
 import {burstThroughCrash, isAnswer, startCluster, type Cluster} from './cluster-harness.js';
 
 // One scenario in steps (each `it` builds on the one before): two instances on a redis-server with

@@ -3,7 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
 import {startSentinelSet, type SentinelSet} from '../../support/redis-sentinel.js';
-import type {SyncClient} from '../sync/sync-harness.js';
+import type {SyncClient} from '../../support/sync-harness.js';
 import {burstThroughCrash, startFarm, untilVisitAnswers, type Farm} from './cluster-harness.js';
 
 // One scenario in steps (each `it` builds on the one before): two instances on a Sentinel set (a

@@ -4,8 +4,8 @@ import {createSessionService} from '../../../server/service.js';
 import {FileUserDirectory} from '../../../server/users/file-user-directory.js';
 import {HttpClient} from '../../support/http-client.js';
 import {makeTempDir} from '../../support/temp-dir.js';
-import {runCli} from '../cli/spawn-cli.js';
-import {moinHashes, moinId, moinUserText, writeMoinUser} from '../users/moin-fixtures.js';
+import {runCli} from '../../support/spawn-cli.js';
+import {moinHashes, moinId, moinUserText, writeMoinUser} from '../../support/moin-fixtures.js';
 
 // issue 13: audit records name the login method that logged the session in.
 

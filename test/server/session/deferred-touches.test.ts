@@ -8,7 +8,7 @@ import {SqliteStore} from '../../../server/store/sqlite-store.js';
 import type {SessionOp, SessionStore} from '../../../server/store/types.js';
 import {MemoryUsers} from '../../support/memory-users.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {sessionRecord} from '../store/session-record.js';
+import {sessionRecord} from '../../support/session-record.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

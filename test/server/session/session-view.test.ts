@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {ViewTexts, recordView, transientView} from '../../../server/session/session-view.js';
-import {sessionRecord} from '../store/session-record.js';
+import {sessionRecord} from '../../support/session-record.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 

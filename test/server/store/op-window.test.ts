@@ -5,8 +5,8 @@ import {decodeOpWindow, encodeOpWindow} from '../../../server/store/op-window.js
 import {applyOp} from '../../../server/store/ops.js';
 import {toRecord, toRow} from '../../../server/store/sqlite-schema.js';
 import type {SessionRecord} from '../../../server/store/types.js';
-import {fuzzParams} from '../fuzz/fuzz-params.js';
-import {sessionRecord} from './session-record.js';
+import {fuzzParams} from '../../support/fuzz-params.js';
+import {sessionRecord} from '../../support/session-record.js';
 
 const clientId = '2718281828459045235:';
 const window = (from: number, n = APPLIED_OPS_KEPT) =>

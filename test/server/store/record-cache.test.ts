@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {RecordCache} from '../../../server/store/record-cache.js';
-import {sessionRecord} from './session-record.js';
+import {sessionRecord} from '../../support/session-record.js';
 
 const NOW = 1_800_000_000_000;
 const record = (key: string, fields = {}) => sessionRecord(key, fields, NOW);

@@ -5,7 +5,7 @@ import {indexKeys} from '../../../server/store/redis-layout.js';
 import {RedisStore, type RedisStoreOptions} from '../../../server/store/redis-store.js';
 import {startRedisCluster, type RedisClusterSet} from '../../support/redis-cluster.js';
 import {askRedis} from '../../support/redis-server.js';
-import {sessionRecord} from './session-record.js';
+import {sessionRecord} from '../../support/session-record.js';
 import {describeStoreConformance} from './store-conformance.js';
 
 // The Redis store on a Redis Cluster: 3 masters and 3 replicas (`redis-server --cluster-enabled

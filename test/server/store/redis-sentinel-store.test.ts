@@ -4,7 +4,7 @@ import {isMoinError, resolveConfig} from '../../../shared/index.js';
 import {createStore} from '../../../server/store/create-store.js';
 import {RedisStore} from '../../../server/store/redis-store.js';
 import {startSentinelSet, type SentinelSet} from '../../support/redis-sentinel.js';
-import {sessionRecord} from './session-record.js';
+import {sessionRecord} from '../../support/session-record.js';
 import {describeStoreConformance} from './store-conformance.js';
 
 // The Redis store through Sentinel: a master, a replica and three `redis-server --sentinel`.

@@ -11,7 +11,7 @@ import {
 import {RedisStore} from '../../../server/store/redis-store.js';
 import type {SessionRecord} from '../../../server/store/types.js';
 import {freePort, startRedisServer, useRedisServer} from '../../support/redis-server.js';
-import {sessionRecord} from './session-record.js';
+import {sessionRecord} from '../../support/session-record.js';
 import {describeStoreConformance} from './store-conformance.js';
 
 const suite = useRedisServer();

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {SqliteReadCache} from '../../../server/store/sqlite-read-cache.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {sessionRecord} from './session-record.js';
+import {sessionRecord} from '../../support/session-record.js';
 
 const NOW = 1_800_000_000_000;
 const record = (key: string, rev = 1) => sessionRecord(key, {rev}, NOW);

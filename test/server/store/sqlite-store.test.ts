@@ -12,9 +12,9 @@ import type {SqliteStoreOptions} from '../../../server/store/sqlite-store.js';
 import type {SessionRecord} from '../../../server/store/types.js';
 import {makeTempDir} from '../../support/temp-dir.js';
 import type {TempDir} from '../../support/temp-dir.js';
-import {fillSessions} from './fill-sessions.js';
+import {fillSessions} from '../../support/fill-sessions.js';
 import {loopLag} from './loop-lag.js';
-import {sessionRecord} from './session-record.js';
+import {sessionRecord} from '../../support/session-record.js';
 import {startStoreChild} from './sqlite-child.js';
 import {describeStoreConformance} from './store-conformance.js';
 

@@ -6,7 +6,7 @@ import type {CommitInfo} from '../../../server/store/sqlite-group-commit.js';
 import {SqliteStore, type SqliteStoreOptions} from '../../../server/store/sqlite-store.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
 import {loopLag} from './loop-lag.js';
-import {sessionRecord} from './session-record.js';
+import {sessionRecord} from '../../support/session-record.js';
 
 const now = Date.now();
 const visit = (page: string) => ({type: 'visit' as const, page, trailSize: 10});

@@ -8,7 +8,7 @@ import type {
   SessionRecord,
   SessionStore,
 } from '../../../server/store/types.js';
-import {sessionRecord} from './session-record.js';
+import {sessionRecord} from '../../support/session-record.js';
 
 /** What a conformance factory returns: an empty store and how to dispose of it. */
 export interface OpenedStore {

@@ -3,7 +3,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import WebSocket from 'ws';
 import type {ErrorBody} from '../../../shared/index.js';
 import {HttpClient} from '../../support/http-client.js';
-import {BIN, cliFixture, runCli, type CliFixture} from '../cli/spawn-cli.js';
+import {BIN, cliFixture, runCli, type CliFixture} from '../../support/spawn-cli.js';
 
 // issue 10b, finding 4: the real server under a lowered descriptor limit (`ulimit -n 256` in the
 // child shell), flooded with anonymous WebSockets opened at once. The socket caps refuse the

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {HttpClient} from '../../support/http-client.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {SyncClient} from './sync-harness.js';
+import {SyncClient} from '../../support/sync-harness.js';
 import {startChildServer, type ChildServer} from './sync-process.js';
 
 const PASSWORDS = {Bob: 'bob-pw'};

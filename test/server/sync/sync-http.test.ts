@@ -5,7 +5,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {SqliteStore} from '../../../server/store/sqlite-store.js';
 import {HttpClient} from '../../support/http-client.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {startHarness, USERS, type Harness} from './sync-harness.js';
+import {startHarness, USERS, type Harness} from '../../support/sync-harness.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/moin-session.js', import.meta.url));
 

@@ -1,5 +1,5 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {startHarness, type Harness} from './sync-harness.js';
+import {startHarness, type Harness} from '../../support/sync-harness.js';
 
 let h: Harness;
 afterEach(async () => {

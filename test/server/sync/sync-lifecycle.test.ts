@@ -1,7 +1,12 @@
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {createLogger} from '../../../server/log.js';
 import {sessionKey, sessionRef} from '../../../server/session/ids.js';
-import {ObservableStore, ResyncBus, startHarness, type Harness} from './sync-harness.js';
+import {
+  ObservableStore,
+  ResyncBus,
+  startHarness,
+  type Harness,
+} from '../../support/sync-harness.js';
 
 let h: Harness;
 afterEach(async () => {

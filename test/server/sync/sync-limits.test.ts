@@ -2,7 +2,13 @@ import type {Socket} from 'node:net';
 import {afterEach, describe, expect, it} from 'vitest';
 import {HttpClient} from '../../support/http-client.js';
 import {HARD_BUFFER_BYTES, SOFT_BUFFER_BYTES} from '../../../server/sync/limits.js';
-import {rawUpgrade, sleep, startHarness, type Harness, type SyncClient} from './sync-harness.js';
+import {
+  rawUpgrade,
+  sleep,
+  startHarness,
+  type Harness,
+  type SyncClient,
+} from '../../support/sync-harness.js';
 
 let h: Harness;
 afterEach(async () => {

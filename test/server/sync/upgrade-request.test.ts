@@ -3,7 +3,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {WebSocket} from 'ws';
 import {resolveConfig} from '../../../shared/index.js';
 import {originAllowed, upgradePath} from '../../../server/sync/upgrade-request.js';
-import {rawUpgrade, startHarness, type Harness} from './sync-harness.js';
+import {rawUpgrade, startHarness, type Harness} from '../../support/sync-harness.js';
 
 const fakeReq = (headers: Record<string, string>, encrypted = false, url = '/api/sync') =>
   ({headers, url, socket: {encrypted, remoteAddress: '10.0.0.9'}}) as unknown as IncomingMessage;

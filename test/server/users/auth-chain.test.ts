@@ -4,7 +4,7 @@ import {AuthChain} from '../../../server/users/auth-chain.js';
 import {FileUserDirectory} from '../../../server/users/file-user-directory.js';
 import {MoinUserDirectory} from '../../../server/users/moin-user-directory.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {moinHashes, moinId, moinUserText} from './moin-fixtures.js';
+import {moinHashes, moinId, moinUserText} from '../../support/moin-fixtures.js';
 
 let dir: TempDir | undefined;
 let chain: AuthChain | undefined;

@@ -6,9 +6,9 @@ import {FileUserDirectory} from '../../../server/users/file-user-directory.js';
 import {transformGivenName} from '../../../server/users/given-method.js';
 import {HttpClient} from '../../support/http-client.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {sessionCookieOf} from '../http/cookies.js';
-import {LogCapture} from '../log/capture.js';
-import {SyncClient} from '../sync/sync-harness.js';
+import {sessionCookieOf} from '../../support/cookies.js';
+import {LogCapture} from '../../support/log-capture.js';
+import {SyncClient} from '../../support/sync-harness.js';
 
 let service: SessionService | undefined;
 let dir: TempDir | undefined;

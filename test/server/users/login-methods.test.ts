@@ -5,7 +5,7 @@ import {GivenMethod} from '../../../server/users/given-method.js';
 import {MoinUserDirectory} from '../../../server/users/moin-user-directory.js';
 import {makeTempDir} from '../../support/temp-dir.js';
 import {ACCOUNTS, describeLoginMethod} from './login-method-conformance.js';
-import {moinHashes, moinId, moinUserText, type Scheme} from './moin-fixtures.js';
+import {moinHashes, moinId, moinUserText, type Scheme} from '../../support/moin-fixtures.js';
 
 async function usersFile(): Promise<{method: FileUserDirectory; cleanup: () => Promise<void>}> {
   const dir = await makeTempDir('users-file-');

@@ -6,9 +6,15 @@ import {createLogger} from '../../../server/log.js';
 import {FileUserDirectory} from '../../../server/users/file-user-directory.js';
 import {HttpClient} from '../../support/http-client.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
-import {runCli} from '../cli/spawn-cli.js';
-import {LogCapture} from '../log/capture.js';
-import {moinHashes, moinId, moinUserText, writeMoinUser, type Scheme} from './moin-fixtures.js';
+import {runCli} from '../../support/spawn-cli.js';
+import {LogCapture} from '../../support/log-capture.js';
+import {
+  moinHashes,
+  moinId,
+  moinUserText,
+  writeMoinUser,
+  type Scheme,
+} from '../../support/moin-fixtures.js';
 
 const SCHEMES: Scheme[] = ['{PASSLIB}', '{SSHA}', '{SHA}', '{APR1}', '{MD5}', '{DES}'];
 const pw = (s: Scheme) => `pw-${s.slice(1, 4).toLowerCase()}1`; // 8 bytes: DES reads 8

@@ -1,7 +1,7 @@
 import {afterAll, describe, expect, it} from 'vitest';
 import {verifyMoinPassword} from '../../../server/users/moin-password.js';
 import {Sha512CryptPool} from '../../../server/users/sha512-crypt-pool.js';
-import {moinHashes, type Scheme} from './moin-fixtures.js';
+import {moinHashes, type Scheme} from '../../support/moin-fixtures.js';
 
 const crypt = new Sha512CryptPool();
 afterAll(() => crypt.close());

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import {SqliteStore} from '../../../server/store/sqlite-store.js';
+import {SqliteStore} from '../../server/store/sqlite-store.js';
 
 /** What {@link fillSessions} writes into each row. */
 export interface FillOptions {

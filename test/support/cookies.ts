@@ -1,4 +1,4 @@
-import {parseSetCookie, type HttpResponse, type SetCookie} from '../../support/http-client.js';
+import {parseSetCookie, type HttpResponse, type SetCookie} from './http-client.js';
 
 /** The session cookie a response sets (the only one, checked), or undefined when it sets none. */
 export function sessionCookieOf(res: HttpResponse, name = 'MOIN_SESSION'): SetCookie | undefined {

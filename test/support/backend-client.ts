@@ -1,6 +1,6 @@
 import {chmod, writeFile} from 'node:fs/promises';
-import {HttpClient, parseSetCookie, type HttpResponse} from '../../support/http-client.js';
-import type {TempDir} from '../../support/temp-dir.js';
+import {HttpClient, parseSetCookie, type HttpResponse} from './http-client.js';
+import type {TempDir} from './temp-dir.js';
 
 /** The secret the back-end tests use (40 characters). */
 export const SECRET = 'test-backend-secret-0123456789abcdefghij';

@@ -2,10 +2,10 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import {writeFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import {afterEach} from 'vitest';
-import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
+import {makeTempDir, type TempDir} from './temp-dir.js';
 
 /** The bin every CLI test runs (dist/ is built by vitest's global setup). */
-export const BIN = fileURLToPath(new URL('../../../bin/moin-session.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/moin-session.js', import.meta.url));
 
 /** What a finished CLI run printed. */
 export interface CliResult {

@@ -2,7 +2,7 @@
 // engine (or HTTP), and a recording ws client. Not a test file itself.
 import {request} from 'node:http';
 import {WebSocket, type ClientOptions} from 'ws';
-import type {ServerMessage, SessionView} from '../../../shared/index.js';
+import type {ServerMessage, SessionView} from '../../shared/index.js';
 import {
   MemoryBus,
   MemoryStore,
@@ -10,8 +10,8 @@ import {
   type ServiceOptions,
   type SessionContext,
   type SessionService,
-} from '../../../server/index.js';
-import {MemoryUsers} from '../../support/memory-users.js';
+} from '../../server/index.js';
+import {MemoryUsers} from './memory-users.js';
 
 /** The users every harness has: Admin is a superuser. */
 export const USERS = {

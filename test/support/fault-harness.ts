@@ -4,10 +4,10 @@
 import {spawn, type ChildProcess} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {WebSocket} from 'ws';
-import {parseServerMessage, type ServerMessage, type SessionView} from '../../../shared/index.js';
-import {HttpClient} from '../../support/http-client.js';
+import {parseServerMessage, type ServerMessage, type SessionView} from '../../shared/index.js';
+import {HttpClient} from './http-client.js';
 
-const FIXTURE = fileURLToPath(new URL('../../fixtures/service-child.mjs', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../fixtures/service-child.mjs', import.meta.url));
 
 /** A service running in a child process. */
 export interface ChildServer {

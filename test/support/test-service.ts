@@ -1,10 +1,10 @@
 import {mkdir, writeFile} from 'node:fs/promises';
-import {createSessionService, type SessionService} from '../../../server/service.js';
-import type {SessionStore} from '../../../server/store/types.js';
-import {createLogger, type Logger} from '../../../server/log.js';
-import {HttpClient} from '../../support/http-client.js';
-import {MemoryUsers} from '../../support/memory-users.js';
-import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
+import {createSessionService, type SessionService} from '../../server/service.js';
+import type {SessionStore} from '../../server/store/types.js';
+import {createLogger, type Logger} from '../../server/log.js';
+import {HttpClient} from './http-client.js';
+import {MemoryUsers} from './memory-users.js';
+import {makeTempDir, type TempDir} from './temp-dir.js';
 
 /** Passwords of the users every test service has. */
 export const PASSWORDS = {

@@ -1,4 +1,4 @@
-import type {SessionRecord} from '../../../server/store/types.js';
+import type {SessionRecord} from '../../server/store/types.js';
 
 /**
  * A plain anonymous session record for store tests: rev 1, empty trail, created at `now` and
