@@ -190,3 +190,55 @@ export async function burstThroughCrash(
     else expect(m).toMatchObject({type: 'error', code: 'store_unavailable'});
   }
 }
+
+/**
+ * Two instances share one session: Alice logs in on instance 0, a visit there is her trail on
+ * instance 1. The check both the one-Redis and the Redis Cluster tests make.
+ */
+export async function expectOneSessionOnBoth(farm: Farm): Promise<void> {
+  const [a, b] = farm.instances as [Instance, Instance];
+  const cookie = await farm.login('Alice', 0);
+  await a.http(cookie).post('/api/trail', {page: 'FrontPage'});
+  const r = await b.http(cookie).get<SessionView>('/api/session');
+  expect(r.status).toBe(200);
+  expect(r.json.user).toEqual({name: 'Alice'});
+  expect(r.json.trail).toEqual(['FrontPage']);
+}
+
+/**
+ * A change of user made on instance 0 reaches a socket on instance 1, the return made on 1 reaches
+ * a socket on 0, and the audit log has both records.
+ */
+export async function expectSuPushedAcross(farm: Farm): Promise<void> {
+  const [a, b] = farm.instances as [Instance, Instance];
+  const cookie = await farm.login('Admin', 0);
+  const onA = await a.socket(cookie);
+  const onB = await b.socket(cookie);
+  const switched = nextView(onB, (v) => v.user?.name === 'Bob');
+  expect((await a.http(cookie).post('/api/su', {name: 'Bob'})).status).toBe(200);
+  expect(await switched).toMatchObject({user: {name: 'Bob'}, realUser: {name: 'Admin'}});
+  const back = nextView(onA, (v) => v.user?.name === 'Admin' && v.realUser === null);
+  expect((await b.http(cookie).delete('/api/su')).status).toBe(200);
+  await back;
+  const audit = await a.service.store.listAudit();
+  expect(audit.slice(-2).map((e) => [e.action, e.actor, e.target])).toEqual([
+    ['su_start', 'Admin', 'Bob'],
+    ['su_return', 'Admin', 'Bob'],
+  ]);
+}
+
+/** 200 visits at once on one session, split over instances 0 and 1: none lost, each its own rev. */
+export async function expectParallelVisitsKept(farm: Farm): Promise<void> {
+  const [a, b] = farm.instances as [Instance, Instance];
+  const cookie = await farm.login('Alice', 0);
+  const start = (await a.http(cookie).get<SessionView>('/api/session')).json.rev;
+  const visits = Array.from({length: 200}, (_, i) =>
+    farm.instances[i % 2]!.http(cookie).post<SessionView>('/api/trail', {page: `Page${i}`})
+  );
+  const answers = await Promise.all(visits);
+  expect(answers.map((r) => r.status)).toEqual(Array(200).fill(200));
+  const revs = answers.map((r) => r.json.rev);
+  expect(new Set(revs).size).toBe(200);
+  expect(Math.max(...revs)).toBe(start + 200);
+  expect((await b.http(cookie).get<SessionView>('/api/session')).json.rev).toBe(start + 200);
+}

@@ -7,7 +7,14 @@ import type {SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
 import type {RedisStore} from '../../../server/store/redis-store.js';
 import {startRedisCluster, type RedisClusterSet} from '../../support/redis-cluster.js';
-import {nextView, startFarm, type Farm} from './cluster-harness.js';
+import {
+  expectOneSessionOnBoth,
+  expectParallelVisitsKept,
+  expectSuPushedAcross,
+  nextView,
+  startFarm,
+  type Farm,
+} from './cluster-harness.js';
 
 // Two instances on a Redis Cluster (3 masters + 3 replicas), as behind a load balancer.
 
@@ -36,12 +43,7 @@ const recordKey = (cookie: string) => (a().service.store as RedisStore).recordKe
 
 describe('two instances on a Redis Cluster', () => {
   it('logs in on one instance and is the same session on the other', async () => {
-    const cookie = await farm.login('Alice', 0);
-    await a().http(cookie).post('/api/trail', {page: 'FrontPage'});
-    const r = await b().http(cookie).get<SessionView>('/api/session');
-    expect(r.status).toBe(200);
-    expect(r.json.user).toEqual({name: 'Alice'});
-    expect(r.json.trail).toEqual(['FrontPage']);
+    await expectOneSessionOnBoth(farm);
   });
 
   it('pushes a visit made on one instance to a socket on the other', async () => {
@@ -54,20 +56,7 @@ describe('two instances on a Redis Cluster', () => {
   });
 
   it('pushes a change of user and the return to sockets on both instances', async () => {
-    const cookie = await farm.login('Admin', 0);
-    const onA = await a().socket(cookie);
-    const onB = await b().socket(cookie);
-    const switched = nextView(onB, (v) => v.user?.name === 'Bob');
-    expect((await a().http(cookie).post('/api/su', {name: 'Bob'})).status).toBe(200);
-    expect(await switched).toMatchObject({user: {name: 'Bob'}, realUser: {name: 'Admin'}});
-    const back = nextView(onA, (v) => v.user?.name === 'Admin' && v.realUser === null);
-    expect((await b().http(cookie).delete('/api/su')).status).toBe(200);
-    await back;
-    const audit = await a().service.store.listAudit();
-    expect(audit.slice(-2).map((e) => [e.action, e.actor, e.target])).toEqual([
-      ['su_start', 'Admin', 'Bob'],
-      ['su_return', 'Admin', 'Bob'],
-    ]);
+    await expectSuPushedAcross(farm);
   });
 
   it('ends sessions of one user on every master when `moin-session sessions revoke` runs', async () => {
@@ -102,17 +91,6 @@ describe('two instances on a Redis Cluster', () => {
   });
 
   it('loses none of 2 × 100 parallel visits on one session, each with its own rev', async () => {
-    const cookie = await farm.login('Alice', 0);
-    const start = (await a().http(cookie).get<SessionView>('/api/session')).json.rev;
-    const visits = Array.from({length: 200}, (_, i) =>
-      farm.instances[i % 2]!.http(cookie).post<SessionView>('/api/trail', {page: `Page${i}`})
-    );
-    const answers = await Promise.all(visits);
-    expect(answers.map((r) => r.status)).toEqual(Array(200).fill(200));
-    const revs = answers.map((r) => r.json.rev);
-    expect(new Set(revs).size).toBe(200);
-    expect(Math.max(...revs)).toBe(start + 200);
-    const end = (await b().http(cookie).get<SessionView>('/api/session')).json;
-    expect(end.rev).toBe(start + 200);
+    await expectParallelVisitsKept(farm);
   });
 });

@@ -4,7 +4,14 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {SessionView} from '../../../shared/index.js';
-import {nextView, startCluster, type Cluster} from './cluster-harness.js';
+import {
+  expectOneSessionOnBoth,
+  expectParallelVisitsKept,
+  expectSuPushedAcross,
+  nextView,
+  startCluster,
+  type Cluster,
+} from './cluster-harness.js';
 
 let cluster: Cluster;
 
@@ -22,12 +29,7 @@ const b = () => cluster.instances[1]!;
 
 describe('two instances on one Redis: the cookie', () => {
   it('logs in on one instance and is the same session on the other', async () => {
-    const cookie = await cluster.login('Alice', 0);
-    await a().http(cookie).post('/api/trail', {page: 'FrontPage'});
-    const r = await b().http(cookie).get<SessionView>('/api/session');
-    expect(r.status).toBe(200);
-    expect(r.json.user).toEqual({name: 'Alice'});
-    expect(r.json.trail).toEqual(['FrontPage']);
+    await expectOneSessionOnBoth(cluster);
   });
 
   it('refuses on the other instance a cookie that was logged out on one', async () => {
@@ -58,20 +60,7 @@ describe('two instances on one Redis: live views', () => {
   });
 
   it('pushes a change of user and the return to sockets on both instances', async () => {
-    const cookie = await cluster.login('Admin', 0);
-    const onA = await a().socket(cookie);
-    const onB = await b().socket(cookie);
-    const switched = nextView(onB, (v) => v.user?.name === 'Bob');
-    expect((await a().http(cookie).post('/api/su', {name: 'Bob'})).status).toBe(200);
-    expect(await switched).toMatchObject({user: {name: 'Bob'}, realUser: {name: 'Admin'}});
-    const back = nextView(onA, (v) => v.user?.name === 'Admin' && v.realUser === null);
-    expect((await b().http(cookie).delete('/api/su')).status).toBe(200);
-    await back;
-    const audit = await a().service.store.listAudit();
-    expect(audit.slice(-2).map((e) => [e.action, e.actor, e.target])).toEqual([
-      ['su_start', 'Admin', 'Bob'],
-      ['su_return', 'Admin', 'Bob'],
-    ]);
+    await expectSuPushedAcross(cluster);
   });
 
   it('gives a socket on the other instance the anonymous view at logout', async () => {
@@ -112,17 +101,6 @@ describe('two instances on one Redis: live views', () => {
 
 describe('two instances on one Redis: parallel visits', () => {
   it('loses none of 2 × 100 parallel visits on one session, each with its own rev', async () => {
-    const cookie = await cluster.login('Alice', 0);
-    const start = (await a().http(cookie).get<SessionView>('/api/session')).json.rev;
-    const visits = Array.from({length: 200}, (_, i) =>
-      cluster.instances[i % 2]!.http(cookie).post<SessionView>('/api/trail', {page: `Page${i}`})
-    );
-    const answers = await Promise.all(visits);
-    expect(answers.map((r) => r.status)).toEqual(Array(200).fill(200));
-    const revs = answers.map((r) => r.json.rev);
-    expect(new Set(revs).size).toBe(200);
-    expect(Math.max(...revs)).toBe(start + 200);
-    const end = (await b().http(cookie).get<SessionView>('/api/session')).json;
-    expect(end.rev).toBe(start + 200);
+    await expectParallelVisitsKept(cluster);
   });
 });
