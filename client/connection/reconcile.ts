@@ -15,6 +15,11 @@ export interface LocalState {
   readonly identity: string | null;
   /** The latest view that came from the server during this page's life. */
   readonly serverView: SessionView | null;
+  /**
+   * When the browser last sent its cookie and got an answer this page took (a request's send
+   * time, a socket's upgrade time; see {@link ViewFacts.at}); 0 before any.
+   */
+  readonly since: number;
   /** Visits not acked yet, oldest first. */
   readonly pending: PendingVisit[];
   /**
@@ -45,6 +50,25 @@ export type Source = 'mirror' | 'http' | 'socket' | 'tab';
 /** The visits and browser-only trail of a mirror record. */
 type Visits = Pick<MirrorRecord, 'pending' | 'local'>;
 
+/** What else {@link accept} knows of a server view. */
+export interface ViewFacts {
+  /** The first view of a socket: current for the cookie the browser sent with the upgrade. */
+  readonly fresh?: boolean | undefined;
+  /**
+   * When the browser sent the cookie this view answers (the request's send time, the socket's
+   * upgrade time; tabs of one browser share the clock and the cookie). A view of another identity
+   * sent before the page's {@link LocalState.since} answers an older cookie: it loses (a socket
+   * opened before a login, another tab's answer to a request sent before it).
+   */
+  readonly at?: number | undefined;
+  /**
+   * The view says that the session of this identity ended (a socket's push after logout, expiry,
+   * revocation, or a login elsewhere that moved the session). It speaks only for that identity:
+   * a page that has already moved on (a login answered over HTTP) ignores it.
+   */
+  readonly ended?: string | undefined;
+}
+
 /** What {@link accept} decided. */
 export interface Accepted {
   readonly state: LocalState;
@@ -72,6 +96,7 @@ export const initialState = (trailSize = 5): LocalState => ({
   view: null,
   identity: null,
   serverView: null,
+  since: 0,
   pending: [],
   landed: [],
   carry: null,
@@ -127,14 +152,16 @@ export function settle(s: LocalState, id: string, landed: boolean): LocalState {
 /**
  * Takes a view from `source` at time `now`, or returns null when it loses: the mirror only paints
  * until anything else arrives; a server view of the same identity with a lower rev is stale,
- * unless `fresh` (the first view of a socket, always current for the cookie the browser sent).
+ * unless `fresh` (the first view of a socket, current for the cookie the upgrade sent); a view of
+ * another identity loses when it answers a cookie sent (`at`) before the page's `since`, and news
+ * that the session of identity `ended` ended loses once the page shows another identity.
  * `carryMs`: how long an anonymous session's visits wait for the login that carries them.
  */
 export function accept(
   s: LocalState,
   view: SessionView,
   source: Source,
-  fresh: boolean,
+  {fresh = false, ended, at}: ViewFacts,
   now: number,
   carryMs: number
 ): Accepted | null {
@@ -143,7 +170,9 @@ export function accept(
   const changed = s.identity !== null && identity !== s.identity;
   const fromServer = source !== 'mirror';
   const stale = fromServer ? current && !changed && !fresh && view.rev < current.rev : current;
-  if (stale) return null;
+  if (stale || (ended !== undefined && s.identity !== ended)) return null;
+  // An HTTP answer is the cookie as it is now: it always counts (even if the clock went back).
+  if (changed && source !== 'http' && at !== undefined && at < s.since) return null;
   // Logging in copies an anonymous session's trail (and applied op ids) to the new session.
   // Visits not sent yet go along, and so do recent acked ones: one applied to the old session
   // after the copy would be lost, and one applied before it is a duplicate the server ignores.
@@ -185,6 +214,8 @@ export function accept(
     view,
     identity,
     serverView: fromServer ? view : s.serverView,
+    since:
+      at === undefined || !fromServer ? s.since : source === 'http' ? at : Math.max(s.since, at),
     landed: changed ? [] : s.landed,
     carry: changed && view.stored ? null : carry,
     settled,

@@ -63,8 +63,9 @@ export class SessionConnection {
       options.random ?? Math.random,
       {
         ready: this.ready,
-        accept: (view, source, fresh) => this.#accept(view, source, fresh),
+        accept: (view, source, facts) => this.#accept(view, source, facts),
         settle: (id, landed) => this.#settle(id, landed),
+        identity: () => this.#s.identity,
         unsent: () => (this.#s.view?.stored ? this.#s.pending : []),
         changed: () => this.#notify(),
       }
@@ -196,8 +197,11 @@ export class SessionConnection {
   }
 
   /** Applies a view from any source (the rules are `accept` in reconcile.ts), then its effects. */
-  #accept(view: SessionView, source: Source, fresh = false): void {
-    const a = reconcile.accept(this.#s, view, source, fresh, Date.now(), this.timing.carryMs);
+  #accept(view: SessionView, source: Source, facts: reconcile.ViewFacts = {}): void {
+    const now = Date.now();
+    // An HTTP answer is at least as new as the cookie when it arrives.
+    const known = source === 'http' ? {...facts, at: now} : facts;
+    const a = reconcile.accept(this.#s, view, source, known, now, this.timing.carryMs);
     if (!a) return;
     this.#s = a.state;
     this.#notify();
@@ -206,7 +210,7 @@ export class SessionConnection {
     if (a.write === 'adopt')
       void this.#run(() => this.#save((r) => ({...r, ...a.adopt(r, this.trailSize)})));
     if (a.write === 'view') {
-      this.#channel.post({type: 'view', view});
+      this.#channel.post({type: 'view', view, at: known.at, ended: known.ended});
       void this.#run(() => this.#save((r) => ({...r, view, ...a.adopt(r, this.trailSize)})));
     }
     if (a.checkSocket) this.#transport.bindTo(a.state.identity);
@@ -242,7 +246,7 @@ export class SessionConnection {
   }
 
   #fromTab(m: TabMessage): void {
-    if (m.type === 'view') this.#accept(m.view, 'tab');
+    if (m.type === 'view') this.#accept(m.view, 'tab', {at: m.at, ended: m.ended});
     else {
       // With IndexedDB, read the shared record back (the message may be stale by now); with the
       // memory fallback there is nothing shared: take the message as it is.

@@ -17,6 +17,8 @@ const NORMAL_CLOSURE = 1000;
 export class SocketLink {
   /** Has a `session` message arrived on this socket. */
   sawSession = false;
+  /** When the upgrade was sent: the first `session` answers the cookie of that moment. */
+  readonly openedAt = Date.now();
   /** Op ids sent on this socket (each pending visit is sent at most once per socket). */
   readonly sent = new Set<string>();
   readonly #ws: WebSocket;

@@ -2,6 +2,7 @@ import {MAX_TIMER_MS, isSessionView, type ServerMessage, type SessionView} from 
 import {requestJson, type SessionRequestError} from './request.js';
 import {SocketLink} from './socket-link.js';
 import {backoffDelay, type Timing} from './timing.js';
+import type {ViewFacts} from './reconcile.js';
 import {identityOf} from './trail-view.js';
 import type {ConnectionStatus, FetchLike, PendingVisit, WebSocketFactory} from './types.js';
 
@@ -9,10 +10,12 @@ import type {ConnectionStatus, FetchLike, PendingVisit, WebSocketFactory} from '
 export interface TransportHost {
   /** Resolves once the mirror has been read; nothing connects before. */
   readonly ready: Promise<void>;
-  /** A view from the server (`fresh`: the first one of a socket). */
-  accept(view: SessionView, source: 'http' | 'socket', fresh?: boolean): void;
+  /** A view from the server, and what else is known of it. */
+  accept(view: SessionView, source: 'http' | 'socket', facts?: ViewFacts): void;
   /** An ack (`landed`) or a refusal for the visit `id`. */
   settle(id: string, landed: boolean): void;
+  /** The identity of the view the page shows now (identityOf), null before any. */
+  identity(): string | null;
   /** The visits to send, oldest first: none while the server stores nothing. */
   unsent(): readonly PendingVisit[];
   /** {@link Transport.status} changed. */
@@ -36,6 +39,8 @@ export class Transport {
   readonly #WebSocket: WebSocketFactory;
   readonly #random: () => number;
   readonly #host: TransportHost;
+  /** The Web Lock every tab takes for an API call to this endpoint. */
+  readonly #lockName: string;
   #http: Promise<unknown> = Promise.resolve();
   /** Set while started: aborting it removes the window listeners. */
   #started: AbortController | null = null;
@@ -56,6 +61,7 @@ export class Transport {
     host: TransportHost
   ) {
     this.#endpoint = endpoint;
+    this.#lockName = `moin-session|v1|${endpoint}`;
     this.#timing = timing;
     this.#fetch = fetchFn;
     this.#WebSocket = WebSocketCtor;
@@ -91,13 +97,19 @@ export class Transport {
   }
 
   /**
-   * One API call at a time: every answer may set the cookie, and a `GET /session` sent before a
-   * login but answered after it would leave the browser on the old session.
+   * One API call at a time, in this tab and (with the Web Locks API) in every tab of the page's
+   * origin: every answer may set the cookie, and a `GET /session` sent before a login but
+   * answered after it would leave the browser on a new anonymous session, the login lost.
    */
   call(method: string, path: string, body?: object): Promise<SessionView> {
     const url = this.#endpoint + path;
-    const call = () =>
+    const request = () =>
       requestJson(this.#fetch, url, this.#timing.requestTimeoutMs, isSessionView, method, body);
+    // Only in secure contexts (https, localhost); elsewhere tabs are not serialized.
+    const locks = (navigator as {locks?: LockManager}).locks;
+    const call = locks
+      ? () => locks.request(this.#lockName, request) as unknown as Promise<SessionView>
+      : request;
     const next = this.#http.then(call, call);
     this.#http = next.catch(() => {});
     return next;
@@ -245,10 +257,18 @@ export class Transport {
       this.#attempts = 0;
       this.#setStatus('online');
     }
-    this.#host.accept(view, 'socket', first);
-    // The session this socket was bound to ended (logout, expiry, revocation): bind a new socket
-    // to whatever cookie the browser has now.
-    if (!first && before !== this.#socketIdentity) this.#rebind();
+    // The session this socket was bound to ended (logout, expiry, revocation, a login that moved
+    // it): that is news only for a page still showing it; then bind a new socket to whatever
+    // cookie the browser has now.
+    const ended = !first && before !== this.#socketIdentity;
+    this.#host.accept(
+      view,
+      'socket',
+      ended && before !== null ? {ended: before} : {fresh: first, at: link.openedAt}
+    );
+    // A first view the page did not take answers a cookie older than the page's (the socket
+    // opened before a login answered): bind a new socket to the cookie as it is now.
+    if (ended || this.#socketIdentity !== this.#host.identity()) this.#rebind();
     else this.flush();
   }
 

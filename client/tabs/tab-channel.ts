@@ -3,8 +3,12 @@ import type {MirrorRecord} from '../mirror/session-mirror.js';
 
 /** What tabs of one browser tell each other about one endpoint. */
 export type TabMessage =
-  /** A view this tab got from the server (socket or HTTP). */
-  | {type: 'view'; view: SessionView}
+  /**
+   * A view this tab got from the server (socket or HTTP), with when the cookie it answers was sent
+   * (`at`), or `ended`: it is a socket's news that the session of that identity ended, which
+   * speaks only for tabs still showing it (see ViewFacts in client/connection/reconcile.ts).
+   */
+  | {type: 'view'; view: SessionView; at?: number | undefined; ended?: string | undefined}
   /** This tab wrote the shared mirror; here is the record after its atomic write. */
   | {type: 'record'; record: MirrorRecord};
 

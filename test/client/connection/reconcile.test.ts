@@ -11,6 +11,7 @@ import {
   type Accepted,
   type LocalState,
   type Source,
+  type ViewFacts,
 } from '../../../client/connection/reconcile.js';
 import {identityOf} from '../../../client/connection/trail-view.js';
 import type {PendingVisit} from '../../../client/connection/types.js';
@@ -42,7 +43,7 @@ function applied(
   source: Source,
   {fresh = false, now = NOW} = {}
 ): Accepted {
-  const a = accept(s, v, source, fresh, now, CARRY_MS);
+  const a = accept(s, v, source, {fresh}, now, CARRY_MS);
   if (!a) throw new Error('the view was ignored');
   return a;
 }
@@ -55,7 +56,7 @@ describe('reconcile', () => {
       state: LocalState;
       view: SessionView;
       source: Source;
-      fresh?: boolean;
+      facts?: ViewFacts;
       wins: boolean;
     }[] = [
       {
@@ -112,7 +113,7 @@ describe('reconcile', () => {
         state: showing(alice2),
         view: userView('Alice', [], 1),
         source: 'socket',
-        fresh: true,
+        facts: {fresh: true},
         wins: true,
       },
       {
@@ -129,10 +130,66 @@ describe('reconcile', () => {
         source: 'http',
         wins: true,
       },
+      {
+        name: "a socket's news that the session the page shows ended",
+        state: showing(alice2),
+        view: notStored,
+        source: 'socket',
+        facts: {ended: identityOf(alice2)},
+        wins: true,
+      },
+      {
+        name: "a socket's news that an older session ended, once a login answered over HTTP",
+        state: showing(alice2),
+        view: notStored,
+        source: 'socket',
+        facts: {ended: identityOf(anonymous())},
+        wins: false,
+      },
+      {
+        name: "a socket's first view of another identity, for a cookie sent before the page's answer",
+        state: showing(alice2, {since: NOW}),
+        view: anonymous(),
+        source: 'socket',
+        facts: {fresh: true, at: NOW - 5},
+        wins: false,
+      },
+      {
+        name: "a tab's relay of another identity, for a cookie sent before the page's answer",
+        state: showing(alice2, {since: NOW}),
+        view: anonymous(),
+        source: 'tab',
+        facts: {at: NOW - 5},
+        wins: false,
+      },
+      {
+        name: "a tab's relay of another identity, for a cookie sent after the page's answer",
+        state: showing(alice2, {since: NOW}),
+        view: anonymous(),
+        source: 'tab',
+        facts: {at: NOW + 5},
+        wins: true,
+      },
+      {
+        name: 'an HTTP answer of another identity, even with a clock that went back',
+        state: showing(alice2, {since: NOW}),
+        view: anonymous(),
+        source: 'http',
+        facts: {at: NOW - 5},
+        wins: true,
+      },
+      {
+        name: "a tab's relay of that news from a socket bound to an older session",
+        state: showing(alice2),
+        view: notStored,
+        source: 'tab',
+        facts: {ended: identityOf(anonymous())},
+        wins: false,
+      },
     ];
     for (const c of cases) {
       it(`${c.wins ? 'takes' : 'ignores'} it: ${c.name}`, () => {
-        const a = accept(c.state, c.view, c.source, c.fresh ?? false, NOW, CARRY_MS);
+        const a = accept(c.state, c.view, c.source, c.facts ?? {}, NOW, CARRY_MS);
         expect(a?.state.view ?? null).to.equal(c.wins ? c.view : null);
       });
     }

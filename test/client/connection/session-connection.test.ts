@@ -413,6 +413,23 @@ describe('SessionConnection', () => {
       expect((await record(store, c))!.identity).to.equal('s:Carol');
     });
 
+    it('keeps a login answered after the socket opened, and rebinds the socket, whose first view is older', async () => {
+      const server = new FakeServer();
+      server.session = view({stored: true, rev: 1});
+      const c = connect(server);
+      await eventually(() => expect(FakeSocket.all.length).to.equal(1));
+      const early = FakeSocket.last;
+      await new Promise((r) => setTimeout(r, 5));
+      server.session = userView('Alice', ['A']);
+      server.on('POST /login', () => json(server.session));
+      await c.login('Alice', 'pw');
+      // The upgrade carried the anonymous cookie: its first view answers that one.
+      early.session(view({stored: true, rev: 1}));
+      expect(c.state.view!.user!.name).to.equal('Alice');
+      await socketSays(server.session, 2);
+      expect(c.state.view!.user!.name).to.equal('Alice');
+    });
+
     it('ignores a view older than the one it has', async () => {
       const server = new FakeServer();
       server.session = userView('Alice', ['New'], 5);
@@ -431,8 +448,9 @@ describe('SessionConnection', () => {
       server.session = userView('Alice', ['A']);
       const tabA = connect(server, {endpoint, store});
       await socketSays(server.session);
+      // B's requests hang until they time out; each holds the tabs' API lock meanwhile.
       const down = new FakeServer().on('GET /session', () => 'hang');
-      const tabB = connect(down, {endpoint, store});
+      const tabB = connect(down, {endpoint, store, timing: {...FAST, requestTimeoutMs: 200}});
       await tabB.ready;
       // A view A got from the server reaches B.
       FakeSocket.last.session(userView('Alice', ['A', 'B'], 2));
@@ -446,6 +464,55 @@ describe('SessionConnection', () => {
       await tabA.logout();
       await eventually(() => expect(tabB.state.trail).to.deep.equal([]), 1000);
       expect(tabB.state.view!.user).to.equal(null);
+    });
+
+    it("sends no API request while another tab's call is under way, so a late answer cannot undo its login", async () => {
+      const endpoint = uniqueEndpoint();
+      const server = new FakeServer();
+      server.session = view({stored: true, rev: 1});
+      const tabA = connect(server, {endpoint});
+      await socketSays(server.session);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let answered = false;
+      let sentDuringLogin = 0;
+      server.on('POST /login', async () => {
+        await gate;
+        server.session = userView('Alice');
+        answered = true;
+        return json(server.session);
+      });
+      server.on('GET /session', () => {
+        if (!answered) sentDuringLogin++;
+        return json(server.session);
+      });
+      const login = tabA.login('Alice', 'pw');
+      await eventually(() => expect(server.requests('POST /login').length).to.equal(1));
+      const tabB = connect(server, {endpoint});
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      await login;
+      await eventually(() => expect(tabB.state.view?.user?.name).to.equal('Alice'));
+      expect(sentDuringLogin).to.equal(0);
+    });
+
+    it('keeps a login answered over HTTP when another tab then relays that the session before it ended', async () => {
+      const server = new FakeServer();
+      server.session = view({stored: true, rev: 1});
+      const c = connect(server);
+      await socketSays(server.session);
+      server.session = userView('Alice', ['A']);
+      server.on('POST /login', () => json(server.session));
+      await c.login('Alice', 'pw');
+      const shown: (string | null)[] = [];
+      c.subscribe(() => shown.push(c.state.view?.user?.name ?? null));
+      // Another tab's socket, still bound to the anonymous session the login moved, says it ended.
+      const otherTab = new BroadcastChannel(`moin-session|v1|${c.endpoint}`);
+      otherTab.postMessage({type: 'view', view: view(), ended: 's:'});
+      await new Promise((r) => setTimeout(r, 100));
+      otherTab.close();
+      expect(shown).to.not.include(null);
+      expect(c.state.view!.user!.name).to.equal('Alice');
     });
   });
 });
