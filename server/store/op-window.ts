@@ -45,6 +45,8 @@ function isDigit(c: number): boolean {
 export function encodeOpWindow(ids: readonly string[]): string {
   const runs: string[] = [];
   let prefix: string | null = null;
+  // Ids of this prefix can be read in place (it does not end with a digit; see counterAfter).
+  let plain = false;
   let first = '';
   let next = 0;
   let count = 0;
@@ -52,26 +54,53 @@ export function encodeOpWindow(ids: readonly string[]): string {
     if (count > 0) runs.push(count > 1 ? `${first}*${count}` : first);
   };
   for (const id of ids) {
-    // The run goes on when the id is its prefix and next counter (what decoding gives back).
-    if (prefix !== null && id === prefix + next) {
+    // The usual id, `<prefix><counter>` with the run's prefix: no split, no new strings.
+    const n = plain ? counterAfter(id, prefix as string) : -1;
+    if (n === next) {
       count++;
       next++;
       continue;
     }
-    const c = split(id);
     close();
     count = 1;
+    if (n >= 0) {
+      first = `^${n}`;
+      next = n + 1;
+      continue;
+    }
+    const c = split(id);
     if (!c) {
       prefix = null;
+      plain = false;
       first = id;
       continue;
     }
     first = c.prefix === prefix ? `^${c.counter}` : id;
     prefix = c.prefix;
+    plain = prefix.length > 0 && !isDigit(prefix.charCodeAt(prefix.length - 1));
     next = c.counter + 1;
   }
   close();
   return runs.join(',');
+}
+
+/**
+ * The counter of `id` when it is `prefix` followed by a counter as {@link split} reads it (1 to 15
+ * digits, no leading zero), else -1. Only for a prefix that does not end with a digit: then the
+ * trailing digits of `id` are exactly those after the prefix, so split would give the same.
+ */
+function counterAfter(id: string, prefix: string): number {
+  const start = prefix.length;
+  const digits = id.length - start;
+  if (digits < 1 || digits > MAX_COUNTER_DIGITS || !id.startsWith(prefix)) return -1;
+  if (digits > 1 && id.charCodeAt(start) === 48) return -1;
+  let n = 0;
+  for (let i = start; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (!isDigit(c)) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n;
 }
 
 /**
