@@ -53,7 +53,21 @@ export interface SessionContext {
   transientUser: {name: string; rememberMe: boolean} | null;
   /** The session was ended during this request (logout, disabled user): delete the cookie. */
   ended: boolean;
+  /**
+   * The cookie names a session a login in this process replaced moments ago: the request was
+   * sent before the login's answer arrived, so it gets no new cookie (which would replace the
+   * login's in the browser).
+   */
+  replaced?: boolean;
 }
+
+/**
+ * How long after a login the id it replaced gets no new cookie: another tab's request, or a page
+ * of the wiki, sent with the old cookie while the login was under way.
+ */
+export const REPLACED_GRACE_MS = 60_000;
+/** The most replaced ids remembered (the oldest are forgotten first). */
+const REPLACED_KEPT = 10_000;
 
 /** Options of {@link SessionEngine.load}. */
 export interface LoadOptions {
@@ -101,6 +115,8 @@ export class SessionEngine {
   readonly #budget: SessionBudget;
   readonly #touches: DeferredTouches | null;
   #pendingTokens: Promise<PendingTokens> | undefined;
+  /** Store keys of sessions a login replaced, with when (see {@link REPLACED_GRACE_MS}). */
+  readonly #replaced = new Map<string, number>();
 
   constructor(deps: EngineDeps) {
     this.config = deps.config;
@@ -152,6 +168,7 @@ export class SessionEngine {
     let pending: string | null = null;
     let record: SessionRecord | null = null;
     let sid: string | null = null;
+    let replaced = false;
     for (const value of values.slice(0, 4)) {
       const kind = classifyCookieValue(value);
       if (kind === 'garbage') continue;
@@ -160,12 +177,14 @@ export class SessionEngine {
         pending ??= value;
         continue;
       }
-      const found = await this.store.get(sessionKey(value), now);
+      const key = sessionKey(value);
+      const found = await this.store.get(key, now);
       if (found) {
         record = found;
         sid = value;
         break;
       }
+      replaced ||= this.#replacedRecently(key, now);
     }
     // A pending token of ours maps to one stored id: a replay finds the session its first use
     // stored. A made-up, re-dated or too old one is not taken and is never stored.
@@ -174,8 +193,14 @@ export class SessionEngine {
       const tokens = await this.#tokens();
       if (tokens.isOwn(pending, now)) {
         pendingId = tokens.storedIdFor(pending);
-        record = (await this.store.get(sessionKey(pendingId), now)) ?? null;
+        const key = sessionKey(pendingId);
+        record = (await this.store.get(key, now)) ?? null;
         if (record) sid = pendingId;
+        // Its session was stored and then replaced by a login: storing it again would too.
+        else if (this.#replacedRecently(key, now)) {
+          replaced = true;
+          pendingId = null;
+        }
       }
     }
     const ctx: SessionContext = {
@@ -186,6 +211,7 @@ export class SessionEngine {
       transientTrail: [],
       transientUser: null,
       ended: false,
+      ...(replaced && !record ? {replaced} : {}),
     };
     // The check is synchronous; only a session that fails it costs an await (the common read
     // of a valid session goes through without one).
@@ -361,6 +387,7 @@ export class SessionEngine {
       return;
     }
     await this.#create(ctx, user.name, rememberMe, trail, carry ? old : null, newSessionId(), via);
+    if (old) this.#remember(old.key);
     await this.#capSessions(user.name, ctx.record!.key);
     this.#log('login', {
       user: user.name,
@@ -440,8 +467,21 @@ export class SessionEngine {
       return [cookies.session(ctx.sid, lifetime, expiresAt, secure)];
     }
     if (ctx.transientUser) return ctx.carriedCookie ? [cookies.deletion(secure)] : [];
+    if (ctx.replaced) return [];
     const token = (await this.#tokens()).issue(now);
     return [cookies.session(token, lifetime, expiresAt, secure)];
+  }
+
+  #replacedRecently(key: string, now: number): boolean {
+    return now - (this.#replaced.get(key) ?? -Infinity) < REPLACED_GRACE_MS;
+  }
+
+  #remember(replacedKey: string): void {
+    this.#replaced.delete(replacedKey);
+    this.#replaced.set(replacedKey, this.now());
+    if (this.#replaced.size > REPLACED_KEPT) {
+      this.#replaced.delete(this.#replaced.keys().next().value as string);
+    }
   }
 
   // What is wrong with a stored session as of now, if anything: its user is gone or disabled,

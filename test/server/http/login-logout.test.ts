@@ -1,7 +1,8 @@
 import {afterEach, describe, expect, it} from 'vitest';
 import type {ErrorBody, SessionView} from '../../../shared/index.js';
 import {sessionKey} from '../../../server/session/ids.js';
-import {FORGED_ID, mustSetCookie} from '../../support/cookies.js';
+import {REPLACED_GRACE_MS} from '../../../server/session/session-engine.js';
+import {FORGED_ID, mustSetCookie, sessionCookieOf} from '../../support/cookies.js';
 import {PASSWORDS, startService, type TestService} from '../../support/test-service.js';
 
 let t: TestService;
@@ -53,6 +54,29 @@ describe('POST /api/login', () => {
       .client()
       .get<SessionView>('/api/session', {cookie: `MOIN_SESSION=${anon}`});
     expect(replay.json).toMatchObject({user: null, trail: []});
+  });
+
+  it("sets no cookie for a request with the id a login replaced a moment ago, so it cannot undo the login's", async () => {
+    t = await startService({cookie_lifetime: [1, 12]});
+    const c = t.client();
+    const first = await c.get('/api/session');
+    const token = mustSetCookie(first).value;
+    await c.post('/api/trail', {page: 'PageA'});
+    const anon = c.cookies.get('MOIN_SESSION')!;
+    await c.post('/api/login', login);
+    const sessions = await t.service.store.count(t.clock.ms);
+    // Another tab's request (or the wiki's page), sent with the old cookie during the login.
+    for (const old of [anon, token]) {
+      const late = await t
+        .client()
+        .get<SessionView>('/api/session', {cookie: `MOIN_SESSION=${old}`});
+      expect(late.json).toMatchObject({user: null, stored: false});
+      expect(sessionCookieOf(late)).toBeUndefined();
+    }
+    expect(await t.service.store.count(t.clock.ms)).toBe(sessions);
+    t.clock.advance(REPLACED_GRACE_MS);
+    const later = await t.client().get('/api/session', {cookie: `MOIN_SESSION=${anon}`});
+    expect(mustSetCookie(later).value).not.toBe(anon);
   });
 
   it('starts from an empty trail when another user logs in over a session', async () => {
