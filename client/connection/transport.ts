@@ -1,5 +1,5 @@
 import {MAX_TIMER_MS, isSessionView, type ServerMessage, type SessionView} from '../shared.js';
-import {requestJson, type SessionRequestError} from './request.js';
+import {SessionRequestError, requestJson} from './request.js';
 import {SocketLink} from './socket-link.js';
 import {backoffDelay, type Timing} from './timing.js';
 import type {ViewFacts} from './reconcile.js';
@@ -107,9 +107,13 @@ export class Transport {
       requestJson(this.#fetch, url, this.#timing.requestTimeoutMs, isSessionView, method, body);
     // Only in secure contexts (https, localhost); elsewhere tabs are not serialized.
     const locks = (navigator as {locks?: LockManager}).locks;
-    const call = locks
-      ? () => locks.request(this.#lockName, request) as unknown as Promise<SessionView>
-      : request;
+    const locked = (lm: LockManager) =>
+      (lm.request(this.#lockName, request) as unknown as Promise<SessionView>).catch((e) => {
+        // No lock to be had (an opaque origin: a sandboxed frame): the call goes on without.
+        if (e instanceof SessionRequestError) throw e;
+        return request();
+      });
+    const call = locks ? () => locked(locks) : request;
     const next = this.#http.then(call, call);
     this.#http = next.catch(() => {});
     return next;

@@ -496,6 +496,27 @@ describe('SessionConnection', () => {
       expect(sentDuringLogin).to.equal(0);
     });
 
+    it('still talks to the server where the page may not take a Web Lock (a sandboxed frame)', async () => {
+      const real = Object.getOwnPropertyDescriptor(Navigator.prototype, 'locks')!;
+      const denied = () => Promise.reject(new DOMException('denied', 'SecurityError'));
+      Object.defineProperty(navigator, 'locks', {value: {request: denied}, configurable: true});
+      try {
+        const server = new FakeServer();
+        server.session = userView('Alice');
+        const c = connect(server);
+        await socketSays(server.session);
+        expect(c.state.view!.user!.name).to.equal('Alice');
+        server.on('POST /login', () =>
+          json({error: {code: 'invalid_credentials', message: 'no'}}, 401)
+        );
+        const refused = await c.login('Alice', 'wrong').catch((e: Error & {code: string}) => e);
+        expect((refused as {code: string}).code).to.equal('invalid_credentials');
+      } finally {
+        delete (navigator as {locks?: unknown}).locks;
+        expect(Object.getOwnPropertyDescriptor(Navigator.prototype, 'locks')).to.deep.equal(real);
+      }
+    });
+
     it('keeps a login answered over HTTP when another tab then relays that the session before it ended', async () => {
       const server = new FakeServer();
       server.session = view({stored: true, rev: 1});
