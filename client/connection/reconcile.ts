@@ -16,8 +16,8 @@ export interface LocalState {
   /** The latest view that came from the server during this page's life. */
   readonly serverView: SessionView | null;
   /**
-   * When the browser last sent its cookie and got an answer this page took (a request's send
-   * time, a socket's upgrade time; see {@link ViewFacts.at}); 0 before any.
+   * How new the cookie is that the page's view answers: the latest {@link ViewFacts.at} of a
+   * server view it took (an HTTP answer's arrival, a socket's upgrade); 0 before any.
    */
   readonly since: number;
   /** Visits not acked yet, oldest first. */
@@ -55,10 +55,11 @@ export interface ViewFacts {
   /** The first view of a socket: current for the cookie the browser sent with the upgrade. */
   readonly fresh?: boolean | undefined;
   /**
-   * When the browser sent the cookie this view answers (the request's send time, the socket's
-   * upgrade time; tabs of one browser share the clock and the cookie). A view of another identity
-   * sent before the page's {@link LocalState.since} answers an older cookie: it loses (a socket
-   * opened before a login, another tab's answer to a request sent before it).
+   * How new the cookie is that this view answers: an HTTP answer's arrival (the cookie is at
+   * least that new), a socket's upgrade time (at most that new); tabs of one browser share the
+   * clock and the cookie. A view of another identity older than the page's
+   * {@link LocalState.since} answers an older cookie: it loses (a socket opened before a login was
+   * answered, another tab's answer that came before it).
    */
   readonly at?: number | undefined;
   /**

@@ -1,6 +1,7 @@
 import {MAX_TIMER_MS, isSessionView, type ServerMessage, type SessionView} from '../shared.js';
 import {SessionRequestError, requestJson} from './request.js';
 import {SocketLink} from './socket-link.js';
+import {tabsName} from '../tabs/tab-channel.js';
 import {backoffDelay, type Timing} from './timing.js';
 import type {ViewFacts} from './reconcile.js';
 import {identityOf} from './trail-view.js';
@@ -61,7 +62,7 @@ export class Transport {
     host: TransportHost
   ) {
     this.#endpoint = endpoint;
-    this.#lockName = `moin-session|v1|${endpoint}`;
+    this.#lockName = tabsName(endpoint);
     this.#timing = timing;
     this.#fetch = fetchFn;
     this.#WebSocket = WebSocketCtor;

@@ -1,6 +1,12 @@
 import type {SessionView} from '../shared.js';
 import type {MirrorRecord} from '../mirror/session-mirror.js';
 
+/**
+ * The name tabs of one browser share for one endpoint: their BroadcastChannel's, and the Web Lock
+ * their API calls take (client/connection/transport.ts).
+ */
+export const tabsName = (endpoint: string): string => `moin-session|v1|${endpoint}`;
+
 /** What tabs of one browser tell each other about one endpoint. */
 export type TabMessage =
   /**
@@ -22,7 +28,7 @@ export class TabChannel {
 
   constructor(endpoint: string, onMessage: (message: TabMessage) => void) {
     if (typeof BroadcastChannel === 'undefined') return;
-    this.#channel = new BroadcastChannel(`moin-session|v1|${endpoint}`);
+    this.#channel = new BroadcastChannel(tabsName(endpoint));
     this.#channel.onmessage = (e: MessageEvent<TabMessage>) => onMessage(e.data);
   }
 

@@ -211,7 +211,7 @@ export class SessionEngine {
       transientTrail: [],
       transientUser: null,
       ended: false,
-      ...(replaced && !record ? {replaced} : {}),
+      replaced: replaced && !record,
     };
     // The check is synchronous; only a session that fails it costs an await (the common read
     // of a valid session goes through without one).
@@ -387,7 +387,6 @@ export class SessionEngine {
       return;
     }
     await this.#create(ctx, user.name, rememberMe, trail, carry ? old : null, newSessionId(), via);
-    if (old) this.#remember(old.key);
     await this.#capSessions(user.name, ctx.record!.key);
     this.#log('login', {
       user: user.name,
@@ -548,6 +547,7 @@ export class SessionEngine {
     }
     const oldKey = old?.key ?? null;
     await this.store.insert(record, oldKey);
+    if (oldKey) this.#remember(oldKey);
     ctx.record = record;
     ctx.sid = sid;
     ctx.transientTrail = [];

@@ -7,6 +7,7 @@ import {backoffDelay} from '../../../client/connection/timing.js';
 import {MemoryKeyValueStore, type KeyValueStore} from '../../../client/mirror/key-value-store.js';
 import {sessionKey} from '../../../client/mirror/keys.js';
 import {SessionMirror, type MirrorRecord} from '../../../client/mirror/session-mirror.js';
+import {tabsName} from '../../../client/tabs/tab-channel.js';
 import type {SessionView} from '../../../shared/index.js';
 import {FakeSocket} from '../support/fake-socket.js';
 import {FakeServer, json, userView, view} from '../support/fake-server.js';
@@ -528,7 +529,7 @@ describe('SessionConnection', () => {
       const shown: (string | null)[] = [];
       c.subscribe(() => shown.push(c.state.view?.user?.name ?? null));
       // Another tab's socket, still bound to the anonymous session the login moved, says it ended.
-      const otherTab = new BroadcastChannel(`moin-session|v1|${c.endpoint}`);
+      const otherTab = new BroadcastChannel(tabsName(c.endpoint));
       otherTab.postMessage({type: 'view', view: view(), ended: 's:'});
       await new Promise((r) => setTimeout(r, 100));
       otherTab.close();
