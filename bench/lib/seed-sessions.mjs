@@ -91,6 +91,18 @@ export function seedSessions(
   return out;
 }
 
+/**
+ * Puts every session of `file` back at the expiry `lifetimeMs` after its creation (what a bench
+ * seeded), undoing the slides of an earlier measurement. A plain write by another connection: a
+ * server on the file sees it as an outside change.
+ */
+export function ageSessions(file, lifetimeMs) {
+  const db = new Database(file);
+  db.pragma('busy_timeout = 30000');
+  db.prepare('UPDATE sessions SET expires = created + ?').run(lifetimeMs);
+  db.close();
+}
+
 /** Sessions in `file` that expire at or before `now` (still to purge). */
 export function countExpired(file, now) {
   const db = new Database(file, {readonly: true});
