@@ -7,6 +7,7 @@ const OPS = [
   'get',
   'insert',
   'mutate',
+  'touchLater',
   'destroy',
   'revokeUser',
   'list',
@@ -27,7 +28,9 @@ export function timeStoreCalls(store: SessionStore, histogram: Histogram<'op'>):
   if (target[TIMED]) return;
   target[TIMED] = true;
   for (const op of OPS) {
-    const original = store[op] as (a?: unknown, b?: unknown, c?: unknown) => Promise<unknown>;
+    const original = store[op] as
+      ((a?: unknown, b?: unknown, c?: unknown) => Promise<unknown>) | undefined;
+    if (original === undefined) continue; // an optional operation this store has not
     const labels = {op};
     // On the hottest path (every request reads the store): no async function, no bound function
     // and no rest arguments. Every store method takes at most three arguments.

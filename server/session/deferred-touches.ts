@@ -5,10 +5,17 @@ export interface DeferredTouchOptions {
   /** How long a deferred touch waits before it is written, with every other one due. @default 1000 */
   flushMs?: number;
   /**
-   * The most a deferred touch may move a session's stored expiry: the most a session can expire
-   * early when a crash loses it. A longer slide is written before the answer. @default 300000
+   * The most a deferred touch may move a session's stored expiry, at least: the most a session
+   * can expire early when a crash loses it. A longer slide is written before the answer, unless
+   * {@link maxEarlyShare} of the lifetime allows it. @default 300000
    */
   maxEarlyMs?: number;
+  /**
+   * The same bound as a share of the session's lifetime (the time from now to its new expiry);
+   * the larger of the two applies, so a 12-hour session may slide 36 minutes deferred and an
+   * hour-long one 5 minutes. @default 0.05
+   */
+  maxEarlyShare?: number;
   /**
    * A touch is deferred only while the stored expiry is at least this far ahead, so the session
    * cannot expire, here or for any other process, before the deferred write lands. @default 60000
@@ -38,13 +45,15 @@ interface Pending {
  * go to the store at once (for SQLite: one group commit). Only touches wait, never a visit or any
  * other change. A touch is deferred only when losing it in a crash is harmless enough: the stored
  * expiry is at least `safetyMs` ahead (so nobody sees the session expire meanwhile) and the slide
- * is at most `maxEarlyMs` (the most a session can then expire early). Writes only move an expiry
+ * is at most `maxEarlyMs` or `maxEarlyShare` of the lifetime, whichever is larger (the most a
+ * session can then expire early). Writes only move an expiry
  * forward, so a late deferred touch never undoes a later one.
  */
 export class DeferredTouches {
   readonly #store: SessionStore;
   readonly #flushMs: number;
   readonly #maxEarlyMs: number;
+  readonly #maxEarlyShare: number;
   readonly #safetyMs: number;
   readonly #onError: (error: unknown) => void;
   readonly #now: () => number;
@@ -58,6 +67,7 @@ export class DeferredTouches {
     this.#store = store;
     this.#flushMs = options.flushMs ?? 1000;
     this.#maxEarlyMs = options.maxEarlyMs ?? 300_000;
+    this.#maxEarlyShare = options.maxEarlyShare ?? 0.05;
     this.#safetyMs = options.safetyMs ?? 60_000;
     this.#onError = options.onError ?? (() => {});
     this.#now = options.now ?? Date.now;
@@ -75,7 +85,8 @@ export class DeferredTouches {
    */
   defer(record: SessionRecord, expiresAt: number, now: number): SessionRecord | null {
     const stored = this.#storedOf.get(record) ?? record.expiresAt;
-    if (expiresAt <= stored || expiresAt - stored > this.#maxEarlyMs) return null;
+    const maxEarly = Math.max(this.#maxEarlyMs, (expiresAt - now) * this.#maxEarlyShare);
+    if (expiresAt <= stored || expiresAt - stored > maxEarly) return null;
     if (stored - now < this.#safetyMs) return null;
     const key = record.key;
     const pending = this.#pending.get(key);
@@ -108,30 +119,26 @@ export class DeferredTouches {
     return this.#flushing;
   }
 
-  // In slices of FLUSH_SLICE touches, one after the other: each slice is one group commit of its
-  // own, so a flush never holds the store (or, on SQLite, the event loop) for one huge commit.
+  // In slices of FLUSH_SLICE touches, one after the other: each slice is one store call and
+  // (SQLite) one group commit of its own, so a flush never holds the store for one huge commit.
   async #write(due: [string, Pending][]): Promise<void> {
     let failed = false;
     for (let i = 0; i < due.length; i += FLUSH_SLICE) {
-      const now = this.#now();
-      await Promise.all(
-        due.slice(i, i + FLUSH_SLICE).map(async ([key, entry]) => {
-          try {
-            const op = {
-              type: 'touch',
-              expiresAt: entry.touched.expiresAt,
-              onlyLater: true,
-            } as const;
-            await this.#store.mutate(key, op, now);
-            if (this.#pending.get(key) === entry) this.#pending.delete(key);
-          } catch (error) {
-            // Kept for the next flush; a touch whose session expired meanwhile is dropped there
-            // (the store finds no live session and changes nothing).
-            if (!failed) this.#onError(error);
-            failed = true;
-          }
-        })
-      );
+      const slice = due.slice(i, i + FLUSH_SLICE);
+      try {
+        await this.#store.touchLater(
+          slice.map(([key, entry]) => [key, entry.touched.expiresAt] as const),
+          this.#now()
+        );
+        for (const [key, entry] of slice) {
+          if (this.#pending.get(key) === entry) this.#pending.delete(key);
+        }
+      } catch (error) {
+        // Kept for the next flush; a touch whose session expired meanwhile is dropped there
+        // (the store finds no live session and changes nothing).
+        if (!failed) this.#onError(error);
+        failed = true;
+      }
     }
     if (failed && this.#pending.size > 0) {
       this.#timer ??= setTimeout(() => void this.flush(), this.#flushMs);

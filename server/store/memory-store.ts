@@ -45,6 +45,12 @@ export class MemoryStore implements SessionStore {
     return {...result, record: structuredClone(result.record)};
   }
 
+  async touchLater(touches: readonly (readonly [string, number])[], now: number): Promise<void> {
+    for (const [key, expiresAt] of touches) {
+      await this.mutate(key, {type: 'touch', expiresAt, onlyLater: true}, now);
+    }
+  }
+
   async destroy(key: string): Promise<boolean> {
     return this.#sessions.delete(key);
   }

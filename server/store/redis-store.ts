@@ -175,6 +175,15 @@ export class RedisStore implements SessionStore {
     this.#remember(record.key, json);
   }
 
+  // One compare-and-set per touch, all at once (ioredis pipelines them on the connection).
+  async touchLater(touches: readonly (readonly [string, number])[], now: number): Promise<void> {
+    await Promise.all(
+      touches.map(([key, expiresAt]) =>
+        this.mutate(key, {type: 'touch', expiresAt, onlyLater: true}, now)
+      )
+    );
+  }
+
   mutate(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined> {
     // Changes of one key in this process are batched: while one compare-and-set is on its way,
     // the next ones wait and then go together, so parallel visits on one session neither race

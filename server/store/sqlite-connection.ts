@@ -35,21 +35,29 @@ export interface Connection {
   update: Database.Statement<[SessionRow]>;
   /** issue 15: a session whose only change in a batch is its expiry (a touch): no JSON written. */
   touch: Database.Statement<[number, string]>;
+  /** issue 15: a deferred touch of a row not read: only a live session, only forward. */
+  touchLater: Database.Statement<{key: string; expires: number; now: number}>;
   destroy: Database.Statement<[string]>;
   list: Database.Statement<[number], SessionSummary>;
   listUser: Database.Statement<[number, string], SessionSummary>;
-  count: Database.Statement<[number], number>;
+  count: Database.Statement<{now: number}, number>;
   /** issue 10b: a user's live sessions past the newest N, with their change of user. */
   oldestOfUser: Database.Statement<
     [string, number, string, number],
     {key: string; user: string; su: string | null; method: string | null}
   >;
-  /** Deletes up to N expired sessions (by the expiry index) and returns them; `rank`: expires. */
-  purgeChunk: Database.Statement<[number, number], DeletedRow>;
+  /**
+   * The next N rows whose `purge_at` is due (by its index, see PURGE_LAG_MS): the expired
+   * sessions and those whose bound lags; `rank`: expires.
+   */
+  purgeCandidates: Database.Statement<{now: number; limit: number}, DeletedRow & {id: number}>;
+  /** A due row that is still live: its bound moves up to its expiry (out of the purge's way). */
+  settlePurgeAt: Database.Statement<[number]>;
+  destroyRow: Database.Statement<[number]>;
   /** Deletes up to N sessions of a user (by the user index) and returns them; `rank`: created. */
   revokeChunk: Database.Statement<[string, number], DeletedRow>;
-  /** 1 when some session expired at or before the time given (by the expiry index). */
-  anyExpired: Database.Statement<[number], number>;
+  /** 1 when some row's `purge_at` is due: an expired session, or one whose bound lags. */
+  anyDue: Database.Statement<[number], number>;
   freePages: Database.Statement<[], number>;
   appendAudit: Database.Statement<[AuditRow]>;
   addSecret: Database.Statement<[string, Buffer]>;
@@ -108,8 +116,9 @@ function prepare(db: Database.Database): Connection {
     db,
     get: db.prepare(`SELECT ${COLUMNS} FROM sessions WHERE key = ? AND expires > ?`),
     insert: db.prepare(
-      `INSERT OR REPLACE INTO sessions (${COLUMNS}) VALUES
-       (@key, @user, @su, @remember, @trail, @data, @ops, @rev, @created, @expires, @method)`
+      `INSERT OR REPLACE INTO sessions (${COLUMNS}, purge_at) VALUES
+       (@key, @user, @su, @remember, @trail, @data, @ops, @rev, @created, @expires, @method,
+       @expires)`
     ),
     update: db.prepare(
       `UPDATE sessions SET user = @user, su = @su, remember = @remember, trail = @trail,
@@ -117,27 +126,38 @@ function prepare(db: Database.Database): Connection {
        WHERE key = @key`
     ),
     touch: db.prepare('UPDATE sessions SET expires = ? WHERE key = ?'),
+    touchLater: db.prepare(
+      `UPDATE sessions SET expires = @expires
+       WHERE key = @key AND expires < @expires AND expires > @now`
+    ),
     destroy: db.prepare('DELETE FROM sessions WHERE key = ?'),
     list: db.prepare(`${SUMMARY} WHERE expires > ? ORDER BY created, key`),
     listUser: db.prepare(`${SUMMARY} WHERE expires > ? AND user = ? ORDER BY created, key`),
-    count: db.prepare<[number], number>('SELECT count(*) FROM sessions WHERE expires > ?').pluck(),
+    // All rows (counted on the smallest index) less the expired ones, found among the due rows.
+    count: db
+      .prepare<{now: number}, number>(
+        `SELECT (SELECT count(*) FROM sessions) -
+         (SELECT count(*) FROM sessions WHERE purge_at <= @now AND expires <= @now)`
+      )
+      .pluck(),
     oldestOfUser: db.prepare(
       `SELECT key, user, su, method FROM sessions WHERE user = ? AND expires > ?
        ORDER BY key = ? DESC, created DESC, key DESC LIMIT -1 OFFSET ?`
     ),
-    // The chunk statements pick their rows in index order (expires, rowid / user, rowid).
-    purgeChunk: db.prepare(
-      `DELETE FROM sessions WHERE rowid IN
-       (SELECT rowid FROM sessions WHERE expires <= ? ORDER BY expires, rowid LIMIT ?)
-       RETURNING key, user, su, method, expires AS rank`
+    // The chunk statements pick their rows in index order (purge_at, rowid / user, rowid).
+    purgeCandidates: db.prepare(
+      `SELECT rowid AS id, key, user, su, method, expires AS rank FROM sessions
+       WHERE purge_at <= @now ORDER BY purge_at, rowid LIMIT @limit`
     ),
+    settlePurgeAt: db.prepare('UPDATE sessions SET purge_at = expires WHERE rowid = ?'),
+    destroyRow: db.prepare('DELETE FROM sessions WHERE rowid = ?'),
     revokeChunk: db.prepare(
       `DELETE FROM sessions WHERE rowid IN
        (SELECT rowid FROM sessions WHERE user = ? ORDER BY rowid LIMIT ?)
        RETURNING key, user, su, method, created AS rank`
     ),
-    anyExpired: db
-      .prepare<[number], number>('SELECT 1 FROM sessions WHERE expires <= ? LIMIT 1')
+    anyDue: db
+      .prepare<[number], number>('SELECT 1 FROM sessions WHERE purge_at <= ? LIMIT 1')
       .pluck(),
     freePages: db.prepare<[], number>('PRAGMA freelist_count').pluck(),
     appendAudit: db.prepare(

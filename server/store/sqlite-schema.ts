@@ -4,7 +4,18 @@ import {decodeOpWindow, encodeOpWindow} from './op-window.js';
 import type {AuditEntry, SessionRecord} from './types.js';
 
 /** The schema version this code writes, kept in `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
+
+/**
+ * How far `purge_at` may lag behind `expires` (issue 15): the expiry index is on `purge_at`, a
+ * lower bound of the expiry that moves only when the expiry got this far past it, so a minute's
+ * touch of a session changes its row and not also two pages of the index. In the triggers below.
+ */
+export const PURGE_LAG_MS = 1_800_000;
+
+// Keeps `expires - PURGE_LAG_MS <= purge_at <= expires` for every writer of the table (this
+// code, another version of it, a plain SQL update): a row outside it gets purge_at = expires.
+const OUT_OF_BOUNDS = `NEW.purge_at > NEW.expires OR NEW.expires - NEW.purge_at > ${PURGE_LAG_MS}`;
 
 // MIGRATIONS[i] moves a file from version i to i + 1. Append new steps; never edit a shipped one,
 // because files out there already ran it.
@@ -44,6 +55,15 @@ const MIGRATIONS: readonly string[] = [
   // moin-session cannot read; the version tells it to refuse the file instead. Old rows stay as
   // they are (they still decode) and take the new form at their next write.
   `-- ops: compact op-id window (server/store/op-window.ts)`,
+  `ALTER TABLE sessions ADD COLUMN purge_at INTEGER NOT NULL DEFAULT 0;  -- ms; see PURGE_LAG_MS
+   UPDATE sessions SET purge_at = expires;
+   DROP INDEX sessions_expires;
+   CREATE INDEX sessions_purge ON sessions (purge_at);
+   CREATE TRIGGER sessions_purge_insert AFTER INSERT ON sessions WHEN ${OUT_OF_BOUNDS}
+   BEGIN UPDATE sessions SET purge_at = NEW.expires WHERE rowid = NEW.rowid; END;
+   CREATE TRIGGER sessions_purge_update AFTER UPDATE OF expires, purge_at ON sessions
+   WHEN ${OUT_OF_BOUNDS}
+   BEGIN UPDATE sessions SET purge_at = NEW.expires WHERE rowid = NEW.rowid; END;`,
 ];
 
 /**

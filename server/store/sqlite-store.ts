@@ -221,6 +221,16 @@ export class SqliteStore implements SessionStore {
     return this.#write({type: 'mutate', key, op, now, pinned: false});
   }
 
+  touchLater(touches: readonly (readonly [string, number])[], now: number): Promise<void> {
+    if (touches.length === 0) return Promise.resolve();
+    const job = {
+      type: 'touchLater',
+      touches: touches.map(([k, e]) => [k, e] as const),
+      now,
+    } as const;
+    return this.#write<number>(job).then(() => undefined);
+  }
+
   destroy(key: string): Promise<boolean> {
     return this.#write({type: 'destroy', key});
   }
@@ -270,19 +280,21 @@ export class SqliteStore implements SessionStore {
   }
 
   count(now: number): Promise<number> {
-    return this.#read(() => this.#conn.count.get(now) ?? 0);
+    return this.#read(() => this.#conn.count.get({now}) ?? 0);
   }
 
   // In chunks like revokeUser; each chunk is cheap through the expiry index. Then the freed
   // pages go back to the file system, a chunk of pages per transaction.
   async purgeExpired(now: number): Promise<number> {
-    // A look on the read connection first: no write transaction (and no fsync) when none expired.
-    if ((await this.#read(() => this.#conn.anyExpired.get(now))) === undefined) return 0;
+    // A look on the read connection first: no write transaction (and no fsync) when no row is
+    // due. A chunk takes the next due rows: it deletes the expired ones and moves the bound of
+    // the others past them (see PURGE_LAG_MS), so every due row is looked at once.
+    if ((await this.#read(() => this.#conn.anyDue.get(now))) === undefined) return 0;
     let purged = 0;
     for (;;) {
-      const chunk = await this.#write<string[]>({type: 'purgeChunk', now});
-      purged += chunk.length;
-      if (chunk.length < this.#chunk) break;
+      const chunk = await this.#write<{keys: string[]; due: number}>({type: 'purgeChunk', now});
+      purged += chunk.keys.length;
+      if (chunk.due < this.#chunk) break;
       await this.#pause();
     }
     if (purged > 0) await this.#giveBackSpace();

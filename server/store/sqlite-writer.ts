@@ -135,6 +135,8 @@ export class SqliteWriter {
         return this.#insert(job.row, job.oldKey);
       case 'mutate':
         return this.#mutate(job.key, job, index);
+      case 'touchLater':
+        return this.#touchLater(job.touches, job.now);
       case 'destroy': {
         this.#writeBack();
         const gone = this.#conn.destroy.run(job.key).changes > 0;
@@ -146,7 +148,7 @@ export class SqliteWriter {
       case 'revokeChunk':
         return this.#deleteChunk(this.#conn.revokeChunk, job.user, job.action, job.now);
       case 'purgeChunk':
-        return this.#deleteChunk(this.#conn.purgeChunk, job.now, 'su_end_expired', job.now);
+        return this.#purgeChunk(job.now);
       case 'audit':
         this.#conn.appendAudit.run(toAuditRow(job.entry));
         this.#cache?.wroteOther();
@@ -202,6 +204,33 @@ export class SqliteWriter {
     return {base};
   }
 
+  // Deferred touches (issue 15). A session this batch changed already, or one in the writer's
+  // cache, takes its touch like any op: in memory, written once at the end (#writeBack). Any
+  // other is moved by one UPDATE that checks liveness and direction itself, with no read or
+  // decoding of the row and nothing sent back; the caches drop it (the next read is from the
+  // file). Returns how many sessions moved.
+  #touchLater(touches: readonly (readonly [string, number])[], now: number): number {
+    let moved = 0;
+    for (const [key, expiresAt] of touches) {
+      const pending = this.#changed.get(key);
+      const record = pending ?? this.#cache?.batchGet(key, now);
+      if (record === undefined) {
+        if (this.#conn.touchLater.run({key, expires: expiresAt, now}).changes > 0) {
+          this.#wrote(key, null);
+          moved++;
+        }
+        continue;
+      }
+      if (!isLive(record, now)) continue;
+      const result = applyOp(record, {type: 'touch', expiresAt, onlyLater: true});
+      if (result.record === record) continue;
+      this.#changed.set(key, result.record);
+      if (pending === undefined) this.#touchedOnly.add(key);
+      moved++;
+    }
+    return moved;
+  }
+
   #ref(record: SessionRecord): RecordRef {
     const made = this.#madeBy.get(record.key);
     return made?.record === record ? {job: made.job} : record;
@@ -238,6 +267,28 @@ export class SqliteWriter {
     this.#endSwitched(switched, action, at);
     for (const row of rows) this.#wrote(row.key, null);
     return rows.map((row) => row.key);
+  }
+
+  // One chunk of the purge: the next due rows by purge_at. The expired ones are deleted (the
+  // changes of user among them get end records, by expiry then key); a live one only lagged,
+  // and its bound moves up to its expiry. `due`: how many rows were due (a full chunk: go on).
+  #purgeChunk(now: number): {keys: string[]; due: number} {
+    this.#writeBack();
+    const rows = this.#conn.purgeCandidates.all({now, limit: this.#settings.maintenanceChunk});
+    const expired: DeletedRow[] = [];
+    for (const row of rows) {
+      if (row.rank > now) this.#conn.settlePurgeAt.run(row.id);
+      else {
+        this.#conn.destroyRow.run(row.id);
+        expired.push(row);
+      }
+    }
+    const switched = expired.filter((row) => row.su !== null);
+    switched.sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.#endSwitched(switched, 'su_end_expired', now);
+    for (const row of expired) this.#wrote(row.key, null);
+    if (rows.length > expired.length) this.#cache?.wroteOther();
+    return {keys: expired.map((row) => row.key), due: rows.length};
   }
 
   // The end records of the changes of user among deleted sessions, in the order given.

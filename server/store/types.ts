@@ -125,6 +125,16 @@ export interface SessionStore {
   insert(record: SessionRecord, oldKey?: string | null): Promise<void>;
   /** Applies one op atomically; undefined when there is no live session for the key. */
   mutate(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined>;
+  /**
+   * The deferred expiry touches of many sessions (issue 15): each as `mutate(key, {type:
+   * 'touch', expiresAt, onlyLater: true}, now)` applies it, a session that is not live left
+   * alone, without reporting the records. SQLite: one write job, the rows neither read nor
+   * decoded; the others: one `mutate` each.
+   */
+  touchLater(
+    touches: readonly (readonly [key: string, expiresAt: number])[],
+    now: number
+  ): Promise<void>;
   /** Destroys a session; true when one existed. */
   destroy(key: string): Promise<boolean>;
   /**

@@ -4,8 +4,9 @@ import {MemoryBus} from '../../../server/bus/memory-bus.js';
 import {DeferredTouches} from '../../../server/session/deferred-touches.js';
 import {sessionKey} from '../../../server/session/ids.js';
 import {SessionEngine} from '../../../server/session/session-engine.js';
+import {MemoryStore} from '../../../server/store/memory-store.js';
 import {SqliteStore} from '../../../server/store/sqlite-store.js';
-import type {SessionOp, SessionStore} from '../../../server/store/types.js';
+import type {SessionStore} from '../../../server/store/types.js';
 import {MemoryUsers} from '../../support/memory-users.js';
 import {makeTempDir, type TempDir} from '../../support/temp-dir.js';
 import {sessionRecord} from '../../support/session-record.js';
@@ -57,6 +58,7 @@ describe('deferred expiry touches', () => {
   it('answers with the slid expiry at once and writes it a moment later, once for many requests', async () => {
     const {store, touches, key, minute, oldExpiry, request, clock} = await setup(2 * MINUTE);
     const mutate = vi.spyOn(store, 'mutate');
+    const touchLater = vi.spyOn(store, 'touchLater');
     const answers = await Promise.all([request(), request(), request()]);
     for (const {view, cookies} of answers) {
       expect(view.expiresAt).toBe(new Date(minute + LIFETIME).toISOString());
@@ -70,8 +72,9 @@ describe('deferred expiry touches', () => {
       expect((await store.get(key, clock.ms))!.expiresAt).toBe(minute + LIFETIME);
       expect(touches.size).toBe(0);
     });
-    const written = mutate.mock.calls.filter(([, op]) => op.type === 'touch');
-    expect(written).toHaveLength(1);
+    // One touch, in one batch call, and no mutate of the session at all.
+    expect(touchLater.mock.calls.flatMap(([batch]) => batch)).toEqual([[key, minute + LIFETIME]]);
+    expect(mutate).not.toHaveBeenCalled();
   });
 
   it('keeps a session touched, then read after its old expiry, alive', async () => {
@@ -87,11 +90,29 @@ describe('deferred expiry touches', () => {
     expect(await store.get(key, clock.ms)).toBeDefined();
   });
 
-  it('writes before answering a slide longer than 5 minutes (the most a crash may cost)', async () => {
-    const {store, touches, key, minute, request, clock} = await setup(6 * MINUTE);
+  it('defers a slide of up to a twentieth of the lifetime (36 minutes of 12 hours)', async () => {
+    const {store, touches, key, oldExpiry, request, clock} = await setup(35 * MINUTE);
+    await request();
+    expect(touches.size).toBe(1);
+    expect((await store.get(key, clock.ms))!.expiresAt).toBe(oldExpiry);
+  });
+
+  it('writes before answering a longer slide (the most a crash may cost)', async () => {
+    const {store, touches, key, minute, request, clock} = await setup(37 * MINUTE);
     await request();
     expect(touches.size).toBe(0);
     expect((await store.get(key, clock.ms))!.expiresAt).toBe(minute + LIFETIME);
+  });
+
+  it('defers at least 5 minutes of slide for a short lifetime, and no more', async () => {
+    const touches = new DeferredTouches(new MemoryStore());
+    const now = Date.now();
+    // An hour's session: a twentieth is 3 minutes, so the 5-minute floor decides.
+    const at = (slide: number) => sessionRecord('k', {expiresAt: now + HOUR - slide}, now);
+    expect(touches.defer(at(5 * MINUTE), now + HOUR, now)).toMatchObject({expiresAt: now + HOUR});
+    touches.forget('k');
+    expect(touches.defer(at(5 * MINUTE + 1), now + HOUR, now)).toBeNull();
+    await touches.close();
   });
 
   it('writes before answering when the stored expiry is less than a minute away', async () => {
@@ -132,10 +153,10 @@ describe('deferred expiry touches', () => {
     const now = Date.now();
     const r = sessionRecord('k', {expiresAt: now + HOUR}, now);
     await store.insert(r);
-    const real = store.mutate.bind(store);
+    const real = store.touchLater.bind(store);
     let fail = true;
-    vi.spyOn(store as SessionStore, 'mutate').mockImplementation((k: string, op: SessionOp, n) =>
-      fail ? Promise.reject(new Error('disk gone')) : real(k, op, n)
+    vi.spyOn(store as SessionStore, 'touchLater').mockImplementation((touches, n) =>
+      fail ? Promise.reject(new Error('disk gone')) : real(touches, n)
     );
     touches.defer(r, now + HOUR + MINUTE, now);
     await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0));

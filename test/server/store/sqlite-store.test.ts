@@ -6,7 +6,7 @@ import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {APPLIED_OPS_KEPT, DEFAULT_CONFIG, isMoinError} from '../../../shared/index.js';
 import {createStore} from '../../../server/store/create-store.js';
 import type {CommitInfo} from '../../../server/store/sqlite-group-commit.js';
-import {SCHEMA_VERSION} from '../../../server/store/sqlite-schema.js';
+import {PURGE_LAG_MS, SCHEMA_VERSION} from '../../../server/store/sqlite-schema.js';
 import {SqliteStore} from '../../../server/store/sqlite-store.js';
 import type {SqliteStoreOptions} from '../../../server/store/sqlite-store.js';
 import type {SessionRecord} from '../../../server/store/types.js';
@@ -59,6 +59,13 @@ const HOUR = 3_600_000;
 const now = Date.now();
 const session = (key: string, fields: Partial<SessionRecord> = {}) =>
   sessionRecord(key, fields, now);
+
+/** A file as schema version 4 left it: the expiry index on `expires`, no purge bound. */
+function undoVersion5(db: Database.Database): void {
+  db.exec(`DROP TRIGGER sessions_purge_insert; DROP TRIGGER sessions_purge_update;
+    DROP INDEX sessions_purge; ALTER TABLE sessions DROP COLUMN purge_at;
+    CREATE INDEX sessions_expires ON sessions (expires);`);
+}
 
 describe('SqliteStore', () => {
   let dir: TempDir;
@@ -113,7 +120,7 @@ describe('SqliteStore', () => {
         .pluck()
         .all();
       db.close();
-      expect(tables).toEqual(expect.arrayContaining(['audit', 'sessions', 'sessions_expires']));
+      expect(tables).toEqual(expect.arrayContaining(['audit', 'sessions', 'sessions_purge']));
       expect(tables).toContain('sessions_user');
     });
 
@@ -139,6 +146,7 @@ describe('SqliteStore', () => {
       opened.splice(0);
       // What a version 2 file looks like: the issue 13 columns not there yet.
       const db = new Database(file);
+      undoVersion5(db);
       db.exec('ALTER TABLE sessions DROP COLUMN method; ALTER TABLE audit DROP COLUMN method');
       db.pragma('user_version = 2');
       db.close();
@@ -238,15 +246,16 @@ describe('SqliteStore', () => {
       }
     });
 
-    it('reads a session stored with the JSON window of the schema version before it and dedupes its ids', async () => {
+    it('reads a session stored with the JSON window of schema version 3, migrates it and dedupes its ids', async () => {
       await seed();
       const db = new Database(file);
       db.prepare('UPDATE sessions SET ops = ? WHERE key = ?').run(
         JSON.stringify(clientWindow(7)),
         'k1'
       );
-      // The version before the compact window (issue 13's method column is already there).
-      db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+      // Version 3: before the compact window (issue 13's method column is already there).
+      undoVersion5(db);
+      db.pragma('user_version = 3');
       db.close();
       const store = open();
       expect((await store.get('k1', now))?.ops).toEqual(clientWindow(7));
@@ -270,6 +279,10 @@ describe('SqliteStore', () => {
       expect(after.prepare("SELECT ops FROM sessions WHERE key = 'k1'").pluck().get()).toBe(
         '72718281828459045:2*256'
       );
+      // Version 5 gave every row its purge bound: its expiry.
+      expect(
+        after.prepare('SELECT count(*) FROM sessions WHERE purge_at != expires').pluck().get()
+      ).toBe(0);
       after.close();
     });
   });
@@ -296,6 +309,77 @@ describe('SqliteStore', () => {
         {key: 't1', trail: '["A"]', ops: '', rev: 1, expires: later + 1},
         {key: 't2', trail: '["A","B"]', ops: 'o:1', rev: 2, expires: later},
       ]);
+    });
+  });
+
+  describe('the purge bound (purge_at, issue 15)', () => {
+    const MINUTE = 60_000;
+    const bounds = () => {
+      const db = new Database(file, {readonly: true});
+      try {
+        return Object.fromEntries(
+          db
+            .prepare('SELECT key, purge_at FROM sessions ORDER BY key')
+            .raw()
+            .all()
+            .map((row) => row as [string, number])
+        );
+      } finally {
+        db.close();
+      }
+    };
+
+    it('leaves the bound (and its index) alone for a touch within 30 minutes of it', async () => {
+      const store = open({purgeIntervalMs: 0});
+      const expiry = now + HOUR;
+      await store.insert(session('k', {expiresAt: expiry}));
+      expect(bounds()).toEqual({k: expiry});
+      await store.mutate('k', {type: 'touch', expiresAt: expiry + PURGE_LAG_MS}, now);
+      expect(bounds()).toEqual({k: expiry});
+      await store.touchLater([['k', expiry + PURGE_LAG_MS + MINUTE]], now);
+      expect(bounds()).toEqual({k: expiry + PURGE_LAG_MS + MINUTE});
+      // An earlier expiry takes the bound down with it at once.
+      await store.mutate('k', {type: 'touch', expiresAt: now + MINUTE}, now);
+      expect(bounds()).toEqual({k: now + MINUTE});
+    });
+
+    it('purges an expired session behind a live one whose bound was due, and keeps that one', async () => {
+      const store = open({purgeIntervalMs: 0, maintenanceChunk: 10});
+      // 25 live sessions whose bound lags 20 minutes (due at now + 1 minute), then 15 that
+      // expired after those bounds: the chunks meet the live ones first.
+      for (let i = 0; i < 25; i++) {
+        const key = `live-${String(i).padStart(2, '0')}`;
+        await store.insert(session(key, {expiresAt: now}));
+        await store.mutate(key, {type: 'touch', expiresAt: now + 20 * MINUTE}, now - 1);
+      }
+      for (let i = 0; i < 15; i++) {
+        await store.insert(session(`gone-${i}`, {expiresAt: now + MINUTE / 2}));
+      }
+      const at = now + MINUTE;
+      expect(await store.count(at)).toBe(25);
+      expect(await store.purgeExpired(at)).toBe(15);
+      expect(await store.count(at)).toBe(25);
+      expect(rowCount()).toBe(25);
+      // Every live one was looked at once and its bound moved up to its expiry.
+      expect(new Set(Object.values(bounds()))).toEqual(new Set([now + 20 * MINUTE]));
+      expect(await store.purgeExpired(at)).toBe(0);
+    });
+
+    it('keeps the bound right for plain SQL writes (another program, an older version)', async () => {
+      const store = open({purgeIntervalMs: 0});
+      await store.insert(session('a', {expiresAt: now + HOUR}));
+      await store.close();
+      const db = new Database(file);
+      db.prepare("UPDATE sessions SET expires = ? WHERE key = 'a'").run(now - 1);
+      db.prepare(
+        `INSERT INTO sessions (key, user, su, remember, trail, data, ops, rev, created, expires)
+         VALUES ('b', NULL, NULL, 0, '[]', '{}', '', 1, ?, ?)`
+      ).run(now, now + HOUR);
+      db.close();
+      expect(bounds()).toEqual({a: now - 1, b: now + HOUR});
+      const again = open({purgeIntervalMs: 0});
+      expect(await again.purgeExpired(now)).toBe(1);
+      expect(await again.count(now)).toBe(1);
     });
   });
 

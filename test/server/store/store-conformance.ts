@@ -256,6 +256,42 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(await live(key)).toMatchObject({expiresAt: LIVE_UNTIL + MINUTE});
       });
 
+      // issue 15: DeferredTouches writes its touches this way.
+      it('moves many expiries forward at once with touchLater, never back and never a dead one', async () => {
+        // At LIVE_UNTIL, 'dead' has just ended; the others live on.
+        const ahead = await stored(record('ahead', {rev: 5, expiresAt: LIVE_UNTIL + MINUTE}));
+        const behind = await stored(record('behind', {expiresAt: LIVE_UNTIL + HOUR}));
+        const dead = await stored(record('dead'));
+        const later = LIVE_UNTIL + 20 * MINUTE;
+        await store.touchLater(
+          [
+            [ahead, later],
+            [behind, later],
+            [dead, later],
+            [keyFor('never stored'), later],
+          ],
+          LIVE_UNTIL
+        );
+        expect(await live(ahead, LIVE_UNTIL)).toMatchObject({expiresAt: later, rev: 5});
+        expect(await live(behind, LIVE_UNTIL)).toMatchObject({expiresAt: LIVE_UNTIL + HOUR});
+        // Not resurrected: it still ends at its old expiry.
+        expect(await live(dead, LIVE_UNTIL - 1)).toMatchObject({expiresAt: LIVE_UNTIL});
+        expect(await store.get(dead, LIVE_UNTIL)).toBeUndefined();
+        expect(await store.get(keyFor('never stored'), T0)).toBeUndefined();
+      });
+
+      it('keeps a change made at the same moment as a touchLater of the same session', async () => {
+        const key = await stored(record('a', {rev: 5, trail: []}));
+        const later = LIVE_UNTIL + MINUTE;
+        await Promise.all([
+          mutate(key, visit('A', 'op-1')),
+          store.touchLater([[key, later]], T0),
+          mutate(key, visit('B', 'op-2')),
+        ]);
+        expect(await live(key)).toMatchObject({trail: ['A', 'B'], expiresAt: later, rev: 7});
+        expect((await mutate(key, visit('A', 'op-1'))).duplicate).toBe(true);
+      });
+
       it('reports a touch to the same expiry as no change', async () => {
         const key = await stored(record('a'));
         expect(await mutate(key, {type: 'touch', expiresAt: LIVE_UNTIL})).toMatchObject({
