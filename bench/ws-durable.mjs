@@ -14,6 +14,7 @@
 // `node bench/ws-durable.mjs [--sockets 100,2000] [--rates 5000,20000] [--seconds 5] [--warmup 1]
 //                            [--idle-sockets 10000] [--ping-seconds 2] [--heartbeats 3]
 //                            [--parts acks,idle]`
+// DURABLE_PROF=DIR writes the moin-session target's CPU profiles there (main and writer thread).
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {startTarget} from './lib/child.mjs';
@@ -75,7 +76,12 @@ const line = (label, a) =>
 async function ackPart() {
   const sessions = Math.max(...opt.sockets);
   const [moin, ceiling] = await Promise.all([
-    startTarget(here('./ws-target.mjs'), [String(sessions), '1'], {timeoutMs: 120_000}),
+    startTarget(here('./ws-target.mjs'), [String(sessions), '1'], {
+      timeoutMs: 120_000,
+      nodeArgs: process.env.DURABLE_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DURABLE_PROF}`]
+        : [],
+    }),
     startTarget(here('./anchors/ws-ceiling.mjs'), [String(sessions)]),
   ]);
   const rows = [];
