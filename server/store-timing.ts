@@ -28,9 +28,7 @@ export function timeStoreCalls(store: SessionStore, histogram: Histogram<'op'>):
   if (target[TIMED]) return;
   target[TIMED] = true;
   for (const op of OPS) {
-    const original = store[op] as
-      ((a?: unknown, b?: unknown, c?: unknown) => Promise<unknown>) | undefined;
-    if (original === undefined) continue; // an optional operation this store has not
+    const original = store[op] as (a?: unknown, b?: unknown, c?: unknown) => Promise<unknown>;
     const labels = {op};
     // On the hottest path (every request reads the store): no async function, no bound function
     // and no rest arguments. Every store method takes at most three arguments.
