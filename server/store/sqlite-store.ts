@@ -223,12 +223,7 @@ export class SqliteStore implements SessionStore {
 
   touchLater(touches: readonly (readonly [string, number])[], now: number): Promise<void> {
     if (touches.length === 0) return Promise.resolve();
-    const job = {
-      type: 'touchLater',
-      touches: touches.map(([k, e]) => [k, e] as const),
-      now,
-    } as const;
-    return this.#write<number>(job).then(() => undefined);
+    return this.#write<void>({type: 'touchLater', touches, now});
   }
 
   destroy(key: string): Promise<boolean> {

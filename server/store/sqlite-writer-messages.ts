@@ -14,7 +14,7 @@ export type WriteJob =
    * the main thread holds the session as of the batch's `validAt` header.
    */
   | {type: 'mutate'; key: string; op: SessionOp; now: number; pinned: boolean}
-  | {type: 'touchLater'; touches: (readonly [string, number])[]; now: number}
+  | {type: 'touchLater'; touches: readonly (readonly [string, number])[]; now: number}
   /** → boolean */
   | {type: 'destroy'; key: string}
   /** → string[] (the keys ended) */

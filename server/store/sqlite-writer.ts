@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {isMoinError, type MoinError} from '../../shared/index.js';
-import {applyOp, isLive, suEndEntry} from './ops.js';
+import {applyOp, isLive, laterTouch, suEndEntry} from './ops.js';
 import {backendCode, needsReopen, openConnection, storeError} from './sqlite-connection.js';
 import type {Connection, ConnectionSettings, DeletedRow} from './sqlite-connection.js';
 import {GroupCommit} from './sqlite-group-commit.js';
@@ -208,27 +208,23 @@ export class SqliteWriter {
   // cache, takes its touch like any op: in memory, written once at the end (#writeBack). Any
   // other is moved by one UPDATE that checks liveness and direction itself, with no read or
   // decoding of the row and nothing sent back; the caches drop it (the next read is from the
-  // file). Returns how many sessions moved.
-  #touchLater(touches: readonly (readonly [string, number])[], now: number): number {
-    let moved = 0;
+  // file).
+  #touchLater(touches: readonly (readonly [string, number])[], now: number): void {
     for (const [key, expiresAt] of touches) {
       const pending = this.#changed.get(key);
       const record = pending ?? this.#cache?.batchGet(key, now);
       if (record === undefined) {
         if (this.#conn.touchLater.run({key, expires: expiresAt, now}).changes > 0) {
           this.#wrote(key, null);
-          moved++;
         }
         continue;
       }
       if (!isLive(record, now)) continue;
-      const result = applyOp(record, {type: 'touch', expiresAt, onlyLater: true});
+      const result = applyOp(record, laterTouch(expiresAt));
       if (result.record === record) continue;
       this.#changed.set(key, result.record);
       if (pending === undefined) this.#touchedOnly.add(key);
-      moved++;
     }
-    return moved;
   }
 
   #ref(record: SessionRecord): RecordRef {
@@ -261,7 +257,12 @@ export class SqliteWriter {
     at: number
   ): string[] {
     this.#writeBack();
-    const rows = statement.all(by, this.#settings.maintenanceChunk);
+    return this.#deleted(statement.all(by, this.#settings.maintenanceChunk), action, at);
+  }
+
+  // What follows the rows a chunk deleted: the changes of user among them get their end records,
+  // ordered by rank, then key; the caches forget them. Returns their keys.
+  #deleted(rows: readonly DeletedRow[], action: SuEndAction, at: number): string[] {
     const switched = rows.filter((row) => row.su !== null);
     switched.sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.#endSwitched(switched, action, at);
@@ -269,9 +270,9 @@ export class SqliteWriter {
     return rows.map((row) => row.key);
   }
 
-  // One chunk of the purge: the next due rows by purge_at. The expired ones are deleted (the
-  // changes of user among them get end records, by expiry then key); a live one only lagged,
-  // and its bound moves up to its expiry. `due`: how many rows were due (a full chunk: go on).
+  // One chunk of the purge: the next due rows by purge_at. The expired ones are deleted (see
+  // #deleted; rank: expires); a live one only lagged, and its bound moves up to its expiry.
+  // `due`: how many rows were due (a full chunk: go on).
   #purgeChunk(now: number): {keys: string[]; due: number} {
     this.#writeBack();
     const rows = this.#conn.purgeCandidates.all({now, limit: this.#settings.maintenanceChunk});
@@ -283,12 +284,8 @@ export class SqliteWriter {
         expired.push(row);
       }
     }
-    const switched = expired.filter((row) => row.su !== null);
-    switched.sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    this.#endSwitched(switched, 'su_end_expired', now);
-    for (const row of expired) this.#wrote(row.key, null);
     if (rows.length > expired.length) this.#cache?.wroteOther();
-    return {keys: expired.map((row) => row.key), due: rows.length};
+    return {keys: this.#deleted(expired, 'su_end_expired', now), due: rows.length};
   }
 
   // The end records of the changes of user among deleted sessions, in the order given.
