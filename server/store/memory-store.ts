@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto';
-import {applyOp, isLive, suEndEntry} from './ops.js';
+import {applyOp, isLive, suEndEntry, touchEachLater} from './ops.js';
 import {summarize} from './session-summary.js';
 import type {
   AuditEntry,
@@ -45,10 +45,8 @@ export class MemoryStore implements SessionStore {
     return {...result, record: structuredClone(result.record)};
   }
 
-  async touchLater(touches: readonly (readonly [string, number])[], now: number): Promise<void> {
-    for (const [key, expiresAt] of touches) {
-      await this.mutate(key, {type: 'touch', expiresAt, onlyLater: true}, now);
-    }
+  touchLater(touches: readonly (readonly [string, number])[], now: number): Promise<void> {
+    return touchEachLater(this, touches, now);
   }
 
   async destroy(key: string): Promise<boolean> {

@@ -1,6 +1,13 @@
 import {APPLIED_OPS_KEPT, addToTrail} from '../../shared/index.js';
 import {sessionRef} from '../session/ids.js';
-import type {AuditEntry, MutateResult, SessionOp, SessionRecord, SuEndAction} from './types.js';
+import type {
+  AuditEntry,
+  MutateResult,
+  SessionOp,
+  SessionRecord,
+  SessionStore,
+  SuEndAction,
+} from './types.js';
 
 /**
  * Applies one op to a session, purely: the same function runs inside every store's atomic section,
@@ -64,6 +71,23 @@ function rememberOp(ops: string[], id: string): string[] {
 }
 
 /** True when a record is live at `now`. */
+/** The touch a deferred write makes (DeferredTouches): it never moves a later expiry back. */
+export function laterTouch(expiresAt: number): SessionOp {
+  return {type: 'touch', expiresAt, onlyLater: true};
+}
+
+/**
+ * `touchLater` for a store whose `mutate` is the atomic step (memory, Redis): one later touch per
+ * session, all at once; a session that is not live is left alone (mutate finds none).
+ */
+export async function touchEachLater(
+  store: Pick<SessionStore, 'mutate'>,
+  touches: readonly (readonly [string, number])[],
+  now: number
+): Promise<void> {
+  await Promise.all(touches.map(([key, at]) => store.mutate(key, laterTouch(at), now)));
+}
+
 export function isLive(record: SessionRecord, now: number): boolean {
   return record.expiresAt > now;
 }

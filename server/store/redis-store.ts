@@ -3,7 +3,7 @@ import type {Result} from 'ioredis';
 import {MoinError} from '../../shared/index.js';
 import {summarize} from './session-summary.js';
 import {decodeOpWindow, encodeOpWindow} from './op-window.js';
-import {applyOp, isLive} from './ops.js';
+import {applyOp, isLive, touchEachLater} from './ops.js';
 import {KeyedBatches} from './redis-batches.js';
 import {
   closeRedis,
@@ -176,12 +176,8 @@ export class RedisStore implements SessionStore {
   }
 
   // One compare-and-set per touch, all at once (ioredis pipelines them on the connection).
-  async touchLater(touches: readonly (readonly [string, number])[], now: number): Promise<void> {
-    await Promise.all(
-      touches.map(([key, expiresAt]) =>
-        this.mutate(key, {type: 'touch', expiresAt, onlyLater: true}, now)
-      )
-    );
+  touchLater(touches: readonly (readonly [string, number])[], now: number): Promise<void> {
+    return touchEachLater(this, touches, now);
   }
 
   mutate(key: string, op: SessionOp, now: number): Promise<MutateResult | undefined> {
