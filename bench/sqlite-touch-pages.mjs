@@ -4,19 +4,18 @@
 // three designs of the expiry index: on `expires` itself (schema 4), on a `purge_at` bound kept by
 // schema 5's triggers, and none. Prints WAL bytes and time per touch.
 //
-// `node bench/sqlite-touch-pages.mjs [--rows 200000] [--touches 4000]`
+// `node bench/sqlite-touch-pages.mjs [--rows 200000] [--touches 4000]` (`npm run build` first).
 import {rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
 import Database from 'better-sqlite3';
-
-const LAG = 1_800_000;
+import {PURGE_LAG_MS} from '../dist/server/store/sqlite-schema.js';
 const DESIGNS = {
   'index on expires (schema 4)': 'CREATE INDEX e ON s (expires)',
   'index on purge_at (schema 5)': `CREATE INDEX e ON s (purge_at);
     CREATE TRIGGER t AFTER UPDATE OF expires ON s
-    WHEN NEW.expires < NEW.purge_at OR NEW.expires - NEW.purge_at > ${LAG}
+    WHEN NEW.expires < NEW.purge_at OR NEW.expires - NEW.purge_at > ${PURGE_LAG_MS}
     BEGIN UPDATE s SET purge_at = NEW.expires WHERE rowid = NEW.rowid; END;`,
   'no expiry index': '',
 };

@@ -312,18 +312,35 @@ describe('SqliteStore', () => {
     });
   });
 
+  describe('touchLater (issue 15)', () => {
+    it('leaves no stale copy in the read cache when it moves a row it did not read', async () => {
+      await seed();
+      // A fresh store: its read cache takes k1 from the file, its writer has never seen it, so
+      // the touch is a plain UPDATE and the cache has to let go of its copy.
+      const store = open();
+      await store.insert(session('k2'));
+      const before = (await store.get('k1', now))!.expiresAt;
+      // With another write in the same commit, so the cache keeps what the batch says it did.
+      await Promise.all([
+        store.touchLater([['k1', before + HOUR]], now),
+        store.mutate('k2', {type: 'visit', page: 'B', trailSize: 5}, now),
+      ]);
+      expect((await store.get('k1', now))?.expiresAt).toBe(before + HOUR);
+      const db = new Database(file, {readonly: true});
+      expect(db.prepare("SELECT expires FROM sessions WHERE key = 'k1'").pluck().get()).toBe(
+        before + HOUR
+      );
+      db.close();
+    });
+  });
+
   describe('the purge bound (purge_at, issue 15)', () => {
     const MINUTE = 60_000;
     const bounds = () => {
       const db = new Database(file, {readonly: true});
       try {
-        return Object.fromEntries(
-          db
-            .prepare('SELECT key, purge_at FROM sessions ORDER BY key')
-            .raw()
-            .all()
-            .map((row) => row as [string, number])
-        );
+        const rows = db.prepare('SELECT key, purge_at FROM sessions ORDER BY key').raw().all();
+        return Object.fromEntries(rows as [string, number][]);
       } finally {
         db.close();
       }
