@@ -32,7 +32,11 @@ export async function openLoop(
   until?.finally(() => (settled = true));
   let total = Math.ceil(rate * (warmup + (until ? maxSeconds : seconds)));
   const ackAt = new Float64Array(total).fill(NaN);
-  const prefix = clientId();
+  // One client id per socket, its counter rising by one per visit, as a browser's mirror sends
+  // them (every socket here is a session of its own): visit k goes to socket k % n as that
+  // client's visit floor(k / n).
+  const prefixes = sockets.map(() => clientId());
+  const socketOf = new Map(prefixes.map((p, s) => [p, s]));
   const counts = {acks: 0, pushes: 0, errors: 0, lastError: null};
   let measuring = false;
   const onMessage = (_ws, data) => {
@@ -43,7 +47,8 @@ export async function openLoop(
     }
     const m = JSON.parse(s);
     if (m.type === 'ack') {
-      const k = Number(m.id.slice(m.id.lastIndexOf(':') + 1));
+      const colon = m.id.lastIndexOf(':');
+      const k = Number(m.id.slice(colon + 1)) * n + socketOf.get(m.id.slice(0, colon));
       if (Number.isNaN(ackAt[k])) ackAt[k] = performance.now();
       if (measuring) counts.acks++;
     } else if (m.type === 'error') {
@@ -81,7 +86,8 @@ export async function openLoop(
         // The page changes every round over the sockets, so every visit changes its session's
         // trail and is pushed to the session's sockets.
         const page = `Page${Math.floor(k / n) % 8}`;
-        sockets[k % n].send(`{"type":"visit","id":"${prefix}:${k}","page":"${page}"}`);
+        const s = k % n;
+        sockets[s].send(`{"type":"visit","id":"${prefixes[s]}:${(k - s) / n}","page":"${page}"}`);
       }
       if (now >= endMeasure && measuring) {
         measuring = false;
