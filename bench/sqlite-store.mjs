@@ -21,7 +21,7 @@ async function run({groupCommit, synchronous, callers}) {
   });
   const now = Date.now();
   const base = {user: null, rememberMe: false, suTarget: null, data: {}, rev: 1, createdAt: now};
-  await store.insert({...base, key: 'k', trail: [], ops: [], expiresAt: now + 3_600_000});
+  await store.insert({...base, key: 'k', trail: [], ops: '', expiresAt: now + 3_600_000});
   let done = 0;
   const until = performance.now() + seconds * 1000;
   const caller = async (c) => {

@@ -36,7 +36,7 @@ async function run(rate, sessions, writerThread) {
   const base = {user: null, rememberMe: false, suTarget: null, data: {}, rev: 1, createdAt: now};
   await Promise.all(
     Array.from({length: sessions}, (_, s) =>
-      store.insert({...base, key: `k${s}`, trail: [], ops: [], expiresAt: now + 3_600_000})
+      store.insert({...base, key: `k${s}`, trail: [], ops: '', expiresAt: now + 3_600_000})
     )
   );
   const latencies = [];

@@ -533,7 +533,7 @@ export class SessionEngine {
       suTarget: null,
       trail,
       data: carryFrom ? carryFrom.data : {},
-      ops: carryFrom ? carryFrom.ops : [],
+      ops: carryFrom ? carryFrom.ops : '',
       rev: (carryFrom?.rev ?? 0) + 1,
       createdAt: now,
       expiresAt: this.#capExpiry(expiryFor(now, lifetime), {user, rememberMe, createdAt: now}),

@@ -1,5 +1,6 @@
-import {APPLIED_OPS_KEPT, addToTrail} from '../../shared/index.js';
+import {addToTrail} from '../../shared/index.js';
 import {sessionRef} from '../session/ids.js';
+import {rememberOpId} from './op-window.js';
 import type {
   AuditEntry,
   MutateResult,
@@ -16,11 +17,9 @@ import type {
 export function applyOp(record: SessionRecord, op: SessionOp): MutateResult {
   switch (op.type) {
     case 'visit': {
-      if (op.opId !== undefined && record.ops.includes(op.opId)) {
-        return {record, changed: false, duplicate: true};
-      }
+      const ops = op.opId === undefined ? record.ops : rememberOpId(record.ops, op.opId);
+      if (ops === null) return {record, changed: false, duplicate: true};
       const trail = addToTrail(record.trail, op.page, op.trailSize);
-      const ops = op.opId === undefined ? record.ops : rememberOp(record.ops, op.opId);
       // A visit that leaves the trail as it was (the newest page again) still records its op id,
       // so a resend is recognised; it is not a change of the session.
       if (trail === null) {
@@ -61,13 +60,6 @@ export function applyOp(record: SessionRecord, op: SessionOp): MutateResult {
       return {record: {...record, data, rev: record.rev + 1}, changed: true, duplicate: false};
     }
   }
-}
-
-function rememberOp(ops: string[], id: string): string[] {
-  const next =
-    ops.length >= APPLIED_OPS_KEPT ? ops.slice(ops.length - APPLIED_OPS_KEPT + 1) : ops.slice();
-  next.push(id);
-  return next;
 }
 
 /** True when a record is live at `now`. */

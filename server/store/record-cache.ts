@@ -61,11 +61,10 @@ export class RecordCache {
   }
 }
 
-/** Freezes a record with its trail, op ids and (deeply) its extension values. */
+/** Freezes a record with its trail and (deeply) its extension values. */
 function freezeRecord(record: SessionRecord): SessionRecord {
   if (Object.isFrozen(record)) return record;
   Object.freeze(record.trail);
-  Object.freeze(record.ops);
   deepFreeze(record.data);
   return Object.freeze(record);
 }

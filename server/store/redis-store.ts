@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto';
 import type {Result} from 'ioredis';
 import {MoinError} from '../../shared/index.js';
 import {summarize} from './session-summary.js';
-import {decodeOpWindow, encodeOpWindow} from './op-window.js';
+import {storedOpWindow} from './op-window.js';
 import {applyOp, isLive, touchEachLater} from './ops.js';
 import {KeyedBatches} from './redis-batches.js';
 import {
@@ -524,9 +524,9 @@ function mergeByTime(lists: AuditEntry[][]): AuditEntry[] {
   }
 }
 
-/** A record as its stored JSON, the op-id window in its compact form (op-window.ts). */
+/** A record as its stored JSON (the op-id window is text in its compact form, op-window.ts). */
 function encode(record: SessionRecord): string {
-  return JSON.stringify({...record, ops: encodeOpWindow(record.ops)});
+  return JSON.stringify(record);
 }
 
 // A record that does not parse reads as absent (it expires by itself); it never breaks a request.
@@ -535,7 +535,7 @@ function decode(raw: string | null): SessionRecord | undefined {
   if (raw === null) return undefined;
   try {
     const stored = JSON.parse(raw) as Omit<SessionRecord, 'ops'> & {ops: string | string[]};
-    return {...stored, ops: decodeOpWindow(stored.ops)};
+    return {...stored, ops: storedOpWindow(stored.ops)};
   } catch {
     return undefined;
   }

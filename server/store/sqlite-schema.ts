@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import {MoinError} from '../../shared/index.js';
-import {decodeOpWindow, encodeOpWindow} from './op-window.js';
+import {storedOpWindow} from './op-window.js';
 import type {AuditEntry, SessionRecord} from './types.js';
 
 /** The schema version this code writes, kept in `PRAGMA user_version`. */
@@ -117,7 +117,7 @@ export function toRecord(row: SessionRow): SessionRecord {
     suTarget: row.su,
     trail: JSON.parse(row.trail) as string[],
     data: JSON.parse(row.data) as Record<string, unknown>,
-    ops: decodeOpWindow(row.ops),
+    ops: storedOpWindow(row.ops),
     rev: row.rev,
     createdAt: row.created,
     expiresAt: row.expires,
@@ -137,7 +137,7 @@ export function toRow(r: SessionRecord): SessionRow {
     remember: r.rememberMe ? 1 : 0,
     trail: JSON.stringify(r.trail),
     data: JSON.stringify(r.data),
-    ops: encodeOpWindow(r.ops),
+    ops: r.ops,
     rev: r.rev,
     created: r.createdAt,
     expires: r.expiresAt,

@@ -10,6 +10,8 @@
  * - A store that cannot reach its backend rejects with a `MoinError('store_unavailable')`.
  */
 
+import type {OpWindow} from './op-window.js';
+
 /** A stored session. */
 export interface SessionRecord {
   /** Store key: SHA-256 of the session id, base64url. */
@@ -24,8 +26,11 @@ export interface SessionRecord {
   trail: string[];
   /** Extension values (`req.session`); never part of the view. */
   data: Record<string, unknown>;
-  /** The last applied op ids (at most APPLIED_OPS_KEPT), oldest first. */
-  ops: string[];
+  /**
+   * The last applied op ids (at most APPLIED_OPS_KEPT), oldest first, in their compact text form
+   * (op-window.ts: `rememberOpId` applies one, `decodeOpWindow` lists them).
+   */
+  ops: OpWindow;
   /** Grows with every change except a pure expiry touch. */
   rev: number;
   /** ms since epoch. */

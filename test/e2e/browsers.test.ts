@@ -17,6 +17,7 @@ import {
 import {startStack, type E2eStack} from '../support/e2e-stack.js';
 import {HttpClient} from '../support/http-client.js';
 import {makeTempDir, type TempDir} from '../support/temp-dir.js';
+import {decodeOpWindow} from '../../server/store/op-window.js';
 
 // The end-to-end flows in Debian Chromium and stock Firefox ESR (puppeteer-core; Firefox over
 // WebDriver BiDi with its default cookie protection). The host wiki is a second origin and loads
@@ -156,7 +157,7 @@ describe.each(BROWSERS)('in %s', (name) => {
         'Later',
       ]);
       const record = await api.service.store.get(sessionKey(sid), Date.now());
-      expect(record!.ops.filter((id) => id === opId)).toHaveLength(1);
+      expect(decodeOpWindow(record!.ops).filter((id) => id === opId)).toHaveLength(1);
       await poll(() => tab.evaluate(readMirror)).not.toContain(opId);
     });
   }

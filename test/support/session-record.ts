@@ -16,7 +16,7 @@ export function sessionRecord(
     suTarget: null,
     trail: [],
     data: {},
-    ops: [],
+    ops: '',
     rev: 1,
     createdAt: now,
     expiresAt: now + 3_600_000,

@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import {describe, expect, it} from 'vitest';
 import {APPLIED_OPS_KEPT, OP_ID_PATTERN} from '../../../shared/index.js';
-import {decodeOpWindow, encodeOpWindow} from '../../../server/store/op-window.js';
+import {
+  decodeOpWindow,
+  encodeOpWindow,
+  rememberOpId,
+  storedOpWindow,
+} from '../../../server/store/op-window.js';
 import {applyOp} from '../../../server/store/ops.js';
 import {toRecord, toRow} from '../../../server/store/sqlite-schema.js';
 import type {SessionRecord} from '../../../server/store/types.js';
@@ -27,6 +32,32 @@ const counterOpId = fc
   )
   .map(([prefix, n]) => `${prefix}${n}`);
 const opId = fc.oneof({arbitrary: counterOpId, weight: 4}, {arbitrary: anyOpId, weight: 1});
+// Sequences of ids as clients send them: mostly counting up by one per prefix (sometimes racing
+// tabs), so runs are long, also of prefixes that end with a digit (`a:0` + 5 is `a:05`: prefix
+// `a:0`, which never grows a run), mixed with any other id.
+const clientOpIds = fc
+  .array(
+    fc.oneof(
+      {
+        arbitrary: fc.tuple(
+          fc.constantFrom('c1:', 'a:0', 'x', ''),
+          fc.constantFrom(0, 1, 1, 1, 1, 1, 2, 3)
+        ),
+        weight: 3,
+      },
+      {arbitrary: opId, weight: 1}
+    ),
+    {minLength: 1, maxLength: 600, size: 'max'}
+  )
+  .map((steps) => {
+    const counters: Record<string, number> = {};
+    return steps.map((step) => {
+      if (typeof step === 'string') return step;
+      const [prefix, by] = step;
+      counters[prefix] = (counters[prefix] ?? 5) + by;
+      return `${prefix}${counters[prefix]}`;
+    });
+  });
 
 describe('the stored op-id window', () => {
   it('stores a full window of one client in a few dozen characters', () => {
@@ -87,7 +118,7 @@ describe('the stored op-id window', () => {
 
   it('gives back any window exactly, never longer than the JSON array it replaces', () => {
     fc.assert(
-      fc.property(fc.array(opId, {maxLength: APPLIED_OPS_KEPT}), (ids) => {
+      fc.property(fc.array(opId, {maxLength: APPLIED_OPS_KEPT, size: 'max'}), (ids) => {
         const text = encodeOpWindow(ids);
         expect(decodeOpWindow(text)).toEqual(ids);
         expect(text.length).toBeLessThanOrEqual(JSON.stringify(ids).length);
@@ -105,6 +136,7 @@ describe('the stored op-id window', () => {
         fc.array(fc.oneof(counterOpId, fc.constantFrom('r1', 'r2', 'tab:1', 'tab:2')), {
           minLength: 1,
           maxLength: 700,
+          size: 'max',
         }),
         (ids) => {
           let record: SessionRecord = sessionRecord('k', {}, 0);
@@ -117,11 +149,47 @@ describe('the stored op-id window', () => {
             expect(r.duplicate).toBe(inWindow);
             if (!inWindow) applied.push(id);
             record = toRecord(toRow(r.record));
-            expect(record.ops).toEqual(applied.slice(-APPLIED_OPS_KEPT));
+            expect(decodeOpWindow(record.ops)).toEqual(applied.slice(-APPLIED_OPS_KEPT));
           }
         }
       ),
       fuzzParams(100)
     );
+  });
+
+  it('applies an id to the text exactly as encoding the window with it appended would', () => {
+    // rememberOpId works on the runs, never on the 256 ids: the model is the id list, re-encoded.
+    fc.assert(
+      fc.property(clientOpIds, (ids) => {
+        let text = '';
+        let model: string[] = [];
+        for (const id of ids) {
+          const next = rememberOpId(text, id);
+          expect(next === null).toBe(model.includes(id));
+          if (next === null) continue;
+          model = [...model, id].slice(-APPLIED_OPS_KEPT);
+          expect(next).toBe(encodeOpWindow(model));
+          text = next;
+        }
+      }),
+      fuzzParams(200)
+    );
+  });
+
+  it('keeps a long window of one client one run as it slides', () => {
+    let text = encodeOpWindow(window(1));
+    for (let n = 257; n <= 1000; n++) text = rememberOpId(text, `${clientId}${n}`)!;
+    expect(text).toBe(`${clientId}745*256`);
+    expect(rememberOpId(text, `${clientId}744`)).toBe(`${clientId}746*255,^744`);
+    expect(rememberOpId(text, `${clientId}745`)).toBeNull();
+    expect(rememberOpId(text, `${clientId}1000`)).toBeNull();
+  });
+
+  it('takes a stored window into the compact form and refuses a bad one', () => {
+    expect(storedOpWindow(JSON.stringify(window(1)))).toBe(`${clientId}1*256`);
+    expect(storedOpWindow(['a', 'b'])).toBe('a,b');
+    expect(storedOpWindow(`${clientId}1*256`)).toBe(`${clientId}1*256`);
+    expect(() => storedOpWindow('a1,,b2')).toThrow(SyntaxError);
+    expect(() => rememberOpId('^5', 'a1')).toThrow(SyntaxError);
   });
 });

@@ -17,6 +17,7 @@ import {loopLag} from './loop-lag.js';
 import {sessionRecord} from '../../support/session-record.js';
 import {startStoreChild} from './sqlite-child.js';
 import {describeStoreConformance} from './store-conformance.js';
+import {decodeOpWindow} from '../../../server/store/op-window.js';
 
 describeStoreConformance('sqlite', async () => {
   const dir = await makeTempDir('moin-sqlite-');
@@ -242,7 +243,7 @@ describe('SqliteStore', () => {
       }
       const again = open();
       for (const [client, key] of keys.slice(0, 3).entries()) {
-        expect((await again.get(key, now))?.ops).toEqual(clientWindow(client));
+        expect(decodeOpWindow((await again.get(key, now))!.ops)).toEqual(clientWindow(client));
       }
     });
 
@@ -258,7 +259,7 @@ describe('SqliteStore', () => {
       db.pragma('user_version = 3');
       db.close();
       const store = open();
-      expect((await store.get('k1', now))?.ops).toEqual(clientWindow(7));
+      expect(decodeOpWindow((await store.get('k1', now))!.ops)).toEqual(clientWindow(7));
       const old = clientWindow(7)[3]!;
       const resend = await store.mutate(
         'k1',
