@@ -209,9 +209,16 @@ export class SessionFanOut {
     }
   }
 
-  /** (Re)starts the room's timer for its expiry (or a retry after `retryMs`). */
+  /**
+   * (Re)starts the room's timer for its expiry (or a retry after `retryMs`). A timer already set
+   * for this expiry stays: a visit does not move it, and a timer per visit was two timer-list
+   * operations (and a priority-queue insert for each new duration) on every ack.
+   */
   #arm(room: SessionRoom, retryMs?: number): void {
+    const expiresAt = room.record.expiresAt;
+    if (retryMs === undefined && room.timer !== null && room.timerFor === expiresAt) return;
     room.disarm();
+    room.timerFor = retryMs === undefined ? expiresAt : null;
     // +5 ms: the store calls a session dead only at `expiresAt <= now`; never fire before that.
     const due = retryMs ?? Math.max(room.record.expiresAt - this.#parts.engine.now() + 5, 5);
     room.timer = setTimeout(

@@ -12,6 +12,8 @@ export class SessionRoom {
   record: SessionRecord;
   /** Fires at `record.expiresAt` to push the anonymous view when the session has expired. */
   timer: NodeJS.Timeout | null = null;
+  /** The expiry `timer` was set for (null: a retry timer, or none). */
+  timerFor: number | null = null;
   /** A re-read is running; further requests meanwhile only mark `again`. */
   reading = false;
   again = false;
@@ -36,5 +38,6 @@ export class SessionRoom {
   disarm(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.timerFor = null;
   }
 }

@@ -140,6 +140,24 @@ describe('sync lifecycle: expiry', () => {
     expect(gone).toMatchObject({user: null, stored: false});
     expect(await c.visit('x', 'Late')).toMatchObject({code: 'no_session'});
   });
+
+  it('still pushes the anonymous view at expiry after visits that leave the expiry alone', async () => {
+    // The room's expiry timer is set once per expiry, not again on every visit.
+    const base = Date.now();
+    const start = Math.ceil(base / 60_000) * 60_000;
+    const now = () => start + (Date.now() - base);
+    h = await startHarness({cookie_lifetime: [0, 0.001]}, {now});
+    const c = await h.connect(await h.login('Bob'));
+    await c.view();
+    for (const [i, page] of ['A', 'B', 'C'].entries()) {
+      expect(await c.visit(`v${i}`, page)).toMatchObject({type: 'ack'});
+    }
+    const visited = await c.view((v) => v.trail.at(-1) === 'C');
+    expect(visited.expiresAt).toBe(new Date(start + 3000).toISOString());
+    const gone = await c.view((v) => !v.stored, 8000);
+    expect(now()).toBeGreaterThanOrEqual(start + 3000);
+    expect(gone).toMatchObject({user: null, stored: false});
+  });
 });
 
 describe('sync lifecycle: socket activity keeps the session alive', () => {
