@@ -1,14 +1,14 @@
-import type {SessionBus} from './types.js';
+import type {BusListener, SessionBus} from './types.js';
 
 /** The in-process bus: one server process, any number of sockets. */
 export class MemoryBus implements SessionBus {
-  #listeners = new Set<(key: string) => void>();
+  #listeners = new Set<BusListener>();
 
-  async publish(key: string): Promise<void> {
-    for (const l of this.#listeners) l(key);
+  async publish(key: string, rev?: number): Promise<void> {
+    for (const l of this.#listeners) l(key, rev);
   }
 
-  subscribe(listener: (key: string) => void): () => void {
+  subscribe(listener: BusListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

@@ -8,7 +8,7 @@ import {
   type RedisClient,
 } from '../store/redis-connection.js';
 import {parseRedisUrl} from '../store/redis-url.js';
-import type {SessionBus} from './types.js';
+import type {BusListener, SessionBus} from './types.js';
 
 /** How often the subscriber connection is pinged to find a Redis that hangs. */
 export const REDIS_BUS_HEARTBEAT_MS = 5_000;
@@ -56,7 +56,7 @@ export class RedisBus implements SessionBus {
   readonly instanceId = randomBytes(6).toString('base64url');
   readonly #pub: RedisClient;
   readonly #sub: Redis;
-  readonly #listeners = new Set<(key: string) => void>();
+  readonly #listeners = new Set<BusListener>();
   readonly #resyncListeners = new Set<() => void>();
   readonly #log: (event: string, fields: Record<string, unknown>) => void;
   readonly #probe: () => Promise<unknown>;
@@ -97,8 +97,8 @@ export class RedisBus implements SessionBus {
     await new Promise<void>((resolve) => this.#readyWaiters.push(resolve));
   }
 
-  async publish(key: string): Promise<void> {
-    this.#deliver(key);
+  async publish(key: string, rev?: number): Promise<void> {
+    this.#deliver(key, rev);
     try {
       // A short-lived publisher (the CLI) may publish before its first connection is up.
       await whenReady(this.#pub, () => this.#pubEverReady);
@@ -111,7 +111,7 @@ export class RedisBus implements SessionBus {
     }
   }
 
-  subscribe(listener: (key: string) => void): () => void {
+  subscribe(listener: BusListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -197,10 +197,10 @@ export class RedisBus implements SessionBus {
     }
   }
 
-  #deliver(key: string): void {
+  #deliver(key: string, rev?: number): void {
     for (const l of this.#listeners) {
       try {
-        l(key);
+        l(key, rev);
       } catch (err) {
         this.#log('bus_listener_failed', {error: (err as Error).message});
       }

@@ -3,11 +3,18 @@
  * listens and pushes a fresh view to the sockets of that session. Messages carry only the key, so a
  * lost message can always be repaired by a full re-read (see `onResync`).
  */
+/** Hears a changed key, with its new rev when the change was made in this process. */
+export type BusListener = (key: string, rev?: number) => void;
+
 export interface SessionBus {
-  /** Announces that the session with this store key changed (or ended). */
-  publish(key: string): Promise<void>;
-  /** Listens for changed keys; returns an unsubscribe function. */
-  subscribe(listener: (key: string) => void): () => void;
+  /**
+   * Announces that the session with this store key changed (or ended). `rev`: its rev after the
+   * change, when the publisher knows it; only this process's listeners get it (other processes
+   * hear the key alone), so the fan-out can skip re-reading a session it holds at that rev.
+   */
+  publish(key: string, rev?: number): Promise<void>;
+  /** Listens for changed keys (with the rev of a change made in this process); returns an unsubscribe function. */
+  subscribe(listener: BusListener): () => void;
   /**
    * Listens for moments where messages may have been lost (a cross-process bus reconnecting); the
    * listener should re-send a full view to every socket. Returns an unsubscribe function.

@@ -338,7 +338,7 @@ export class SessionEngine {
     }
     const before = ctx.record.rev;
     ctx.record = result.record;
-    if (result.record.rev !== before) await this.bus.publish(result.record.key);
+    if (result.record.rev !== before) await this.bus.publish(result.record.key, result.record.rev);
     return result;
   }
 

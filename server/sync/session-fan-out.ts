@@ -78,10 +78,13 @@ export class SessionFanOut {
     if (this.#rooms.get(room.key) === room && room.adopt(record)) this.#arm(room);
   }
 
-  /** A session changed somewhere (bus, store): re-read it if this instance has sockets for it. */
-  changed(key: string): void {
+  /**
+   * A session changed somewhere (bus, store): re-read it if this instance has sockets for it.
+   * `rev`: its rev after the change, when the change was made in this process.
+   */
+  changed(key: string, rev?: number): void {
     const room = this.#rooms.get(key);
-    if (room) this.schedule(room, false);
+    if (room) this.schedule(room, false, rev);
   }
 
   /** Every session with sockets may have changed (another process wrote the store). */
@@ -119,10 +122,14 @@ export class SessionFanOut {
   /**
    * Marks a room for a re-read at the end of this event-loop turn: all changes announced in one
    * turn (a group commit resolves many visits at once) cost one read and one push per room.
-   * `force` pushes to every socket, even those that have the rev (a resync).
+   * `force` pushes to every socket, even those that have the rev (a resync). With `rev` (a change
+   * made in this process), the re-read is skipped when the room already holds that rev or a
+   * later one: a visit's own record is adopted before its push goes out.
    */
-  schedule(room: SessionRoom, force: boolean): void {
+  schedule(room: SessionRoom, force: boolean, rev?: number): void {
     room.force ||= force;
+    if (rev === undefined) room.mustRead = true;
+    else room.announced = Math.max(room.announced, rev);
     this.#dirty.add(room);
     this.#flush ??= setImmediate(() => {
       this.#flush = null;
@@ -148,7 +155,14 @@ export class SessionFanOut {
         room.again = false;
         const forced = room.force;
         room.force = false;
-        const record = await this.#parts.store.get(room.key, this.#parts.engine.now());
+        // Revs grow with every change of a session, so a record at the announced rev or later
+        // holds every change announced; anything else (or a resync) reads the store.
+        const known = !forced && !room.mustRead && room.record.rev >= room.announced;
+        room.mustRead = false;
+        room.announced = 0;
+        const record = known
+          ? room.record
+          : await this.#parts.store.get(room.key, this.#parts.engine.now());
         if (this.#rooms.get(room.key) !== room) return;
         if (!record) return this.#end(room);
         if (!room.adopt(record) && !forced) continue;

@@ -19,6 +19,13 @@ export class SessionRoom {
   again = false;
   /** The next re-read pushes to every socket, even those that have this rev (a resync). */
   force = false;
+  /**
+   * The next refresh reads the store: a change was announced without its rev (another process,
+   * a removal, the clock, a join). Else it reads only when `record` is older than `announced`.
+   */
+  mustRead = true;
+  /** The newest rev announced by this process's own changes since the last refresh. */
+  announced = 0;
   /** The minute (of the engine's clock) of the last expiry touch; 1.9 writes at most once a minute. */
   touchedMinute = -1;
 

@@ -121,7 +121,7 @@ class Hub implements SyncHub {
     });
     const fan = this.#fanOut;
     this.#unsubscribe = [
-      parts.bus.subscribe((key) => fan.changed(key)),
+      parts.bus.subscribe((key, rev) => fan.changed(key, rev)),
       parts.bus.onResync(() => this.#resync()),
       parts.store.onExternalChange((keys) => {
         if (keys) for (const key of keys) fan.changed(key);

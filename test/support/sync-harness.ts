@@ -214,6 +214,13 @@ export class ObservableStore extends MemoryStore {
   readonly #listeners = new Set<(keys: string[] | null) => void>();
   /** Ops applied through mutate, by type. */
   readonly ops: Record<string, number> = {};
+  /** Reads of a session (get). */
+  reads = 0;
+
+  override async get(...args: Parameters<MemoryStore['get']>) {
+    this.reads++;
+    return super.get(...args);
+  }
 
   override async mutate(...args: Parameters<MemoryStore['mutate']>) {
     this.ops[args[1].type] = (this.ops[args[1].type] ?? 0) + 1;

@@ -46,6 +46,18 @@ describe('RedisBus across two connections', () => {
     expect(got.keys).toEqual(['mine']);
   });
 
+  it("hands its own change's rev to its listeners; another instance hears the key alone", async () => {
+    const a = await newBus('x2r:');
+    const b = await newBus('x2r:');
+    const mine: unknown[][] = [];
+    const theirs: unknown[][] = [];
+    a.subscribe((...args) => mine.push(args));
+    b.subscribe((...args) => theirs.push(args));
+    await a.publish('k', 7);
+    expect(mine).toEqual([['k', 7]]);
+    await expect.poll(() => theirs).toEqual([['k', undefined]]);
+  });
+
   it('uses one channel for every session', async () => {
     const a = await newBus('x3:');
     await newBus('x3:');

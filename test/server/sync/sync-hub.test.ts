@@ -1,5 +1,5 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {startHarness, type Harness} from '../../support/sync-harness.js';
+import {ObservableStore, startHarness, type Harness} from '../../support/sync-harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -179,5 +179,24 @@ describe('sync hub: bad frames', () => {
     c.send({type: 'visit', id: 'sneaky', page: 'P', user: 'Admin', session: 'other'});
     await c.waitFor((m) => m.type === 'ack');
     expect((await c.view((v) => v.trail.length === 1)).user).toEqual({name: 'Bob'});
+  });
+});
+
+describe('sync hub: fan-out of its own changes', () => {
+  it("pushes a visit's new view without reading the session again, and reads for a change from elsewhere", async () => {
+    const store = new ObservableStore();
+    h = await startHarness({trail_size: 10}, {store});
+    const cookie = await h.login('Bob');
+    const c = await h.connect(cookie);
+    await c.view();
+    await c.roundTrip();
+    const reads = store.reads;
+    expect(await c.visit('op-1', 'FrontPage')).toMatchObject({type: 'ack'});
+    expect((await c.view((v) => v.trail.length === 1)).trail).toEqual(['FrontPage']);
+    expect(store.reads).toBe(reads);
+    // A change announced without a rev (another process, the CLI): read again.
+    store.announce(null);
+    await c.roundTrip();
+    expect(store.reads).toBeGreaterThan(reads);
   });
 });
