@@ -53,54 +53,9 @@ export type OpWindow = string;
 
 /** The window text of these ids (oldest first). */
 export function encodeOpWindow(ids: readonly string[]): OpWindow {
-  const runs: string[] = [];
-  let prefix: string | null = null;
-  // Ids of this prefix can be read in place (it does not end with a digit; see counterAfter).
-  let plain = false;
-  let first = '';
-  let next = 0;
-  let count = 0;
-  const close = () => {
-    if (count > 0) runs.push(count > 1 ? `${first}*${count}` : first);
-  };
-  for (const id of ids) {
-    // The usual id, `<prefix><counter>` with the run's prefix: no split, no new strings.
-    const n = plain ? counterAfter(id, prefix as string) : -1;
-    if (n === next) {
-      count++;
-      next++;
-      continue;
-    }
-    close();
-    count = 1;
-    if (n >= 0) {
-      first = `^${n}`;
-      next = n + 1;
-      continue;
-    }
-    const c = split(id);
-    if (!c) {
-      prefix = null;
-      plain = false;
-      first = id;
-      continue;
-    }
-    first = c.prefix === prefix ? `^${c.counter}` : id;
-    prefix = c.prefix;
-    plain = prefix.length > 0 && !isDigit(prefix.charCodeAt(prefix.length - 1));
-    next = c.counter + 1;
-  }
-  close();
-  return runs.join(',');
-}
-
-/**
- * The counter of `id` when it is `prefix` followed by a counter as {@link split} reads it (1 to 15
- * digits, no leading zero), else -1. Only for a prefix that does not end with a digit: then the
- * trailing digits of `id` are exactly those after the prefix, so split would give the same.
- */
-function counterAfter(id: string, prefix: string): number {
-  return id.startsWith(prefix) ? counterAt(id, prefix.length) : -1;
+  const runs: Run[] = [];
+  for (const id of ids) appendId(runs, id, split(id));
+  return writeRuns(runs);
 }
 
 /** The counter `text` holds from `start` on (1 to 15 digits, no leading zero), else -1. */
@@ -161,18 +116,7 @@ export function rememberOpId(window: OpWindow, id: string): OpWindow | null {
     total += run.count;
     if (run.prefix === null ? run.id === id : contains(run, c)) return null;
   }
-  const last = runs.at(-1);
-  const next = last && last.prefix !== null ? last.first + last.count : -1;
-  // The encoder's rule: a run grows only by the next counter of a prefix with no trailing digit.
-  if (c && last && c.prefix === last.prefix && c.counter === next && plainPrefix(c.prefix)) {
-    last.count++;
-  } else {
-    runs.push(
-      c
-        ? {prefix: c.prefix, first: c.counter, count: 1, id}
-        : {prefix: null, first: 0, count: 1, id}
-    );
-  }
+  appendId(runs, id, c);
   for (total++; total > APPLIED_OPS_KEPT; total--) {
     const first = runs[0] as Run;
     if (first.count === 1) runs.shift();
@@ -190,6 +134,28 @@ interface Run {
   first: number;
   count: number;
   id: string;
+}
+
+/** The run that `id` (split as `c`) starts, `count` ids long. */
+function runOf(c: Counted | null, id: string, count: number): Run {
+  return c ? {prefix: c.prefix, first: c.counter, count, id} : {prefix: null, first: 0, count, id};
+}
+
+/**
+ * Appends `id` (split as `c`) as the newest id: the last run grows when `id` is its next counter
+ * and its prefix has no trailing digit (then the id's digits are exactly the counter), else `id`
+ * starts a run of its own. The one rule of both encodeOpWindow and rememberOpId.
+ */
+function appendId(runs: Run[], id: string, c: Counted | null): void {
+  const last = runs.at(-1);
+  if (
+    c &&
+    last?.prefix === c.prefix &&
+    plainPrefix(c.prefix) &&
+    c.counter === last.first + last.count
+  ) {
+    last.count++;
+  } else runs.push(runOf(c, id, 1));
 }
 
 function contains(run: Run, c: Counted | null): boolean {
@@ -211,7 +177,6 @@ function parseRuns(text: string): Run[] {
   const runs: Run[] = [];
   if (text === '') return runs;
   let prefix: string | null = null;
-  let plain = false;
   let total = 0;
   for (const part of text.split(',')) {
     const star = part.indexOf('*');
@@ -226,7 +191,7 @@ function parseRuns(text: string): Run[] {
       if (prefix === null)
         throw new SyntaxError('The stored op-id window has no prefix to repeat.');
       // After a prefix with no trailing digit, `^N` is valid exactly when N is a counter.
-      const n: number = plain ? counterAt(head, 1) : -1;
+      const n: number = plainPrefix(prefix) ? counterAt(head, 1) : -1;
       c = n >= 0 ? {prefix, counter: n} : split(`${prefix}${head.slice(1)}`);
       if (c?.prefix !== prefix) throw new SyntaxError('The stored op-id window has a bad counter.');
     } else {
@@ -235,13 +200,8 @@ function parseRuns(text: string): Run[] {
         throw new SyntaxError('The stored op-id window has an empty or uncounted run.');
       }
     }
-    if (c?.prefix !== prefix) plain = c !== null && plainPrefix(c.prefix);
     prefix = c ? c.prefix : null;
-    runs.push(
-      c
-        ? {prefix: c.prefix, first: c.counter, count, id: head}
-        : {prefix: null, first: 0, count, id: head}
-    );
+    runs.push(runOf(c, head, count));
   }
   return runs;
 }

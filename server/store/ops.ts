@@ -62,7 +62,6 @@ export function applyOp(record: SessionRecord, op: SessionOp): MutateResult {
   }
 }
 
-/** True when a record is live at `now`. */
 /** The touch a deferred write makes (DeferredTouches): it never moves a later expiry back. */
 export function laterTouch(expiresAt: number): SessionOp {
   return {type: 'touch', expiresAt, onlyLater: true};
@@ -80,6 +79,7 @@ export async function touchEachLater(
   await Promise.all(touches.map(([key, at]) => store.mutate(key, laterTouch(at), now)));
 }
 
+/** True when a record is live at `now`. */
 export function isLive(record: SessionRecord, now: number): boolean {
   return record.expiresAt > now;
 }

@@ -234,7 +234,7 @@ export class SessionFanOut {
     room.disarm();
     room.timerFor = retryMs === undefined ? expiresAt : null;
     // +5 ms: the store calls a session dead only at `expiresAt <= now`; never fire before that.
-    const due = retryMs ?? Math.max(room.record.expiresAt - this.#parts.engine.now() + 5, 5);
+    const due = retryMs ?? Math.max(expiresAt - this.#parts.engine.now() + 5, 5);
     room.timer = setTimeout(
       () => {
         room.timer = null;

@@ -125,14 +125,19 @@ describe('sync lifecycle: re-validation of long-lived sockets', () => {
 });
 
 describe('sync lifecycle: expiry', () => {
-  it('pushes the anonymous view when the session expires, not before', async () => {
-    // A 3-second logged-in lifetime; the clock starts at a whole minute, since 1.9 rounds expiry
-    // times down to the minute.
+  // A 3-second logged-in lifetime; the clock starts at a whole minute, since 1.9 rounds expiry
+  // times down to the minute.
+  async function threeSecondSession() {
     const base = Date.now();
     const start = Math.ceil(base / 60_000) * 60_000;
     const now = () => start + (Date.now() - base);
     h = await startHarness({cookie_lifetime: [0, 0.001]}, {now});
     const c = await h.connect(await h.login('Bob'));
+    return {start, now, c};
+  }
+
+  it('pushes the anonymous view when the session expires, not before', async () => {
+    const {start, now, c} = await threeSecondSession();
     const first = await c.view();
     expect(first.expiresAt).toBe(new Date(start + 3000).toISOString());
     const gone = await c.view((v) => !v.stored, 8000);
@@ -143,11 +148,7 @@ describe('sync lifecycle: expiry', () => {
 
   it('still pushes the anonymous view at expiry after visits that leave the expiry alone', async () => {
     // The room's expiry timer is set once per expiry, not again on every visit.
-    const base = Date.now();
-    const start = Math.ceil(base / 60_000) * 60_000;
-    const now = () => start + (Date.now() - base);
-    h = await startHarness({cookie_lifetime: [0, 0.001]}, {now});
-    const c = await h.connect(await h.login('Bob'));
+    const {start, now, c} = await threeSecondSession();
     await c.view();
     for (const [i, page] of ['A', 'B', 'C'].entries()) {
       expect(await c.visit(`v${i}`, page)).toMatchObject({type: 'ack'});
