@@ -4,8 +4,8 @@ import Database from 'better-sqlite3';
 import {MoinError, isMoinError} from '../../shared/index.js';
 import {SESSION_REF_LENGTH} from '../session/ids.js';
 import type {JobOutcome} from './sqlite-group-commit.js';
-import {migrate} from './sqlite-schema.js';
-import type {AuditRow, SessionRow} from './sqlite-schema.js';
+import {SESSION_COLUMNS, migrate} from './sqlite-schema.js';
+import type {AuditRow, SessionRow, SessionValues} from './sqlite-schema.js';
 import type {SessionSummary} from './types.js';
 
 /** How a connection is opened. */
@@ -30,7 +30,8 @@ export interface DeletedRow {
 /** One open database with its statements, prepared once. */
 export interface Connection {
   db: Database.Database;
-  get: Database.Statement<[string, number], SessionRow>;
+  /** A live session's row, raw: its values in column order (see SessionValues). */
+  get: Database.Statement<[string, number], SessionValues>;
   insert: Database.Statement<[SessionRow]>;
   update: Database.Statement<[SessionRow]>;
   /** issue 15: a session whose only change in a batch is its expiry (a touch): no JSON written. */
@@ -74,7 +75,6 @@ export interface Connection {
 /** Bytes the WAL file is truncated to after a checkpoint. */
 const JOURNAL_SIZE_LIMIT = 16 * 1024 * 1024;
 
-const COLUMNS = 'key, user, su, remember, trail, data, ops, rev, created, expires, method';
 // The full key never leaves SQL in a listing: only its first 12 characters, as `ref`.
 const SUMMARY = `SELECT substr(key, 1, ${SESSION_REF_LENGTH}) AS ref, user, su AS suTarget,
   json_array_length(trail) AS trailLength, created AS createdAt, expires AS expiresAt FROM sessions`;
@@ -114,9 +114,13 @@ export function openConnection(file: string, settings: ConnectionSettings): Conn
 function prepare(db: Database.Database): Connection {
   return {
     db,
-    get: db.prepare(`SELECT ${COLUMNS} FROM sessions WHERE key = ? AND expires > ?`),
+    get: db
+      .prepare<[string, number], SessionValues>(
+        `SELECT ${SESSION_COLUMNS} FROM sessions WHERE key = ? AND expires > ?`
+      )
+      .raw(true),
     insert: db.prepare(
-      `INSERT OR REPLACE INTO sessions (${COLUMNS}, purge_at) VALUES
+      `INSERT OR REPLACE INTO sessions (${SESSION_COLUMNS}, purge_at) VALUES
        (@key, @user, @su, @remember, @trail, @data, @ops, @rev, @created, @expires, @method,
        @expires)`
     ),

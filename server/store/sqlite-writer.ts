@@ -7,7 +7,7 @@ import type {Connection, ConnectionSettings, DeletedRow} from './sqlite-connecti
 import {GroupCommit} from './sqlite-group-commit.js';
 import type {CommitInfo, JobOutcome} from './sqlite-group-commit.js';
 import {SqliteReadCache, type BatchStamp} from './sqlite-read-cache.js';
-import {toAuditRow, toRecord, toRow} from './sqlite-schema.js';
+import {rowRecord, toAuditRow, toRecord, toRow} from './sqlite-schema.js';
 import type {MutatedData, RecordRef, StampData, WriteJob} from './sqlite-writer-messages.js';
 import type {SessionRecord, SuEndAction} from './types.js';
 
@@ -167,7 +167,7 @@ export class SqliteWriter {
     this.#writeBack();
     if (oldKey && this.#conn.destroy.run(oldKey).changes > 0) this.#wrote(oldKey, null);
     this.#conn.insert.run(row);
-    this.#wrote(row.key, toRecord(row));
+    this.#wrote(row.key, rowRecord(row));
   }
 
   // An expired row is left alone. Several ops on one session in a batch are applied in memory

@@ -8,7 +8,7 @@ import {
   storedOpWindow,
 } from '../../../server/store/op-window.js';
 import {applyOp} from '../../../server/store/ops.js';
-import {toRecord, toRow} from '../../../server/store/sqlite-schema.js';
+import {rowRecord, toRow} from '../../../server/store/sqlite-schema.js';
 import type {SessionRecord} from '../../../server/store/types.js';
 import {fuzzParams} from '../../support/fuzz-params.js';
 import {sessionRecord} from '../../support/session-record.js';
@@ -150,7 +150,7 @@ describe('the stored op-id window', () => {
             // positive (a new id taken for a resend).
             expect(r.duplicate).toBe(inWindow);
             if (!inWindow) applied.push(id);
-            record = toRecord(toRow(r.record));
+            record = rowRecord(toRow(r.record));
             expect(decodeOpWindow(record.ops)).toEqual(applied.slice(-APPLIED_OPS_KEPT));
           }
         }
