@@ -13,9 +13,8 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
-import Database from 'better-sqlite3';
+import {openConnection} from '../dist/server/store/sqlite-connection.js';
 import {SqliteStore} from '../dist/server/store/sqlite-store.js';
-import {SESSION_COLUMNS} from '../dist/server/store/sqlite-schema.js';
 import {times} from './lib/format.mjs';
 import {median} from './lib/load.mjs';
 import {createSessionFile, seedSessions} from './lib/seed-sessions.mjs';
@@ -41,11 +40,12 @@ try {
     createdAt: () => now,
     expiresAt: () => now + 12 * 3_600_000,
   });
-  const db = new Database(file, {readonly: true});
+  // The store's own connection and `get` statement (raw values), and the same SQL as row objects.
+  const conn = openConnection(file, {busyTimeoutMs: 5000, synchronous: 'FULL', maxSizeBytes: null});
+  const {db} = conn;
   const keys = db.prepare('SELECT key FROM sessions').pluck().all();
-  const sql = `SELECT ${SESSION_COLUMNS} FROM sessions WHERE key = ? AND expires > ?`;
-  const asObject = db.prepare(sql);
-  const asValues = db.prepare(sql).raw(true);
+  const asValues = conn.get;
+  const asObject = db.prepare(conn.get.source);
   const missing = new SqliteStore(file, {cacheSessions: 0, purgeIntervalMs: 0});
   const caching = new SqliteStore(file, {purgeIntervalMs: 0});
   // A stride prime to the row count: every key once per pass, neighbours far apart in the file.
