@@ -13,7 +13,9 @@
 //
 // `node bench/ws-durable.mjs [--sockets 100,2000] [--rates 5000,20000] [--seconds 5] [--warmup 1]
 //                            [--idle-sockets 10000] [--ping-seconds 2] [--heartbeats 3]
-//                            [--parts acks,idle]`
+//                            [--parts acks,idle] [--synchronous FULL]`
+// `--synchronous NORMAL` runs the acks part on a store without the disk flush (not durable across
+// a power loss; a diagnostic of what the flush costs, never the default or a goal's figure).
 // DURABLE_PROF=DIR writes the moin-session target's CPU profiles there (main and writer thread).
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
@@ -36,6 +38,7 @@ const {values} = parseArgs({
     'ping-seconds': {type: 'string', default: '2'},
     heartbeats: {type: 'string', default: '3'},
     parts: {type: 'string', default: 'acks,idle'},
+    synchronous: {type: 'string', default: 'FULL'},
   },
 });
 const list = (s) => s.split(',').filter(Boolean).map(Number);
@@ -48,7 +51,10 @@ const opt = {
   pingSeconds: Number(values['ping-seconds']),
   heartbeats: Number(values.heartbeats),
   parts: values.parts.split(','),
+  synchronous: values.synchronous.toUpperCase(),
 };
+if (!['FULL', 'NORMAL'].includes(opt.synchronous))
+  throw new Error(`--synchronous is FULL or NORMAL, not ${values.synchronous}`);
 
 /** The issue's goals. */
 export const DURABLE_GOALS = {
@@ -76,7 +82,8 @@ const line = (label, a) =>
 async function ackPart() {
   const sessions = Math.max(...opt.sockets);
   const [moin, ceiling] = await Promise.all([
-    startTarget(here('./ws-target.mjs'), [String(sessions), '1'], {
+    // ws-target's third argument is the store ('' for its default SQLite file), the fourth FULL/NORMAL.
+    startTarget(here('./ws-target.mjs'), [String(sessions), '1', '', opt.synchronous], {
       timeoutMs: 120_000,
       nodeArgs: process.env.DURABLE_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DURABLE_PROF}`]
